@@ -1,0 +1,331 @@
+"""`pressroom clean`: text copied from a web article -> a Markdown manuscript.
+
+The raw text is paragraphs separated by blank lines. Cleaning takes the title, standfirst and
+author note into YAML front matter, drops web-page furniture and repeated paragraphs, marks pull
+quotes, and reports every removal. The rule throughout: never lose a unique sentence; when a
+rule is unsure, keep the text and report a doubt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .errors import PressroomError
+from .files import read_text, write_atomic
+
+FURNITURE_FILE = Path(__file__).parent / "data" / "furniture.txt"
+
+PULLQUOTE_MIN_WORDS = 6  # shorter paragraphs are contained in longer ones by chance ("Yes.")
+SUBTITLE_MAX_CHARS = 250
+SUBTITLE_MAX_SENTENCES = 2
+BIO_MAX_CHARS = 600
+EXCERPT_CHARS = 32
+
+# Quote and dash look-alikes, folded before NFKC: NFKC would turn ″ into two primes.
+_QUOTES = "'\"`´‘’‚‛“”„‟′″‴‵‶‷‹›«»＂＇"
+_DASHES = "-‐‑‒–—―−⁃﹘﹣－"
+_FOLD = str.maketrans({**{q: "'" for q in _QUOTES}, **{d: "-" for d in _DASHES}})
+_GUILLEMET_SPACE = re.compile(r"(?<=[«‹])\s+|\s+(?=[»›])")  # French spacing inside « »
+_QUOTE_RUN = re.compile(r"['\"`]+")  # nested quotes ‘“ vs a single " are one style choice
+_DASH_RUN = re.compile(r"\s*-+\s*")  # "a - b", "a—b", "a -- b" are one dash
+_PULLQUOTE_ENDS = re.compile(r"^'+|[\s'.!?,;:]+$")
+
+# A sentence ends after a lower-case letter or digit, so "Robert M. Cutler" and "U.N." don't count.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9%)])[.!?]+['\"’”»)]*(?=\s|$)")
+_ENDS_SENTENCE = re.compile(r"[.!?…:]['\"’”»)]*$")
+_AUTHOR_NOTE = re.compile(r"(?P<name>\S+(?: \S+){1,5}?) is (?:a|an|the) (?P<rest>.+)")
+_ROLE_LINK = re.compile(r"\b(?:at|of|for)\b")
+_NAME_PARTICLES = {"de", "da", "del", "della", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "al", "el"}
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
+
+# Markdown: escape only what python-markdown (or CommonMark) would read as markup.
+_INLINE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]{"} | {"<": "&lt;"})
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_BLOCK_START = re.compile(r"^(?:([#>+-])|(\d+)([.)])(?=\s|$))")
+
+
+@dataclass
+class Removal:
+    kind: str  # "duplicate" | "pullquote" | "furniture" | "title" | "subtitle" | "bio"
+    line: int  # raw line where the paragraph (or furniture line) starts
+    excerpt: str
+    duplicate_of: int | None = None  # first occurrence; for a pull quote, the paragraph quoted
+
+
+@dataclass
+class Cleaned:
+    title: str
+    subtitle: str | None
+    authors: list[dict]  # [{"name": ..., "bio": ...}]
+    paragraphs: list[str]  # body text kept, in order, without pull quotes
+    pullquotes: list[str]
+    removed: list[Removal] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)
+    markdown: str = ""
+
+
+@dataclass
+class _Para:
+    line: int
+    text: str  # raw text, whitespace runs folded to single spaces
+    key: str  # normalised for comparison
+    pullquote_of: int | None = None
+
+
+def normalise(text: str) -> str:
+    """The comparison key: NFKC, one quote and one dash character, unspaced dashes, folded case
+    and whitespace. Two paragraphs with the same key differ only in typography."""
+    text = _GUILLEMET_SPACE.sub("", text)
+    text = unicodedata.normalize("NFKC", text.translate(_FOLD))
+    text = _DASH_RUN.sub("-", _QUOTE_RUN.sub("'", text))
+    return " ".join(text.casefold().split())
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def excerpt(text: str) -> str:
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _quoted(text: str) -> str:
+    return f'"{excerpt(text)}"'
+
+
+@lru_cache(maxsize=None)
+def furniture_patterns(path: Path = FURNITURE_FILE) -> tuple[re.Pattern, ...]:
+    patterns = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            patterns.append(re.compile(line, re.IGNORECASE))
+        except re.error as err:
+            raise PressroomError(path, f"bad furniture pattern: {err}", number) from None
+    return tuple(patterns)
+
+
+def is_furniture(text: str) -> bool:
+    key = normalise(text)
+    return any(p.fullmatch(key) for p in furniture_patterns())
+
+
+def clean_text(text: str, name: str = "<text>") -> Cleaned:
+    removed: list[Removal] = []
+    doubts: list[str] = []
+    paras = _dedupe(_paragraphs(text, removed, doubts), removed)
+    if not paras:
+        raise PressroomError(name, "no text left after removing web-page furniture")
+
+    title = paras.pop(0)
+    removed.append(Removal("title", title.line, excerpt(title.text)))
+    authors = []
+    if paras and (author := _author_note(paras[-1].text)):
+        removed.append(Removal("bio", paras[-1].line, excerpt(paras.pop().text)))
+        authors.append(author)
+    subtitle = None
+    if len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:]):
+        subtitle = paras.pop(0)
+        removed.append(Removal("subtitle", subtitle.line, excerpt(subtitle.text)))
+    if not paras:
+        raise PressroomError(name, "no body paragraph left after taking the title, standfirst and author note")
+
+    _mark_pullquotes(paras, removed, doubts)
+    _doubt_near_duplicates([p for p in paras if p.pullquote_of is None], doubts)
+    removed.sort(key=lambda r: r.line)
+    result = Cleaned(
+        title=title.text,
+        subtitle=subtitle.text if subtitle else None,
+        authors=authors,
+        paragraphs=[p.text for p in paras if p.pullquote_of is None],
+        pullquotes=[p.text for p in paras if p.pullquote_of is not None],
+        removed=removed,
+        doubts=doubts,
+    )
+    result.markdown = _markdown(result, paras)
+    return result
+
+
+def _paragraphs(text: str, removed: list[Removal], doubts: list[str]) -> list[_Para]:
+    """Split on blank lines, dropping furniture paragraphs and furniture lines glued to a paragraph."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            blocks[-1].append((number, line))
+        elif blocks[-1]:
+            blocks.append([])
+    paras = []
+    for block in filter(None, blocks):
+        joined = fold(" ".join(line for _, line in block))
+        if is_furniture(joined):
+            removed.append(Removal("furniture", block[0][0], excerpt(joined)))
+            continue
+        kept = _strip_furniture_lines(block, removed, doubts)
+        if kept:
+            text = fold(" ".join(line for _, line in kept))
+            paras.append(_Para(kept[0][0], text, normalise(text)))
+    return paras
+
+
+def _strip_furniture_lines(block, removed, doubts):
+    """Drop lines that are furniture on their own, unless the line may be part of a wrapped sentence
+    (the line before runs on into it, or the line after continues in lower case)."""
+    kept = []
+    for i, (number, line) in enumerate(block):
+        if not is_furniture(line):
+            kept.append((number, line))
+            continue
+        after = block[i + 1][1].strip() if i + 1 < len(block) else ""
+        runs_on = kept and kept[-1][0] == number - 1 and not _ENDS_SENTENCE.search(kept[-1][1].rstrip())
+        if runs_on or after[:1].islower():
+            kept.append((number, line))
+            doubts.append(f"line {number}: kept {_quoted(fold(line))}: looks like web-page furniture but may be part of a sentence")
+        else:
+            removed.append(Removal("furniture", number, excerpt(fold(line))))
+    return kept
+
+
+def _dedupe(paras: list[_Para], removed: list[Removal]) -> list[_Para]:
+    first: dict[str, int] = {}
+    kept = []
+    for p in paras:
+        if p.key in first:
+            removed.append(Removal("duplicate", p.line, excerpt(p.text), first[p.key]))
+        else:
+            first[p.key] = p.line
+            kept.append(p)
+    return kept
+
+
+def _author_note(text: str) -> dict | None:
+    """'Jane Roe is an associate professor of X at Y. Follow her on Twitter @z' -> name and bio."""
+    match = _AUTHOR_NOTE.match(text)
+    if not match or len(text) > BIO_MAX_CHARS or not _ROLE_LINK.search(match["rest"]):
+        return None
+    words = [w for w in match["name"].split() if w not in _NAME_PARTICLES]
+    is_name = 2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w[0].isupper() for w in words)
+    return {"name": match["name"], "bio": text} if is_name else None
+
+
+def _is_standfirst(text: str, body: list[_Para]) -> bool:
+    """One or two sentences, much shorter than the body paragraphs, not introducing what follows."""
+    typical = statistics.median(len(p.text) for p in body)
+    return (
+        len(text) <= min(SUBTITLE_MAX_CHARS, typical / 2)
+        and len(_SENTENCE_END.findall(text)) <= SUBTITLE_MAX_SENTENCES
+        and not text.endswith(":")
+    )
+
+
+def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> None:
+    """A paragraph repeated word for word inside a longer one is a pull quote."""
+    for p in paras:
+        core = _PULLQUOTE_ENDS.sub("", p.key)
+        if not core:
+            continue
+        inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")
+        container = next((c for c in paras if len(c.key) > len(p.key) and inside.search(c.key)), None)
+        if container is None:
+            continue
+        if len(core.split()) < PULLQUOTE_MIN_WORDS:
+            doubts.append(f"line {p.line}: kept {_quoted(p.text)} as body: too short to be a pull quote of line {container.line}")
+            continue
+        p.pullquote_of = container.line
+        removed.append(Removal("pullquote", p.line, excerpt(p.text), container.line))
+
+
+def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
+    """Paragraphs that open alike or share most words are kept, but a person should look."""
+    words = [set(p.key.split()) for p in paras]
+    for j, later in enumerate(paras):
+        for i in range(j):
+            earlier = paras[i]
+            same_opening = earlier.key.split()[:5] == later.key.split()[:5]
+            overlap = len(words[i] & words[j]) / len(words[i] | words[j])
+            if same_opening or overlap >= 0.8:
+                doubts.append(f"line {later.line}: kept {_quoted(later.text)}: resembles line {earlier.line} but differs")
+                break
+
+
+def escape_markdown(text: str) -> str:
+    """Escape what Markdown would read as markup; a paragraph is one line, so only its start
+    can open a block (heading, quote, list, rule). `|` is left alone: a one-line paragraph
+    cannot be a table, and python-markdown keeps `\\|` literally."""
+    text = _ENTITY.sub("&amp;", text).translate(_INLINE_ESCAPES)
+    return _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text, count=1)
+
+
+def _markdown(result: Cleaned, paras: list[_Para]) -> str:
+    meta: dict = {"title": result.title}
+    if result.subtitle:
+        meta["subtitle"] = result.subtitle
+    if result.authors:
+        meta["author"] = result.authors
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False)
+    blocks = [escape_markdown(p.text) + ("\n{: .pullquote}" if p.pullquote_of else "") for p in paras]
+    return f"---\n{front}---\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def clean_file(raw: str | Path, out: str | Path | None = None, report: str | Path | None = None) -> Cleaned:
+    """Clean `raw`; write the Markdown to `out` and the JSON report to `report` if given."""
+    text = read_text(raw)
+    for target in (out, report):
+        if target is not None and _same_file(raw, target):
+            raise PressroomError(target, f"would overwrite the input {raw}; choose another output")
+    result = clean_text(text, str(raw))
+    if out is not None:
+        write_atomic(out, result.markdown)
+    if report is not None:
+        write_atomic(report, json.dumps(report_data(result, str(raw)), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return result
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # `b` does not exist yet
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def report_data(result: Cleaned, name: str) -> dict:
+    return {
+        "source": name,
+        "title": result.title,
+        "subtitle": result.subtitle,
+        "authors": result.authors,
+        "paragraphs": len(result.paragraphs),
+        "pullquotes": result.pullquotes,
+        "removed": [asdict(r) for r in result.removed],
+        "doubts": result.doubts,
+    }
+
+
+_VERBS = {
+    "duplicate": "removed duplicate of line {}",
+    "pullquote": "marked pull quote of line {}",
+    "furniture": "removed web-page furniture",
+    "title": "took the title",
+    "subtitle": "took the subtitle",
+    "bio": "took the author note",
+}
+
+
+def format_report(result: Cleaned, name: str) -> list[str]:
+    """One line per removal and doubt, `file:line: what`, for stderr."""
+    lines = [f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"' for r in result.removed]
+    return lines + [f"{name}: doubt: {d}" for d in result.doubts]

@@ -1,0 +1,111 @@
+"""The document model: what `load` reads once and every writer shares.
+
+Bodies are ElementTree elements holding sanitized XHTML; writers copy them before
+changing anything, so one loaded document can be rendered to every format.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    bio: str = ""
+    id: str = "author-1"
+
+
+@dataclass(frozen=True)
+class Original:
+    """Where the text first appeared, for a reprint."""
+
+    publication: str
+    date: str | None = None
+    url: str | None = None
+    responds_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    authors: tuple[Author, ...]
+    lang: str
+    identifier: str
+    subtitle: str | None = None
+    short_title: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+    rights: str | None = None
+    description: str | None = None
+    keywords: tuple[str, ...] = ()
+    original: Original | None = None
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or self.title
+
+    @property
+    def author_names(self) -> str:
+        names = [a.name for a in self.authors]
+        if len(names) <= 2:
+            return " and ".join(names)
+        return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: `number` is its call's label, `body` its content (a <div>)."""
+
+    id: str
+    number: int
+    body: ET.Element
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str          # as written in the manuscript, relative to it
+    path: Path        # resolved file
+    media_type: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    id: str
+    level: int
+    text: str
+
+
+@dataclass
+class Chapter:
+    """A `#` chapter of a book, or the whole text of an article (title None)."""
+
+    id: str
+    title: str | None
+    body: ET.Element                      # <div> with the chapter's blocks, heading included
+    headings: list[Heading] = field(default_factory=list)
+
+    def copy_body(self) -> ET.Element:
+        return copy.deepcopy(self.body)
+
+
+@dataclass
+class Document:
+    source: Path
+    meta: Metadata
+    chapters: list[Chapter]
+    notes: dict[str, Note]
+    images: list[Image]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_book(self) -> bool:
+        return any(ch.title for ch in self.chapters)
+
+    @property
+    def stem(self) -> str:
+        return self.source.stem

@@ -1,0 +1,121 @@
+"""Print handout: transform the shared document for paged media, lay it out with WeasyPrint.
+
+`layout()` renders pages once; `handout()` writes the tagged PDF/UA-1 handout from them and
+`archive.py` writes the PDF/A copy from the same pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from xml.etree import ElementTree as ET
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from . import __version__
+from . import layout as jinja_layout
+from .dates import build_time, w3c
+from .errors import PressroomError
+from .model import Chapter, Document, Note
+
+PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
+
+
+def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str]) -> ET.Element:
+    """Replace each note's first call with the note itself, a `float: footnote` span.
+
+    WeasyPrint then sets it at the foot of the page where it is called. Later calls of the
+    same note stay links showing the same number.
+    """
+    for parent in list(body.iter()):
+        for child in list(parent):
+            if child.tag != "a" or child.get("class") != "noteref":
+                continue
+            note = notes[child.get("href", "#")[1:]]
+            if note.id in placed:
+                continue
+            placed.add(note.id)
+            span = ET.Element("span", {"class": "footnote", "id": note.id})
+            _inline_copy(note.body, span)
+            jinja_layout.replace(parent, child, span)
+    return body
+
+
+def _inline_copy(block: ET.Element, span: ET.Element) -> None:
+    """Footnote content must be inline: paragraphs become runs separated by a space."""
+    span.text = (block.text or "").strip() or None
+    first = True
+    for child in block:
+        if child.tag in ("p", "div"):
+            run = ET.SubElement(span, "span")
+            run.text = ("" if first else " ") + (child.text or "")
+            run[:] = list(child)
+            first = False
+        else:
+            span.append(child)
+
+
+def handout_html(doc: Document) -> str:
+    placed: set[str] = set()
+    chapters = [Chapter(id=ch.id, title=ch.title, headings=ch.headings,
+                        body=notes_at_foot(ch.copy_body(), doc.notes, placed))
+                for ch in doc.chapters]
+    return jinja_layout.render(
+        "print/handout.html.j2", meta=doc.meta, chapters=chapters, version=__version__,
+        created=w3c(build_time()), about_level=1 if doc.is_book else 2)
+
+
+class LocalFetcher(weasyprint.URLFetcher):
+    """Lets WeasyPrint read only files under the given folders: no network, no elsewhere."""
+
+    def __init__(self, roots: list[Path], refused: list[str]):
+        super().__init__(allowed_protocols={"file"})
+        self.roots = [r.resolve() for r in roots]
+        self.refused = refused
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+        if path is None or not any(path.is_relative_to(root) for root in self.roots):
+            self.refused.append(url)
+            raise ValueError(f"not fetched: {url}")
+        return super().fetch(url, headers)
+
+
+def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Document:
+    """Lay out the pages once; both the handout and the archival copy are written from them."""
+    refused: list[str] = []
+    fetcher = LocalFetcher([doc.source.parent, styles], refused)
+    fonts = FontConfiguration()
+    sheets = [weasyprint.CSS(filename=str(styles / "print.css"), url_fetcher=fetcher,
+                             font_config=fonts)]
+    if PAPER[paper]:
+        sheets.append(weasyprint.CSS(string=PAPER[paper], font_config=fonts))
+    page_html = weasyprint.HTML(string=handout_html(doc), base_url=str(doc.source.parent) + "/",
+                                url_fetcher=fetcher)
+    with _quiet_weasyprint():
+        rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
+    for url in refused:
+        doc.warnings.append(f"{doc.source}: not fetched (outside the manuscript folder): {url}")
+    if not rendered.pages:
+        raise PressroomError(doc.source, "the layout produced no pages")
+    return rendered
+
+
+def handout(rendered: weasyprint.Document) -> bytes:
+    """The tagged print PDF (PDF/UA-1: structure tags, /Lang, title shown in the window)."""
+    return rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
+
+
+class _quiet_weasyprint:
+    """WeasyPrint logs every refused fetch; Pressroom reports them once, in its own words."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("weasyprint")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.CRITICAL)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)

@@ -1,0 +1,129 @@
+"""Raw HTML allowed in Markdown, reduced to safe, well-formed XHTML.
+
+Markdown lets authors write any HTML. Nothing that runs, embeds or reaches the network may
+ship in a book, and EPUB needs well-formed XML, so the converted HTML is re-emitted from an
+allow-list: unknown tags are unwrapped (their text kept), dangerous ones dropped with their
+content, attributes filtered, remote and data: resources removed with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from xml.sax.saxutils import escape, quoteattr
+
+VOID = {"br", "hr", "img", "col", "wbr"}
+ALLOWED = VOID | {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "b", "i", "u", "s", "sub", "sup",
+    "small", "mark", "abbr", "cite", "q", "dfn", "code", "kbd", "samp", "var", "pre",
+    "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
+    "th", "td", "caption", "colgroup", "a", "figure", "figcaption", "div", "span", "section",
+    "aside", "del", "ins", "time", "bdi", "bdo", "ruby", "rt", "rp",
+}
+# Dropped together with everything inside them.
+DROPPED = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
+    "template", "form", "input", "button", "select", "textarea", "option", "svg", "math",
+    "audio", "video", "source", "track", "canvas", "link", "meta", "base", "title", "head",
+    "portal", "dialog",
+}
+COMMON_ATTRS = {"id", "class", "lang", "title", "dir"}
+TAG_ATTRS = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "time": {"datetime"},
+}
+SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
+HAS_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+class _Sanitizer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []       # allowed elements currently open
+        self.skip = 0                   # depth inside a dropped element
+        self.warnings: list[str] = []
+
+    # -- helpers -----------------------------------------------------------------------
+    def _attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]] | None:
+        keep = COMMON_ATTRS | TAG_ATTRS.get(tag, set())
+        result = []
+        for name, value in attrs:
+            name = name.lower()
+            value = value or ""
+            if name not in keep:
+                continue
+            if name == "href" and not SAFE_LINK.match(value.strip()):
+                self.warnings.append(f"link to {value!r} removed (only web, mailto and in-text links)")
+                continue
+            if name == "src" and (HAS_SCHEME.match(value.strip()) or not value.strip()):
+                self.warnings.append(f"image {value[:60]!r} not included: only local files are")
+                return None
+            result.append((name, value))
+        return result
+
+    def _close_to(self, tag: str) -> None:
+        while self.open:
+            top = self.open.pop()
+            self.out.append(f"</{top}>")
+            if top == tag:
+                return
+
+    # -- parser events -----------------------------------------------------------------
+    def handle_starttag(self, tag, attrs):
+        if self.skip:
+            if tag in DROPPED and tag not in VOID:
+                self.skip += 1
+            return
+        if tag in DROPPED:
+            self.warnings.append(f"<{tag}> removed")
+            if tag not in ("link", "meta", "base", "source", "track", "input", "embed"):
+                self.skip = 1
+            return
+        if tag not in ALLOWED:
+            return  # unwrap: keep the text, lose the tag
+        kept = self._attrs(tag, attrs)
+        if kept is None:
+            return
+        text = "".join(f" {n}={quoteattr(v)}" for n, v in kept)
+        if tag in VOID:
+            self.out.append(f"<{tag}{text} />")
+        else:
+            self.out.append(f"<{tag}{text}>")
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self.open and self.open[-1] == tag and not self.skip:
+            self._close_to(tag)
+
+    def handle_endtag(self, tag):
+        if self.skip:
+            if tag in DROPPED:
+                self.skip -= 1
+            return
+        if tag in self.open:
+            self._close_to(tag)
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.out.append(escape(data))
+
+    def close(self) -> None:
+        super().close()
+        while self.open:
+            self.out.append(f"</{self.open.pop()}>")
+
+
+def sanitize(html: str) -> tuple[str, list[str]]:
+    """Return (safe XHTML fragment, warnings)."""
+    parser = _Sanitizer()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.out), parser.warnings
