@@ -23,23 +23,31 @@ from .model import Chapter, Document, Note
 PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
 
 
-def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str]) -> ET.Element:
+def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str],
+                  held: frozenset[str] = frozenset()) -> ET.Element:
     """Replace each note's first call with the note itself, a `float: footnote` span.
 
     WeasyPrint then sets it at the foot of the page where it is called. Later calls of the
-    same note stay links showing the same number.
+    same note stay links showing the same number. For notes in `held`, the block after the
+    call's block starts a new page (see `layout`).
     """
-    for parent in list(body.iter()):
-        for child in list(parent):
-            if child.tag != "a" or child.get("class") != "noteref":
-                continue
-            note = notes[child.get("href", "#")[1:]]
-            if note.id in placed:
-                continue
-            placed.add(note.id)
-            span = ET.Element("span", {"class": "footnote", "id": note.id})
-            _inline_copy(note.body, span)
-            jinja_layout.replace(parent, child, span)
+    blocks = list(body)
+    for index, block in enumerate(blocks):
+        for parent in list(block.iter()):
+            for child in list(parent):
+                if child.tag != "a" or child.get("class") != "noteref":
+                    continue
+                note = notes[child.get("href", "#")[1:]]
+                if note.id in placed:
+                    continue
+                placed.add(note.id)
+                span = ET.Element("span", {"class": "footnote", "id": note.id})
+                _inline_copy(note.body, span)
+                jinja_layout.replace(parent, child, span)
+                if note.id in held and index + 1 < len(blocks):
+                    after = blocks[index + 1]
+                    after.set("class", " ".join([*(after.get("class") or "").split(),
+                                                 "after-held-note"]))
     return body
 
 
@@ -57,14 +65,14 @@ def _inline_copy(block: ET.Element, span: ET.Element) -> None:
             span.append(child)
 
 
-def handout_html(doc: Document) -> str:
+def handout_html(doc: Document, held: frozenset[str] = frozenset()) -> str:
     placed: set[str] = set()
     chapters = [Chapter(id=ch.id, title=ch.title, headings=ch.headings,
-                        body=notes_at_foot(ch.copy_body(), doc.notes, placed))
+                        body=notes_at_foot(ch.copy_body(), doc.notes, placed, held))
                 for ch in doc.chapters]
     return jinja_layout.render(
         "print/handout.html.j2", meta=doc.meta, chapters=chapters, version=__version__,
-        created=w3c(build_time()), about_level=1 if doc.is_book else 2)
+        created=w3c(build_time()), book=doc.is_book, about_level=1 if doc.is_book else 2)
 
 
 class LocalFetcher(weasyprint.URLFetcher):
@@ -93,15 +101,42 @@ def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Documen
                              font_config=fonts)]
     if PAPER[paper]:
         sheets.append(weasyprint.CSS(string=PAPER[paper], font_config=fonts))
-    page_html = weasyprint.HTML(string=handout_html(doc), base_url=str(doc.source.parent) + "/",
-                                url_fetcher=fetcher)
-    with _quiet_weasyprint():
-        rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
+    held: frozenset[str] = frozenset()
+    while True:
+        page_html = weasyprint.HTML(string=handout_html(doc, held),
+                                    base_url=str(doc.source.parent) + "/", url_fetcher=fetcher)
+        with _quiet_weasyprint():
+            rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
+        # WeasyPrint can still let a note slip to the next page, without its call, when the
+        # block after the call's block is pushed over for its orphans. Those few blocks are
+        # made to start the next page and the pages set again, so a note is never printed
+        # away from its call.
+        strays = stray_notes(rendered) - held
+        if not strays:
+            break
+        held |= strays
     for url in refused:
         doc.warnings.append(f"{doc.source}: not fetched (outside the manuscript folder): {url}")
     if not rendered.pages:
         raise PressroomError(doc.source, "the layout produced no pages")
     return rendered
+
+
+def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
+    """Ids of notes printed on another page than their call."""
+    call_page: dict[str, int] = {}
+    note_page: dict[str, int] = {}
+    for number, page in enumerate(rendered.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            tag = getattr(box, "element_tag", "") or ""
+            if tag.endswith("::footnote-call"):
+                call_page.setdefault(box.element.get("id"), number)
+            elif tag.endswith("::footnote-marker"):
+                note_page.setdefault(box.element.get("id"), number)
+            stack.extend(getattr(box, "children", None) or ())
+    return frozenset(n for n, page in note_page.items() if call_page.get(n) != page)
 
 
 def handout(rendered: weasyprint.Document) -> bytes:

@@ -1,0 +1,237 @@
+"""The print handout, read back from the PDF WeasyPrint wrote (pypdf)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from pressroom import pdf
+from pressroom.build import build
+from pressroom.clean import clean_text
+from pressroom.layout import STYLES
+from pressroom.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
+SEED = ROOT / "tests" / "fixtures" / "seed" / "article-raw.txt"
+BODY_SIZE, NOTE_SIZE = 10.5, 8.3   # from styles/print.css
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory) -> PdfReader:
+    out = tmp_path_factory.mktemp("article")
+    build(ARTICLE, out, ("pdf",))
+    return PdfReader(out / f"{ARTICLE.stem}.pdf")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> PdfReader:
+    out = tmp_path_factory.mktemp("book")
+    build(BOOK, out, ("pdf",))
+    return PdfReader(out / "book.pdf")
+
+
+def runs(page) -> list[tuple[float, str]]:
+    """(font size in points, text) of every text run on a page, in drawing order."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((round(size * tm[0] * cm[0], 1), text))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def squeeze(text: str) -> str:
+    """Compare text across line breaks: hyphenation may split any word, spaces may stretch."""
+    return re.sub(r"[\s\-\u00ad\u2010]", "", text)
+
+
+# -- metadata -------------------------------------------------------------------------------
+def test_document_metadata(article):
+    meta = load(ARTICLE).meta
+    info = article.metadata
+    assert info["/Title"] == meta.title
+    assert info["/Author"] == "Alex Galitsky"
+    assert info["/Subject"] == meta.description
+    assert info["/Keywords"] == ", ".join(meta.keywords)
+    assert info["/Creator"].startswith("Pressroom")
+    assert re.fullmatch(r"D:\d{14}Z", info["/CreationDate"])
+    root = article.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+
+
+def test_every_author_is_in_the_metadata(book):
+    assert book.metadata["/Author"] == "Anahit Petrosyan, John Q. Reader, Mariam Ծաղիկյան"
+
+
+def test_xmp_declares_pdf_ua(article):
+    xmp = article.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp or "<pdfuaid:part>1</pdfuaid:part>" in xmp
+
+
+# -- pages ----------------------------------------------------------------------------------
+def test_a4_pages_numbered_with_running_heads(article):
+    meta = load(ARTICLE).meta
+    assert 4 <= len(article.pages) <= 12
+    for number, page in enumerate(article.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)
+        texts = [text.strip() for _, text in runs(page)]
+        assert texts[-1] == str(number), f"page {number} has no page number at its foot"
+        heads = [text for size, text in runs(page) if size == 8.5]
+        if number == 1:
+            assert heads == [], "no running head on the title page"
+        else:
+            expected = meta.short_title if number % 2 == 0 else meta.author_names
+            assert heads == [expected]
+
+
+def test_letter_paper_keeps_the_measure(tmp_path):
+    doc = load(ARTICLE)
+    a4 = pdf.layout(doc, STYLES, "a4")
+    letter = pdf.layout(doc, STYLES, "letter")
+    assert round(letter.pages[0].width * 0.75) == 612     # CSS px → pt
+    assert abs(len(letter.pages) - len(a4.pages)) <= 1
+
+
+def test_measure_is_60_to_75_characters(article):
+    lines = []
+    for page in article.pages[1:-1]:
+        lines += [text.strip() for size, text in runs(page) if size == BODY_SIZE]
+    full = [line for line in lines if len(line) > 40][:-1]   # last lines of paragraphs are short
+    average = sum(len(line) for line in full) / len(full)
+    assert 60 <= average <= 75, average
+
+
+def test_bookmarks_follow_the_headings(book):
+    def titles(outline):
+        return [titles(item) if isinstance(item, list) else item.title for item in outline]
+
+    assert titles(book.outline) == [
+        "Stones and Letters: A Short Book",
+        ["The Alphabet", ["Letters on stone", "Hostile markup"],
+         "Stone Crosses", ["Diagrams"], "Afterword", "About the authors"],
+    ]
+
+
+def test_fonts_are_the_bundled_faces_embedded(book):
+    names = set()
+    for page in book.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+            names.add(str(font["/BaseFont"]).split("+", 1)[1])
+    assert {"Pressroom-Serif", "Pressroom-Serif-Armenian"} <= names
+
+
+def test_armenian_text_is_set_in_the_armenian_face(book):
+    text = book.pages[0].extract_text()
+    assert "Ճանաչել զիմաստութիւն" in text
+
+
+def test_tagged_structure(book):
+    root = book.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    kinds: Counter = Counter()
+    alts = []
+
+    def walk(node):
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/S" in node:
+            kinds[str(node["/S"])] += 1
+            if node["/S"] == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert kinds["/H1"] >= 4 and kinds["/H2"] >= 3 and kinds["/P"] >= 8
+    assert kinds["/Table"] == 1
+    assert sorted(alts) == sorted(image.alt for image in load(BOOK).images)
+
+
+# -- footnotes ------------------------------------------------------------------------------
+def note_pages(reader: PdfReader) -> tuple[dict[int, int], dict[int, int]]:
+    """Page of each note call (small superscript number) and of each note (marker `N.`)."""
+    calls, notes = {}, {}
+    for number, page in enumerate(reader.pages, start=1):
+        for size, text in runs(page):
+            if size < 7 and text.strip().isdigit():
+                calls.setdefault(int(text), number)
+            match = re.fullmatch(r"(\d+)\.\xa0", text)   # the marker, as print.css writes it
+            if size == NOTE_SIZE and match:
+                assert int(match[1]) not in notes, f"note {match[1]} printed twice"
+                notes[int(match[1])] = number
+    return calls, notes
+
+
+def test_each_footnote_is_on_the_page_of_its_call(article):
+    calls, notes = note_pages(article)
+    count = len(load(ARTICLE).notes)
+    assert count >= 10
+    assert sorted(notes) == list(range(1, count + 1)), "every note once, numbered in order"
+    assert calls == notes
+
+
+def test_book_footnotes_and_second_calls(book):
+    calls, notes = note_pages(book)
+    assert sorted(notes) == [1, 2, 3, 4, 5]
+    assert all(calls[n] == notes[n] for n in notes)
+    last = book.pages[-1].extract_text()
+    assert "cites the first note again." in last
+
+
+def test_footnotes_are_not_endnotes(article):
+    last = article.pages[-1].extract_text()
+    assert "Editor’s note" not in last or "Turkey" in last   # only the notes called there
+
+
+# -- text -----------------------------------------------------------------------------------
+def test_every_seed_paragraph_once_in_reading_order(article):
+    body = "".join(text for page in article.pages for size, text in runs(page)
+                   if size == BODY_SIZE)
+    body = squeeze(body)
+    position = 0
+    for paragraph in clean_text(SEED.read_text(encoding="utf-8")).paragraphs:
+        wanted = squeeze(paragraph)
+        assert body.count(wanted) == 1, f"not exactly once: {paragraph[:60]}…"
+        found = body.index(wanted)
+        assert found >= position, f"out of order: {paragraph[:60]}…"
+        position = found + len(wanted)
+
+
+def test_title_block_and_about_the_author(article):
+    first = squeeze(article.pages[0].extract_text())
+    assert squeeze(load(ARTICLE).meta.title) in first
+    assert squeeze(load(ARTICLE).meta.subtitle) in first
+    assert "ALEXGALITSKY" in first.upper()
+    assert "FirstpublishedinForeignPolicy,26August2021." in first
+    last = squeeze(article.pages[-1].extract_text())
+    assert squeeze("About the author") in last
+    assert squeeze("Twitter: @algalitsky") in last
+
+
+def test_pull_quote_is_set_as_display(article):
+    display = [text for page in article.pages for size, text in runs(page) if size == 13.0]
+    assert squeeze("".join(display)) == squeeze(
+        "The principle of self-determination was enshrined in international law "
+        "to resolve the very predicament Nagorno-Karabakh finds itself in today.")
+
+
+def test_hostile_markup_does_not_reach_the_pdf(book):
+    text = "".join(page.extract_text() for page in book.pages)
+    assert "alert" not in text and "must not survive" in text
+    assert all("/JavaScript" not in str(page.get("/AA", "")) for page in book.pages)
+    assert "/JavaScript" not in book.trailer["/Root"].get("/Names", {})
