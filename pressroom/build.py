@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pdf
+from . import archive, epub, pdf
+from .bag import write_bag
 from .errors import PressroomError
 from .files import write_atomic
 from .layout import STYLES
 from .load import load
 
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "epub", "archival")   # the default; "bag" packs all three with sources
 
 
 @dataclass
@@ -32,13 +33,26 @@ def build(source: Path, out: Path, formats: tuple[str, ...] = FORMATS, paper: st
           styles: Path = STYLES) -> Built:
     """Render every asked-for output in memory first, so a failure writes nothing."""
     doc = load(source)
-    files: dict[Path, bytes] = {}
-    if "pdf" in formats:
-        pages = pdf.layout(doc, styles, paper)
-        files[out / f"{doc.stem}.pdf"] = pdf.handout(pages)
-    if "epub" in formats:
-        from .epub import render_epub
-        files[out / f"{doc.stem}.epub"] = render_epub(doc)
-    for path, data in files.items():
-        write_atomic(path, data)
-    return Built(source=source, outputs=list(files), warnings=doc.warnings)
+    wanted = set(FORMATS) if "bag" in formats else set(formats)
+    made: dict[str, bytes] = {}
+    if wanted & {"pdf", "archival"}:
+        pages = pdf.layout(doc, styles, paper)       # once, for both PDFs
+        if "pdf" in wanted:
+            made[f"{doc.stem}.pdf"] = pdf.handout(pages)
+        if "archival" in wanted:
+            made[f"{doc.stem}-archival.pdf"] = archive.archival(pages, doc, styles)
+    if "epub" in wanted:
+        made[f"{doc.stem}.epub"] = epub.render_epub(doc)
+    outputs = []
+    for name, data in made.items():
+        if _format_of(name) in formats:
+            write_atomic(out / name, data)
+            outputs.append(out / name)
+    if "bag" in formats:
+        write_bag(out / f"{doc.stem}-bag", doc, made)
+        outputs.append(out / f"{doc.stem}-bag")
+    return Built(source=source, outputs=outputs, warnings=doc.warnings)
+
+
+def _format_of(name: str) -> str:
+    return "archival" if name.endswith("-archival.pdf") else name.rsplit(".", 1)[1]

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="Markdown files (default: manuscript/*.md)")
     build.add_argument("-o", "--output", type=Path, default=Path("dist"),
                        help="output folder (default: dist)")
-    build.add_argument("--format", action="append", choices=["pdf", "epub"],
+    build.add_argument("--format", action="append", choices=["pdf", "epub", "archival", "bag"],
                        help="output format; repeat for several (default: all)")
     build.add_argument("--paper", choices=["a4", "letter"], default="a4")
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
@@ -75,36 +76,53 @@ def handout_html(doc: Document, held: frozenset[str] = frozenset()) -> str:
         created=w3c(build_time()), book=doc.is_book, about_level=1 if doc.is_book else 2)
 
 
-class LocalFetcher(weasyprint.URLFetcher):
-    """Lets WeasyPrint read only files under the given folders: no network, no elsewhere."""
+# WeasyPrint sees files under fixed virtual folders, so nothing in the PDF (image names are
+# hashes of their URL) depends on where the manuscript happens to sit: reproducible builds.
+MANUSCRIPT_URL, STYLES_URL = "file:///manuscript/", "file:///styles/"
 
-    def __init__(self, roots: list[Path], refused: list[str]):
+
+class LocalFetcher(weasyprint.URLFetcher):
+    """Lets WeasyPrint read only the manuscript's folder and the styles: no network, and
+    nothing elsewhere on the machine."""
+
+    def __init__(self, manuscript: Path, styles: Path, refused: list[str]):
         super().__init__(allowed_protocols={"file"})
-        self.roots = [r.resolve() for r in roots]
+        self.roots = {urlparse(MANUSCRIPT_URL).path: manuscript.resolve(),
+                      urlparse(STYLES_URL).path: styles.resolve()}
         self.refused = refused
 
     def fetch(self, url, headers=None):
-        parsed = urlparse(url)
-        path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-        if path is None or not any(path.is_relative_to(root) for root in self.roots):
+        path = self.local_path(url)
+        if path is None or not path.is_file():
             self.refused.append(url)
             raise ValueError(f"not fetched: {url}")
-        return super().fetch(url, headers)
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(),
+                                                  {"Content-Type": media_type})
+
+    def local_path(self, url: str) -> Path | None:
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            return None
+        for prefix, root in self.roots.items():
+            if parsed.path.startswith(prefix):
+                path = (root / unquote(parsed.path[len(prefix):])).resolve()
+                return path if path.is_relative_to(root) else None
+        return None
 
 
 def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Document:
     """Lay out the pages once; both the handout and the archival copy are written from them."""
     refused: list[str] = []
-    fetcher = LocalFetcher([doc.source.parent, styles], refused)
+    fetcher = LocalFetcher(doc.source.parent, styles, refused)
     fonts = FontConfiguration()
-    sheets = [weasyprint.CSS(filename=str(styles / "print.css"), url_fetcher=fetcher,
+    css = (styles / "print.css").read_text(encoding="utf-8") + PAPER[paper]
+    sheets = [weasyprint.CSS(string=css, base_url=STYLES_URL, url_fetcher=fetcher,
                              font_config=fonts)]
-    if PAPER[paper]:
-        sheets.append(weasyprint.CSS(string=PAPER[paper], font_config=fonts))
     held: frozenset[str] = frozenset()
     while True:
-        page_html = weasyprint.HTML(string=handout_html(doc, held),
-                                    base_url=str(doc.source.parent) + "/", url_fetcher=fetcher)
+        page_html = weasyprint.HTML(string=handout_html(doc, held), base_url=MANUSCRIPT_URL,
+                                    url_fetcher=fetcher)
         with _quiet_weasyprint():
             rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
         # WeasyPrint can still let a note slip to the next page, without its call, when the
@@ -116,7 +134,8 @@ def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Documen
             break
         held |= strays
     for url in refused:
-        doc.warnings.append(f"{doc.source}: not fetched (outside the manuscript folder): {url}")
+        doc.warnings.append(f"{doc.source}: not fetched (outside the manuscript folder "
+                            f"or missing): {url}")
     if not rendered.pages:
         raise PressroomError(doc.source, "the layout produced no pages")
     return rendered

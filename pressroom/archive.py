@@ -1,0 +1,119 @@
+"""Archival copy: PDF/A-3a written from the handout's pages, with its sources inside.
+
+The pages are laid out once (`pdf.layout`); this writer only adds what an archive needs:
+the PDF/A-3 identification and sRGB output intent, Dublin Core in XMP matching the EPUB's
+package metadata, and the manuscript, its images and a build manifest as associated files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+from importlib.metadata import version
+from pathlib import Path
+from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
+
+import weasyprint
+from weasyprint.pdf.metadata import NS, DocumentMetadata
+
+from . import __version__
+from .dates import build_time, w3c
+from .model import Document
+
+VARIANT = "pdf/a-3a"   # level A: the tagged structure is kept, not only the appearance
+TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml")
+RDF, DC = NS["rdf"], NS["dc"]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def build_manifest(doc: Document, styles: Path) -> dict:
+    """What made this book: tool versions and a SHA-256 of every input."""
+    inputs = {doc.source.name: sha256(doc.source.read_bytes())}
+    inputs |= {image.src: sha256(image.path.read_bytes()) for image in doc.images}
+    inputs |= {f"styles/{p.relative_to(styles).as_posix()}": sha256(p.read_bytes())
+               for p in sorted(styles.rglob("*")) if p.is_file()}
+    return {
+        "generator": f"Pressroom {__version__}",
+        "built": w3c(build_time()),
+        "identifier": doc.meta.identifier,
+        "python": platform.python_version(),
+        "tools": {name: version(name) for name in TOOLS},
+        "inputs": dict(sorted(inputs.items())),
+    }
+
+
+class DublinCoreMetadata(DocumentMetadata):
+    """WeasyPrint's XMP plus the Dublin Core fields it leaves out (language, identifier,
+    date, publisher, rights, subjects), so the archive describes itself like the EPUB."""
+
+    def __init__(self, base: DocumentMetadata, doc: Document):
+        super().__init__(**vars(base))
+        self.doc = doc
+
+    def generate_rdf_metadata(self, variant, version, conformance):
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        meta = self.doc.meta
+        about = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+        _container(about, "language", "Bag", [meta.lang])
+        SubElement(about, f"{{{DC}}}identifier").text = meta.identifier
+        if meta.date:
+            _container(about, "date", "Seq", [meta.date])
+        if meta.publisher:
+            _container(about, "publisher", "Bag", [meta.publisher])
+        if meta.keywords:
+            _container(about, "subject", "Bag", list(meta.keywords))
+        if meta.rights:
+            _container(about, "rights", "Alt", [meta.rights])
+        if meta.original:
+            SubElement(about, f"{{{DC}}}source").text = meta.original.publication
+        return tostring(rdf, encoding="utf-8")
+
+
+def _container(parent: Element, name: str, kind: str, values: list[str]) -> None:
+    holder = SubElement(SubElement(parent, f"{{{DC}}}{name}"), f"{{{RDF}}}{kind}")
+    for value in values:
+        item = SubElement(holder, f"{{{RDF}}}li")
+        item.text = value
+        if kind == "Alt":
+            item.set("xml:lang", "x-default")
+
+
+def attachments(doc: Document, manifest: dict) -> list[weasyprint.Attachment]:
+    moment = build_time()
+
+    def attach(name: str, data: bytes, description: str, relationship: str):
+        return weasyprint.Attachment(file_obj=io.BytesIO(data), name=name,
+                                     description=description, relationship=relationship,
+                                     created=moment, modified=moment)
+
+    files = [attach(doc.source.name, doc.source.read_bytes(), "Manuscript source (Markdown)",
+                    "Source")]
+    files += [attach(image.src, image.path.read_bytes(), f"Image: {image.alt}", "Source")
+              for image in doc.images]
+    files.append(attach("build-manifest.json",
+                        json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n",
+                        "Build manifest: tool versions and SHA-256 of every input", "Data"))
+    return files
+
+
+def _unique_associated_files(document, pdf) -> None:
+    """WeasyPrint 70 lists each attached file twice in the catalog's /AF; once is right."""
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
+
+
+def archival(rendered: weasyprint.Document, doc: Document, styles: Path) -> bytes:
+    """The PDF/A-3a copy, from pages already laid out for the handout."""
+    base = rendered.metadata
+    rendered.metadata = DublinCoreMetadata(base, doc)
+    try:
+        return rendered.write_pdf(pdf_variant=VARIANT, pdf_identifier=True,
+                                  attachments=attachments(doc, build_manifest(doc, styles)),
+                                  finisher=_unique_associated_files)
+    finally:
+        rendered.metadata = base

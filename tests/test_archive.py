@@ -1,0 +1,171 @@
+"""The archival PDF/A-3 copy and the BagIt package, read back from the files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import bagit
+import pytest
+from pypdf import PdfReader
+
+from pressroom.archive import DC, RDF
+from pressroom.bag import validate_bag
+from pressroom.build import build
+from pressroom.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
+
+
+@pytest.fixture(scope="module")
+def book_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    build(BOOK, out, ("pdf", "archival", "bag"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def archival(book_out) -> PdfReader:
+    return PdfReader(book_out / "book-archival.pdf")
+
+
+def xmp(reader: PdfReader) -> ET.Element:
+    data = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    return ET.fromstring(data[data.index(b"<x:xmpmeta"):data.rindex(b"</x:xmpmeta>") + 12])
+
+
+def dc_values(root: ET.Element, name: str) -> list[str]:
+    found = []
+    for element in root.iter(f"{{{DC}}}{name}"):
+        items = list(element.iter(f"{{{RDF}}}li"))
+        found += [i.text for i in items] if items else [element.text]
+    return found
+
+
+def test_declares_pdf_a_3a(archival):
+    description = next(d for d in xmp(archival).iter(f"{{{RDF}}}Description")
+                       if d.get("{http://www.aiim.org/pdfa/ns/id/}part"))
+    assert description.get("{http://www.aiim.org/pdfa/ns/id/}part") == "3"
+    assert description.get("{http://www.aiim.org/pdfa/ns/id/}conformance") == "A"
+    assert archival.pdf_header == "%PDF-1.7"
+
+
+def test_srgb_output_intent(archival):
+    intent = archival.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 3
+    assert b"sRGB" in profile.get_data()[:400]
+
+
+def test_xmp_dublin_core_matches_the_manuscript(archival):
+    meta = load(BOOK).meta
+    root = xmp(archival)
+    assert dc_values(root, "title") == [meta.title]
+    assert dc_values(root, "creator") == [a.name for a in meta.authors]
+    assert dc_values(root, "language") == [meta.lang]
+    assert dc_values(root, "identifier") == [meta.identifier]
+    assert dc_values(root, "date") == [meta.date]
+    assert dc_values(root, "description") == [meta.description]
+    assert dc_values(root, "rights") == [meta.rights]
+    assert dc_values(root, "subject") == list(meta.keywords)
+
+
+def test_sources_attached_with_relationships(archival):
+    doc = load(BOOK)
+    files = {name: data[0] for name, data in archival.attachments.items()}
+    assert files[BOOK.name] == BOOK.read_bytes()
+    for image in doc.images:
+        assert files[image.src] == image.path.read_bytes()
+    relations = {}
+    for spec in archival.trailer["/Root"]["/AF"]:
+        spec = spec.get_object()
+        relations[spec["/F"]] = spec["/AFRelationship"]
+    assert len(archival.trailer["/Root"]["/AF"]) == len(relations), "each file once in /AF"
+    assert relations == {BOOK.name: "/Source", **{i.src: "/Source" for i in doc.images},
+                         "build-manifest.json": "/Data"}
+
+
+def test_build_manifest_checksums_every_input(archival):
+    manifest = json.loads(archival.attachments["build-manifest.json"][0])
+    inputs = manifest["inputs"]
+    assert inputs[BOOK.name] == hashlib.sha256(BOOK.read_bytes()).hexdigest()
+    assert inputs["images/map.png"] == hashlib.sha256(
+        (BOOK.parent / "images" / "map.png").read_bytes()).hexdigest()
+    assert inputs["styles/print.css"] == hashlib.sha256(
+        (ROOT / "styles" / "print.css").read_bytes()).hexdigest()
+    assert set(manifest["tools"]) >= {"weasyprint", "ebooklib", "markdown", "jinja2"}
+
+
+def test_same_pages_as_the_handout_and_fonts_embedded(book_out, archival):
+    handout = PdfReader(book_out / "book.pdf")
+    assert [p.extract_text() for p in archival.pages] == [p.extract_text() for p in handout.pages]
+    for page in archival.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert "/FontFile2" in descriptor
+    assert archival.trailer["/Root"]["/MarkInfo"]["/Marked"].value is True
+
+
+def test_qpdf_finds_no_error(book_out):
+    qpdf = shutil.which("qpdf")
+    assert qpdf, "qpdf is needed: apt-get install qpdf"
+    result = subprocess.run([qpdf, "--check", str(book_out / "book-archival.pdf")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors" in result.stdout
+
+
+def test_bag_is_valid_and_complete(book_out):
+    bag_dir = book_out / "book-bag"
+    validate_bag(bag_dir)
+    bag = bagit.Bag(str(bag_dir))
+    assert bag.algorithms == ["sha256"]
+    payload = sorted(bag.payload_files())
+    assert payload == sorted(["data/book.pdf", "data/book.epub", "data/book-archival.pdf",
+                              "data/source/book.md", "data/source/images/map.png",
+                              "data/source/images/sun.jpg", "data/source/images/diagram.svg"])
+    assert bag.info["External-Identifier"] == load(BOOK).meta.identifier
+    assert (bag_dir / "data" / "source" / "book.md").read_bytes() == BOOK.read_bytes()
+
+
+def test_a_tampered_bag_fails_validation(book_out, tmp_path):
+    copy = tmp_path / "bag"
+    shutil.copytree(book_out / "book-bag", copy)
+    (copy / "data" / "source" / "book.md").write_text("changed", encoding="utf-8")
+    with pytest.raises(bagit.BagValidationError):
+        validate_bag(copy)
+
+
+def test_builds_are_byte_identical(tmp_path, monkeypatch):
+    """Same input in two folders, SOURCE_DATE_EPOCH set: every output byte for byte."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1630000000")
+    trees = []
+    for name in ("one", "two"):
+        folder = tmp_path / name / "src"
+        shutil.copytree(BOOK.parent, folder)
+        out = tmp_path / name / "out"
+        build(folder / BOOK.name, out, ("pdf", "epub", "archival", "bag"))
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes()
+                      for p in sorted(out.rglob("*")) if p.is_file()})
+    assert set(trees[0]) == set(trees[1])
+    assert len(trees[0]) >= 3 + 11
+    for name in trees[0]:
+        assert trees[0][name] == trees[1][name], f"{name} differs between builds"
+    handout = PdfReader(tmp_path / "one" / "out" / "book.pdf")
+    assert handout.metadata["/CreationDate"] == "D:20210826174640Z"
+
+
+def test_dates_follow_the_clock_without_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    build(BOOK, tmp_path, ("archival",))
+    reader = PdfReader(tmp_path / "book-archival.pdf")
+    assert reader.metadata["/CreationDate"].startswith("D:20")
+    assert reader.metadata["/CreationDate"] != "D:20210826174640Z"
+    assert dc_values(xmp(reader), "date") == ["2024-03-15"]
