@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from xml.sax.saxutils import escape, quoteattr
 
 VOID = {"br", "hr", "img", "col", "wbr"}
+# Elements HTML never closes: dropping one must not wait for its end tag.
+HTML_VOID = VOID | {"area", "base", "embed", "input", "link", "meta", "param", "source", "track"}
 ALLOWED = VOID | {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "b", "i", "u", "s", "sub", "sup",
     "small", "mark", "abbr", "cite", "q", "dfn", "code", "kbd", "samp", "var", "pre",
@@ -78,12 +80,12 @@ class _Sanitizer(HTMLParser):
     # -- parser events -----------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
         if self.skip:
-            if tag in DROPPED and tag not in VOID:
+            if tag in DROPPED and tag not in HTML_VOID:
                 self.skip += 1
             return
         if tag in DROPPED:
             self.warnings.append(f"<{tag}> removed")
-            if tag not in ("link", "meta", "base", "source", "track", "input", "embed"):
+            if tag not in HTML_VOID:
                 self.skip = 1
             return
         if tag not in ALLOWED:
@@ -99,8 +101,12 @@ class _Sanitizer(HTMLParser):
             self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
+        if self.skip:
+            return  # `<circle/>` inside a dropped <svg>: nothing opens
         self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.open and self.open[-1] == tag and not self.skip:
+        if tag in DROPPED and tag not in HTML_VOID:
+            self.skip = 0  # a self-closed dropped element has no content to skip
+        elif tag not in VOID and self.open and self.open[-1] == tag:
             self._close_to(tag)
 
     def handle_endtag(self, tag):
