@@ -45,8 +45,8 @@ def load(path: str | Path) -> Document:
     safe, dropped = sanitize(html)
     warnings += [f"{path}: {w}" for w in dropped]
     root = ET.fromstring(f"<div>{safe}</div>")
+    images = collect_images(path, root, body, body_line)   # notes' images included
     notes = extract_notes(root)
-    images = collect_images(path, root, body, body_line)
     make_figures(root)
     number_headings(root)
     fix_links(root, [n.body for n in notes.values()], warnings, path)

@@ -1,0 +1,514 @@
+"""EPUB 3: the shared Document → a reflowable, accessible, reproducible .epub.
+
+Every XHTML file (title page, text, about page, nav) and the NCX are laid out by Jinja
+templates in `templates/epub/`; this module only transforms element trees (notes, images,
+pull quotes) and hands the results to ebooklib, which assembles the package (metadata,
+manifest, spine, container). The zip ebooklib writes is then rewritten so that the same
+document and SOURCE_DATE_EPOCH always give the same bytes.
+
+ebooklib 0.20 traps worked around here:
+- `EpubHtml` re-parses XHTML with lxml's HTML parser, which drops `epub:` namespaces; pages
+  go in as plain `EpubItem`s with our own bytes (the nav is one too, with `properties=nav`).
+- it writes nav and NCX only from `EpubNav`/`EpubNcx` items and its own markup; both are
+  rendered from templates instead (the NCX keeps the id `ncx` the spine points to).
+- `add_author` gives every creator the id `creator` and puts a marc:relators scheme on
+  `file-as`; creators get `creator-N` ids and a plain `file-as` refinement here.
+- `dcterms:modified` is `datetime.now()` (local time) labelled `Z`; the UTC build time is
+  passed as `mtime`.
+- a random uuid4 identifier unless one is set; no `xml:lang` on <package>; a generator stamp
+  naming its version; zip entries stamped with the current time: fixed in
+  `describe_metadata`, `finish_opf` and `normalise_zip`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree as ET
+
+from ebooklib import epub
+from lxml import etree
+
+from . import layout
+from .dates import build_time
+from .errors import PressroomError
+from .model import Chapter, Document, Image
+
+# ElementTree would invent an `ns0:` prefix for a namespaced attribute; the literal name is
+# well-formed because every template declares xmlns:epub on <html>.
+EPUB_TYPE = "epub:type"
+XHTML = "application/xhtml+xml"
+CSS_HREF = "styles/epub.css"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SAFE_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+RTL_LANGS = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "he": "Hebrew", "hy": "Armenian", "it": "Italian",
+    "ja": "Japanese", "ka": "Georgian", "la": "Latin", "nl": "Dutch", "pl": "Polish",
+    "pt": "Portuguese", "ru": "Russian", "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese",
+    "az": "Azerbaijani", "grc": "Ancient Greek", "xcl": "Classical Armenian",
+}
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+
+@dataclass
+class Page:
+    """One XHTML file of the package, already laid out."""
+
+    id: str
+    href: str
+    title: str
+    content: bytes
+    properties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TocEntry:
+    label: str
+    href: str
+    children: list[TocEntry] = field(default_factory=list)
+    order: int = 0  # NCX playOrder, numbered depth-first
+
+
+@dataclass
+class Text:
+    """A chapter (or the article) after its transforms: body, notes placed in it."""
+
+    chapter: Chapter
+    href: str
+    body: ET.Element
+    notes: list = field(default_factory=list)  # [{"id", "body"}] for the template
+
+
+# -- the build --------------------------------------------------------------------------------
+def render_epub(doc: Document) -> bytes:
+    if not doc.chapters:
+        raise PressroomError(doc.source, "no text after the front matter")
+    modified = build_time()
+    images = image_hrefs(doc.images)
+    for image in images.values():
+        check_svg(image)
+    texts = transform_texts(doc, {img.src: href for href, img in images.items()})
+    about = about_page(doc)
+    toc = toc_entries(doc, texts, about)
+    pages = [title_page(doc), nav_page(doc, toc, texts), *text_pages(doc, texts)]
+    if about:
+        pages.append(about)
+    ncx = layout.render("epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
+    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, modified)
+    return normalise_zip(raw, doc.meta.lang, modified)
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
+
+
+def page(template: str, doc: Document, title: str, **context) -> bytes:
+    """Lay out one XHTML file; every page shares page.xhtml (lang, dir, title, stylesheet)."""
+    return layout.render(template, meta=doc.meta, dir=direction(doc.meta.lang), title=title,
+                         **context).encode("utf-8")
+
+
+# -- images ---------------------------------------------------------------------------------
+def image_hrefs(images: list[Image]) -> dict[str, Image]:
+    """href inside the EPUB → image. The manuscript-relative path is kept when it is a plain
+    relative path (URL-safe as is); anything else gets a neutral name."""
+    result: dict[str, Image] = {}
+    for n, image in enumerate(images, start=1):
+        href = posixpath.normpath(image.src)
+        if not SAFE_HREF.match(href) or href.split("/")[0] == ".." or href.endswith(".xhtml"):
+            href = f"images/image-{n}{image.path.suffix.lower()}"
+        result.setdefault(href, image)
+    return result
+
+
+def check_svg(image: Image) -> None:
+    """An SVG is a document too: nothing in it may run or reach the network."""
+    if image.media_type != "image/svg+xml":
+        return
+    try:
+        root = ET.parse(image.path).getroot()
+    except ET.ParseError as err:
+        raise PressroomError(image.path, f"SVG is not well-formed XML: {err}") from None
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in ("script", "foreignObject", "iframe"):
+            raise PressroomError(image.path, f"SVG contains <{tag}>, which an EPUB may not ship")
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            if local.lower().startswith("on"):
+                raise PressroomError(image.path, f"SVG has an event handler ({local})")
+            if local == "href" and not value.startswith("#"):
+                raise PressroomError(image.path, f"SVG refers to an outside resource ({value})")
+
+
+# -- the text: pull quotes, images, tables, notes ---------------------------------------------
+def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
+    texts = [Text(chapter=ch, href=f"{ch.id}.xhtml", body=prepare_body(ch, image_href))
+             for ch in doc.chapters]
+    place_notes(doc, texts)
+    for note in (n for t in texts for n in t.notes):
+        for img in note["body"].iter("img"):
+            img.set("src", image_href.get(img.get("src", ""), img.get("src", "")))
+    return texts
+
+
+def prepare_body(chapter: Chapter, image_href: dict[str, str]) -> ET.Element:
+    # Pull quotes repeat the text: in a reflowable book they are noise for every reader.
+    body = layout.drop_class(chapter.body, "pullquote")
+    for img in body.iter("img"):
+        img.set("src", image_href.get(img.get("src", ""), img.get("src", "")))
+    for thead in body.iter("thead"):
+        for th in thead.iter("th"):
+            th.set("scope", "col")
+    return body
+
+
+def note_calls(body: ET.Element) -> list[ET.Element]:
+    return [a for a in body.iter("a") if a.get("class") == "noteref"]
+
+
+def place_notes(doc: Document, texts: list[Text]) -> None:
+    """Each note goes at the end of the file where it is first called (pop-up footnotes need
+    the aside in the text's own file); later calls link across files. Calls become EPUB
+    noterefs in <sup>; each note opens with a back link to its first call."""
+    home: dict[str, tuple[str, str]] = {}  # note id → (file, id of its first call)
+    for text in texts:
+        for a in note_calls(text.body):
+            home.setdefault(a.get("href", "")[1:], (text.href, a.get("id")))
+    for text in texts:
+        parents = {child: parent for parent in text.body.iter() for child in parent}
+        for a in note_calls(text.body):
+            note_file, _ = home[a.get("href")[1:]]
+            if note_file != text.href:
+                a.set("href", note_file + a.get("href"))
+            a.set(EPUB_TYPE, "noteref")
+            a.set("role", "doc-noteref")
+            sup = ET.Element("sup")
+            layout.replace(parents[a], a, sup)
+            a.tail = None
+            sup.append(a)
+    for note in sorted(doc.notes.values(), key=lambda n: n.number):
+        if note.id not in home:  # called only from a pull quote: not in this edition's text
+            continue
+        note_file, call = home[note.id]
+        text = next(t for t in texts if t.href == note_file)
+        text.notes.append({"id": note.id, "body": note_body(note.body, note.number, call)})
+
+
+def note_body(body: ET.Element, number: int, call_id: str) -> ET.Element:
+    body = copy.deepcopy(body)  # the Document stays unchanged for other writers
+    back = ET.Element("a", {"href": f"#{call_id}", "role": "doc-backlink"})
+    back.text = f"{number}."
+    first = body[0] if len(body) else None
+    if first is not None and first.tag == "p" and not (body.text or "").strip():
+        back.tail = " " + (first.text or "")
+        first.text = None
+        first.insert(0, back)
+    else:
+        p = ET.Element("p")
+        p.append(back)
+        p.tail = body.text
+        body.text = None
+        body.insert(0, p)
+    return body
+
+
+# -- pages --------------------------------------------------------------------------------------
+def human_date(iso: str | None, lang: str) -> str | None:
+    """2024-03-15 → 15 March 2024 for English; other languages keep the ISO form."""
+    if not iso:
+        return None
+    return layout.long_date(iso) if lang.lower().startswith("en") else iso
+
+
+def title_page(doc: Document) -> Page:
+    meta = doc.meta
+    original = None
+    if meta.original:
+        original = {"publication": meta.original.publication, "iso": meta.original.date,
+                    "date": human_date(meta.original.date, meta.lang)}
+    content = page("epub/titlepage.xhtml", doc, meta.title,
+                   date=human_date(meta.date, meta.lang), original=original)
+    return Page(id="titlepage", href="titlepage.xhtml", title=meta.title, content=content)
+
+
+def heading_id(text: Text) -> str:
+    if text.chapter.title:
+        first = next(text.body.iter("h1"), None)
+        if first is not None and first.get("id"):
+            return first.get("id")
+    return "text-title"
+
+
+def text_pages(doc: Document, texts: list[Text]) -> list[Page]:
+    pages = []
+    for text in texts:
+        title = text.chapter.title or doc.meta.title
+        content = page("epub/chapter.xhtml", doc, title, chapter=text.chapter,
+                       is_book=doc.is_book, heading_id=heading_id(text), body=text.body,
+                       notes=text.notes)
+        pages.append(Page(id=text.chapter.id, href=text.href, title=title, content=content))
+    return pages
+
+
+def about_page(doc: Document) -> Page | None:
+    authors = [a for a in doc.meta.authors if a.bio]
+    if not authors:
+        return None
+    title = "About the author" if len(authors) == 1 else "About the authors"
+    content = page("epub/about.xhtml", doc, title, authors=authors)
+    return Page(id="about", href="about.xhtml", title=title, content=content)
+
+
+def toc_entries(doc: Document, texts: list[Text], about: Page | None) -> list[TocEntry]:
+    """Chapters (or the article) with their `##` sections, then the about page."""
+    entries = []
+    for text in texts:
+        sections = [TocEntry(label=_text(h), href=f"{text.href}#{h.get('id')}")
+                    for h in text.body.iter("h2") if h.get("id")]
+        entries.append(TocEntry(label=text.chapter.title or doc.meta.title, href=text.href,
+                                children=sections))
+    if about:
+        entries.append(TocEntry(label=about.title, href=about.href))
+    return entries
+
+
+def number_toc(entries: list[TocEntry]) -> int:
+    """Number entries depth-first (NCX playOrder) and return the tree's depth."""
+    order = 0
+
+    def walk(items: list[TocEntry], level: int) -> int:
+        nonlocal order
+        depth = level if items else level - 1
+        for entry in items:
+            order += 1
+            entry.order = order
+            depth = max(depth, walk(entry.children, level + 1))
+        return depth
+
+    return walk(entries, 1)
+
+
+def nav_page(doc: Document, toc: list[TocEntry], texts: list[Text]) -> Page:
+    landmarks = [
+        {"type": "titlepage", "href": "titlepage.xhtml", "label": "Title page"},
+        {"type": "toc", "href": "nav.xhtml#toc", "label": "Contents"},
+        {"type": "bodymatter", "href": texts[0].href, "label": "Start of text"},
+    ]
+    content = page("epub/nav.xhtml", doc, "Contents", toc=toc, landmarks=landmarks)
+    return Page(id="nav", href="nav.xhtml", title="Contents", content=content,
+                properties=["nav"])
+
+
+def _text(el: ET.Element) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+# -- package metadata ---------------------------------------------------------------------------
+def file_as(name: str) -> str:
+    """'John Q. Reader' → 'Reader, John Q.': how catalogues and reading systems sort."""
+    parts = name.split()
+    return name if len(parts) < 2 else f"{parts[-1]}, {' '.join(parts[:-1])}"
+
+
+def describe_metadata(book: epub.EpubBook, doc: Document) -> None:
+    meta = doc.meta
+    book.IDENTIFIER_ID = "pub-id"
+    book.set_identifier(meta.identifier)  # replaces ebooklib's random uuid4
+    book.add_metadata("DC", "title", meta.title, {"id": "title"})
+    book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+    if meta.subtitle:
+        # A refined second title: reading systems that know title-type show "Title: Subtitle",
+        # the others keep showing the first (main) title alone.
+        book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle",
+                          {"refines": "#subtitle", "property": "title-type"})
+    book.set_language(meta.lang)
+    book.set_direction(direction(meta.lang))
+    for n, author in enumerate(meta.authors, start=1):
+        uid = f"creator-{n}"
+        book.add_author(author.name, role="aut", uid=uid)
+        book.add_metadata(None, "meta", file_as(author.name),
+                          {"refines": f"#{uid}", "property": "file-as"})
+    simple = {"date": meta.date, "publisher": meta.publisher, "rights": meta.rights,
+              "description": meta.description}
+    for name, value in simple.items():
+        if value:
+            book.add_metadata("DC", name, value)
+    for keyword in meta.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    if meta.original:
+        source = [meta.original.publication, meta.original.date, meta.original.url]
+        book.add_metadata("DC", "source", ", ".join(p for p in source if p))
+
+
+@dataclass
+class Content:
+    """What the package holds, counted from the laid-out text: the ground for its
+    accessibility claims."""
+
+    images: int
+    images_with_alt: int
+    tables: int
+    tables_with_headers: int
+    notes: int
+    languages: list[str]
+
+
+def survey(doc: Document, texts: list[Text]) -> Content:
+    trees = [t.body for t in texts] + [n["body"] for t in texts for n in t.notes]
+    imgs = [img for tree in trees for img in tree.iter("img")]
+    tables = [tb for tree in trees for tb in tree.iter("table")]
+    langs = [doc.meta.lang]
+    for tree in trees:
+        for el in tree.iter():
+            lang = el.get("lang")
+            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
+                langs.append(lang)
+    return Content(
+        images=len(imgs),
+        images_with_alt=sum(1 for img in imgs if (img.get("alt") or "").strip()),
+        tables=len(tables),
+        tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
+        notes=sum(len(t.notes) for t in texts),
+        languages=langs,
+    )
+
+
+def language_name(tag: str) -> str:
+    return LANGUAGE_NAMES.get(tag.split("-")[0].lower(), f"the language tagged {tag}")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def how_many(having: int, total: int, noun: str, has: str) -> str:
+    """'The image has …', 'All 3 images have …', '2 of 3 images have …'."""
+    if total == 1:
+        return f"The {noun} {'has' if having else 'does not have'} {has}."
+    lead = f"All {total}" if having == total else f"{having} of {total}"
+    return f"{lead} {noun}s {'has' if having == 1 and having != total else 'have'} {has}."
+
+
+def accessibility_summary(doc: Document, content: Content) -> str:
+    parts = ["This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
+             "Its text reflows and follows the reader's font, size and colour settings. "
+             "A table of contents and headings give structural navigation, and the reading "
+             "order follows the text."]
+    if content.notes:
+        parts.append(f"It has {plural(content.notes, 'footnote')}, each linked from its call "
+                     "in the text and back to it.")
+    if content.images:
+        parts.append(how_many(content.images_with_alt, content.images, "image",
+                              "a text description (alternative text)"))
+    if content.tables:
+        parts.append(how_many(content.tables_with_headers, content.tables, "table",
+                              "header cells"))
+    main, *others = [language_name(t) for t in content.languages]
+    if others:
+        parts.append(f"The text is in {main}, with passages in {', '.join(others)} marked "
+                     "with their language.")
+    else:
+        parts.append(f"The text is in {main}.")
+    parts.append("It has no page numbers from a print edition, and no hazards (no flashing, "
+                 "motion simulation or sound).")
+    return " ".join(parts)
+
+
+def describe_accessibility(book: epub.EpubBook, doc: Document, content: Content) -> None:
+    """schema.org discovery metadata, derived from what the package actually holds."""
+    visual = content.images > 0
+    modes = ["textual"] + (["visual"] if visual else [])
+    sufficient = ["textual"] + (["textual,visual"] if visual else [])
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if visual and content.images_with_alt == content.images:
+        features.append("alternativeText")
+    features.append("displayTransformability")
+    values = ([("schema:accessMode", m) for m in modes]
+              + [("schema:accessModeSufficient", s) for s in sufficient]
+              + [("schema:accessibilityFeature", f) for f in features]
+              + [("schema:accessibilityHazard", "none"),
+                 ("schema:accessibilitySummary", accessibility_summary(doc, content)),
+                 ("dcterms:conformsTo", CONFORMANCE),
+                 ("a11y:certifiedBy", doc.meta.publisher or "Pressroom")])
+    for prop, value in values:
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
+# -- packaging --------------------------------------------------------------------------------
+def package(doc: Document, pages: list[Page], ncx: bytes, images: dict[str, Image],
+            texts: list[Text], modified: dt.datetime) -> bytes:
+    book = epub.EpubBook()
+    describe_metadata(book, doc)
+    describe_accessibility(book, doc, survey(doc, texts))
+    css = layout.STYLES / "epub.css"
+    book.add_item(epub.EpubItem(uid="css", file_name=CSS_HREF, media_type="text/css",
+                                content=css.read_bytes()))
+    for n, (href, image) in enumerate(images.items(), start=1):
+        book.add_item(epub.EpubImage(uid=f"image-{n}", file_name=href,
+                                     media_type=image.media_type,
+                                     content=image.path.read_bytes()))
+    items = {}
+    for p in pages:
+        item = epub.EpubItem(uid=p.id, file_name=p.href, media_type=XHTML, content=p.content)
+        item.properties = p.properties
+        items[p.id] = book.add_item(item)
+    # A plain item with id "ncx": the spine's toc attribute defaults to that id.
+    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx",
+                                media_type="application/x-dtbncx+xml", content=ncx))
+    book.spine = [items[p.id] for p in pages]  # title page, contents, text, about
+    out = io.BytesIO()
+    writer = epub.EpubWriter(out, book, {
+        "epub3_pages": False,  # would scan pages for page breaks and add a page-list
+        "epub3_landmark": False, "epub2_guide": False,  # landmarks are in our nav
+        "package_direction": True, "spine_direction": True,
+        "mtime": modified.astimezone(dt.timezone.utc),  # it formats local time as "Z"
+    })
+    writer.process()
+    writer.write()
+    return out.getvalue()
+
+
+def finish_opf(data: bytes, lang: str) -> bytes:
+    """What ebooklib cannot say: the package's language, and no generator stamp (it names
+    the library version, so upgrading it would change the bytes)."""
+    root = etree.fromstring(data)
+    root.set(XML_LANG, lang)
+    for el in root.iter("{*}meta"):
+        if el.get("name") == "generator":
+            el.getparent().remove(el)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
+    """Rewrite the archive for reproducible bytes: `mimetype` first and stored (EPUB OCF),
+    then the container and package, then the rest in manifest order; every entry stamped
+    with the modification time, fixed permissions and compression."""
+    stamp = max(modified.astimezone(dt.timezone.utc),
+                dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        names = src.namelist()
+        contents = {name: src.read(name) for name in names}
+    first = ["mimetype", "META-INF/container.xml"]
+    opf = next(n for n in names if n.endswith(".opf"))
+    contents[opf] = finish_opf(contents[opf], lang)
+    order = first + [opf] + [n for n in names if n not in first and n != opf]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3  # unix, whatever system builds it
+            info.external_attr = 0o100644 << 16
+            stored = name == "mimetype"
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            dst.writestr(info, contents[name], compresslevel=None if stored else 9)
+    return out.getvalue()
+
