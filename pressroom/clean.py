@@ -27,8 +27,10 @@ FURNITURE_FILE = Path(__file__).parent / "data" / "furniture.txt"
 PULLQUOTE_MIN_WORDS = 6  # shorter paragraphs are contained in longer ones by chance ("Yes.")
 SUBTITLE_MAX_CHARS = 250
 SUBTITLE_MAX_SENTENCES = 2
+SUBTITLE_MAX_SHARE = 0.6  # of the median body paragraph: a standfirst is much shorter
 BIO_MAX_CHARS = 600
-EXCERPT_CHARS = 32
+EXCERPT_CHARS = 40
+TITLE_MAX_CHARS = 200
 
 # Quote and dash look-alikes, folded before NFKC: NFKC would turn ″ into two primes.
 _QUOTES = "'\"`´‘’‚‛“”„‟′″‴‵‶‷‹›«»＂＇"
@@ -37,14 +39,15 @@ _FOLD = str.maketrans({**{q: "'" for q in _QUOTES}, **{d: "-" for d in _DASHES}}
 _GUILLEMET_SPACE = re.compile(r"(?<=[«‹])\s+|\s+(?=[»›])")  # French spacing inside « »
 _QUOTE_RUN = re.compile(r"['\"`]+")  # nested quotes ‘“ vs a single " are one style choice
 _DASH_RUN = re.compile(r"\s*-+\s*")  # "a - b", "a—b", "a -- b" are one dash
-_PULLQUOTE_ENDS = re.compile(r"^'+|[\s'.!?,;:]+$")
+_QUOTES_AND_CLOSING = re.compile(r"^[\s']+|[\s'.!?,;:]+$")
 
 # A sentence ends after a lower-case letter or digit, so "Robert M. Cutler" and "U.N." don't count.
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9%)])[.!?]+['\"’”»)]*(?=\s|$)")
-_ENDS_SENTENCE = re.compile(r"[.!?…:]['\"’”»)]*$")
+_LINE_ENDS_SENTENCE = re.compile(r"[.!?…:]['\"’”»)]*$")
 _AUTHOR_NOTE = re.compile(r"(?P<name>\S+(?: \S+){1,5}?) is (?:a|an|the) (?P<rest>.+)")
 _ROLE_LINK = re.compile(r"\b(?:at|of|for)\b")
-_NAME_PARTICLES = {"de", "da", "del", "della", "di", "du", "van", "von", "der", "den", "la", "le", "bin", "al", "el"}
+_NAME_PARTICLES = {"de", "da", "del", "della", "di", "du", "van", "von", "der", "den", "la", "le",
+                   "bin", "al", "el"}
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
 
 # Markdown: escape only what python-markdown (or CommonMark) would read as markup.
@@ -90,11 +93,16 @@ def normalise(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def fold(text: str) -> str:
+def _core(key: str) -> str:
+    """A normalised paragraph without its surrounding quotes and closing punctuation."""
+    return _QUOTES_AND_CLOSING.sub("", key)
+
+
+def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def excerpt(text: str) -> str:
+def _excerpt(text: str) -> str:
     if len(text) <= EXCERPT_CHARS:
         return text
     cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
@@ -102,7 +110,7 @@ def excerpt(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return f'"{excerpt(text)}"'
+    return f'"{_excerpt(text)}"'
 
 
 @lru_cache(maxsize=None)
@@ -132,17 +140,17 @@ def clean_text(text: str, name: str = "<text>") -> Cleaned:
         raise PressroomError(name, "no text left after removing web-page furniture")
 
     title = paras.pop(0)
-    removed.append(Removal("title", title.line, excerpt(title.text)))
-    authors = []
-    if paras and (author := _author_note(paras[-1].text)):
-        removed.append(Removal("bio", paras[-1].line, excerpt(paras.pop().text)))
-        authors.append(author)
+    removed.append(Removal("title", title.line, _excerpt(title.text)))
+    if len(title.text) > TITLE_MAX_CHARS:
+        doubts.append(f"line {title.line}: took {_quoted(title.text)} as the title, "
+                      f"but it is {len(title.text)} characters long")
+    authors = _take_author(paras, removed, doubts)
     subtitle = None
     if len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:]):
         subtitle = paras.pop(0)
-        removed.append(Removal("subtitle", subtitle.line, excerpt(subtitle.text)))
+        removed.append(Removal("subtitle", subtitle.line, _excerpt(subtitle.text)))
     if not paras:
-        raise PressroomError(name, "no body paragraph left after taking the title, standfirst and author note")
+        raise PressroomError(name, "no body paragraph left after the title, standfirst and author note")
 
     _mark_pullquotes(paras, removed, doubts)
     _doubt_near_duplicates([p for p in paras if p.pullquote_of is None], doubts)
@@ -171,32 +179,36 @@ def _paragraphs(text: str, removed: list[Removal], doubts: list[str]) -> list[_P
             blocks.append([])
     paras = []
     for block in filter(None, blocks):
-        joined = fold(" ".join(line for _, line in block))
+        joined = _fold(" ".join(line for _, line in block))
         if is_furniture(joined):
-            removed.append(Removal("furniture", block[0][0], excerpt(joined)))
+            removed.append(Removal("furniture", block[0][0], _excerpt(joined)))
             continue
         kept = _strip_furniture_lines(block, removed, doubts)
         if kept:
-            text = fold(" ".join(line for _, line in kept))
+            text = _fold(" ".join(line for _, line in kept))
             paras.append(_Para(kept[0][0], text, normalise(text)))
     return paras
 
 
-def _strip_furniture_lines(block, removed, doubts):
-    """Drop lines that are furniture on their own, unless the line may be part of a wrapped sentence
-    (the line before runs on into it, or the line after continues in lower case)."""
+def _strip_furniture_lines(
+    block: list[tuple[int, str]], removed: list[Removal], doubts: list[str]
+) -> list[tuple[int, str]]:
+    """Drop lines that are furniture on their own, unless the line reads as part of a wrapped
+    sentence: it starts in lower case after a line that ends no sentence, or the next line
+    continues in lower case ("spent more on / advertisement / than on engines")."""
     kept = []
     for i, (number, line) in enumerate(block):
         if not is_furniture(line):
             kept.append((number, line))
             continue
         after = block[i + 1][1].strip() if i + 1 < len(block) else ""
-        runs_on = kept and kept[-1][0] == number - 1 and not _ENDS_SENTENCE.search(kept[-1][1].rstrip())
-        if runs_on or after[:1].islower():
+        runs_on = kept and kept[-1][0] == number - 1 and not _LINE_ENDS_SENTENCE.search(kept[-1][1].rstrip())
+        if (runs_on and line.strip()[:1].islower()) or after[:1].islower():
             kept.append((number, line))
-            doubts.append(f"line {number}: kept {_quoted(fold(line))}: looks like web-page furniture but may be part of a sentence")
+            doubts.append(f"line {number}: kept {_quoted(_fold(line))}: "
+                          "looks like web-page furniture but may be part of a sentence")
         else:
-            removed.append(Removal("furniture", number, excerpt(fold(line))))
+            removed.append(Removal("furniture", number, _excerpt(_fold(line))))
     return kept
 
 
@@ -205,11 +217,25 @@ def _dedupe(paras: list[_Para], removed: list[Removal]) -> list[_Para]:
     kept = []
     for p in paras:
         if p.key in first:
-            removed.append(Removal("duplicate", p.line, excerpt(p.text), first[p.key]))
+            removed.append(Removal("duplicate", p.line, _excerpt(p.text), first[p.key]))
         else:
             first[p.key] = p.line
             kept.append(p)
     return kept
+
+
+def _take_author(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> list[dict]:
+    """The last paragraph, if it is an author note about someone the article does not name."""
+    author = _author_note(paras[-1].text) if paras else None
+    if author is None:
+        return []
+    surname = author["name"].split()[-1]
+    if any(surname in p.text for p in paras[:-1]):  # a closing line about a person in the story
+        doubts.append(f"line {paras[-1].line}: kept {_quoted(paras[-1].text)} as body: "
+                      f"reads like an author note, but the article names {surname}")
+        return []
+    removed.append(Removal("bio", paras[-1].line, _excerpt(paras.pop().text)))
+    return [author]
 
 
 def _author_note(text: str) -> dict | None:
@@ -226,7 +252,7 @@ def _is_standfirst(text: str, body: list[_Para]) -> bool:
     """One or two sentences, much shorter than the body paragraphs, not introducing what follows."""
     typical = statistics.median(len(p.text) for p in body)
     return (
-        len(text) <= min(SUBTITLE_MAX_CHARS, typical / 2)
+        len(text) <= min(SUBTITLE_MAX_CHARS, typical * SUBTITLE_MAX_SHARE)
         and len(_SENTENCE_END.findall(text)) <= SUBTITLE_MAX_SENTENCES
         and not text.endswith(":")
     )
@@ -235,30 +261,30 @@ def _is_standfirst(text: str, body: list[_Para]) -> bool:
 def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> None:
     """A paragraph repeated word for word inside a longer one is a pull quote."""
     for p in paras:
-        core = _PULLQUOTE_ENDS.sub("", p.key)
+        core = _core(p.key)
         if not core:
             continue
         inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")
-        container = next((c for c in paras if len(c.key) > len(p.key) and inside.search(c.key)), None)
+        container = next((c for c in paras if len(_core(c.key)) > len(core) and inside.search(c.key)), None)
         if container is None:
             continue
         if len(core.split()) < PULLQUOTE_MIN_WORDS:
-            doubts.append(f"line {p.line}: kept {_quoted(p.text)} as body: too short to be a pull quote of line {container.line}")
+            doubts.append(f"line {p.line}: kept {_quoted(p.text)} as body: "
+                          f"too short to be a pull quote of line {container.line}")
             continue
         p.pullquote_of = container.line
-        removed.append(Removal("pullquote", p.line, excerpt(p.text), container.line))
+        removed.append(Removal("pullquote", p.line, _excerpt(p.text), container.line))
 
 
 def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
     """Paragraphs that open alike or share most words are kept, but a person should look."""
-    words = [set(p.key.split()) for p in paras]
+    words = [_core(p.key).split() for p in paras]
     for j, later in enumerate(paras):
-        for i in range(j):
-            earlier = paras[i]
-            same_opening = earlier.key.split()[:5] == later.key.split()[:5]
-            overlap = len(words[i] & words[j]) / len(words[i] | words[j])
-            if same_opening or overlap >= 0.8:
-                doubts.append(f"line {later.line}: kept {_quoted(later.text)}: resembles line {earlier.line} but differs")
+        for i, earlier in enumerate(paras[:j]):
+            a, b = set(words[i]), set(words[j])
+            if words[i][:5] == words[j][:5] or len(a & b) >= 0.8 * len(a | b):
+                doubts.append(f"line {later.line}: kept {_quoted(later.text)}: "
+                              f"resembles line {earlier.line} but differs")
                 break
 
 
@@ -276,7 +302,8 @@ def _markdown(result: Cleaned, paras: list[_Para]) -> str:
         meta["subtitle"] = result.subtitle
     if result.authors:
         meta["author"] = result.authors
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False)
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000,
+                           default_flow_style=False)
     blocks = [escape_markdown(p.text) + ("\n{: .pullquote}" if p.pullquote_of else "") for p in paras]
     return f"---\n{front}---\n\n" + "\n\n".join(blocks) + "\n"
 
@@ -291,7 +318,8 @@ def clean_file(raw: str | Path, out: str | Path | None = None, report: str | Pat
     if out is not None:
         write_atomic(out, result.markdown)
     if report is not None:
-        write_atomic(report, json.dumps(report_data(result, str(raw)), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+        data = report_data(result, str(raw))
+        write_atomic(report, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return result
 
 
@@ -325,7 +353,8 @@ _VERBS = {
 }
 
 
-def format_report(result: Cleaned, name: str) -> list[str]:
+def format_report(result: Cleaned, name: str = "<text>") -> list[str]:
     """One line per removal and doubt, `file:line: what`, for stderr."""
-    lines = [f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"' for r in result.removed]
+    lines = [f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"'
+             for r in result.removed]
     return lines + [f"{name}: doubt: {d}" for d in result.doubts]
