@@ -30,11 +30,20 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--format", action="append", choices=["pdf", "epub", "archival", "bag"],
                        help="output format; repeat for several (default: all)")
     build.add_argument("--paper", choices=["a4", "letter"], default="a4")
+    build.add_argument("--check", action="store_true",
+                       help="check the outputs afterwards (EPUBCheck, Ace, lint rules)")
+
+    check = commands.add_parser("check", help="validate built PDFs and EPUBs")
+    check.add_argument("files", nargs="+", type=Path, help="outputs to check (.pdf, .epub)")
+    check.add_argument("--no-validators", dest="validators", action="store_false",
+                       help="only Pressroom's own rules: skip EPUBCheck, Ace and qpdf")
 
     args = parser.parse_args(argv)
     try:
         if args.command == "clean":
             return run_clean(args)
+        if args.command == "check":
+            return run_check(args.files, args.validators)
         return run_build(args)
     except PressroomError as err:
         print(f"pressroom: {err}", file=sys.stderr)
@@ -64,13 +73,27 @@ def run_build(args) -> int:
     from .build import FORMATS, build, find_manuscripts
     sources = args.manuscripts or find_manuscripts()
     formats = tuple(args.format) if args.format else FORMATS
+    outputs = []
     for source in sources:
         built = build(source, args.output, formats, args.paper)
         for warning in built.warnings:
             print(f"pressroom: warning: {warning}", file=sys.stderr)
         for path in built.outputs:
             print(path)
-    return 0
+        outputs += [p for p in built.outputs if p.suffix in (".pdf", ".epub")]
+    return run_check(outputs, validators=True) if args.check else 0
+
+
+def run_check(files: list[Path], validators: bool) -> int:
+    from .check import check, report, tools
+    if validators:
+        found = ", ".join(f"{name} {'(' + value + ')' if name != 'epubcheck' else value}"
+                          for name, value in tools().items() if value)
+        print(f"validators: {found or 'none found'}")
+    findings = check(files, validators=validators)
+    for line in report(findings, files):
+        print(line)
+    return 1 if any(f.severity == "error" for f in findings) else 0
 
 
 if __name__ == "__main__":

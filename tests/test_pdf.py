@@ -131,6 +131,7 @@ def test_fonts_are_the_bundled_faces_embedded(book):
             assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
             names.add(str(font["/BaseFont"]).split("+", 1)[1])
     assert {"Pressroom-Serif", "Pressroom-Serif-Armenian"} <= names
+    assert all(name.startswith("Pressroom-") for name in names), f"system font used: {names}"
 
 
 def test_armenian_text_is_set_in_the_armenian_face(book):

