@@ -122,3 +122,15 @@ def test_each_format_is_named_after_the_manuscript(project):
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (project / "all").iterdir())
     assert names == ["essay-archival.pdf", "essay.epub", "essay.pdf"]
+
+
+def test_check_command_reports_and_fails_on_errors(project):
+    (project / "junk.pdf").write_text("not a pdf", encoding="utf-8")
+    result = run("check", "junk.pdf", "dist/essay.epub", "--no-validators", cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("junk.pdf: error P-READ")
+    assert lines[-1] == "checked 2 files: 1 error, 0 warnings"
+    clean = run("check", "dist/essay.epub", "dist/essay.pdf", "--no-validators", cwd=project)
+    assert clean.returncode == 0, clean.stdout
