@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, epub, pdf
-from .bag import write_bag
 from .errors import PressroomError
 from .files import write_atomic
 from .layout import STYLES
@@ -35,20 +33,25 @@ def build(source: Path, out: Path, formats: tuple[str, ...] = FORMATS, paper: st
     doc = load(source)
     wanted = set(FORMATS) if "bag" in formats else set(formats)
     made: dict[str, bytes] = {}
+    # Writers are imported when asked for: WeasyPrint alone takes half a second to import,
+    # which an EPUB-only build should not pay.
     if wanted & {"pdf", "archival"}:
+        from . import archive, pdf
         pages = pdf.layout(doc, styles, paper)       # once, for both PDFs
         if "pdf" in wanted:
             made[f"{doc.stem}.pdf"] = pdf.handout(pages)
         if "archival" in wanted:
             made[f"{doc.stem}-archival.pdf"] = archive.archival(pages, doc, styles)
     if "epub" in wanted:
-        made[f"{doc.stem}.epub"] = epub.render_epub(doc)
+        from .epub import render_epub
+        made[f"{doc.stem}.epub"] = render_epub(doc)
     outputs = []
     for name, data in made.items():
         if _format_of(name) in formats:
             write_atomic(out / name, data)
             outputs.append(out / name)
     if "bag" in formats:
+        from .bag import write_bag
         write_bag(out / f"{doc.stem}-bag", doc, made)
         outputs.append(out / f"{doc.stem}-bag")
     return Built(source=source, outputs=outputs, warnings=doc.warnings)
