@@ -98,8 +98,6 @@ def book(tmp_path_factory) -> Epub:
 
 @pytest.fixture(scope="module")
 def article(tmp_path_factory) -> Epub:
-    if not ARTICLE.exists():
-        pytest.skip(f"{ARTICLE.relative_to(ROOT)} not written yet")
     return Epub(build(ARTICLE, tmp_path_factory.mktemp("epub") / "article.epub"))
 
 
