@@ -21,6 +21,7 @@ from weasyprint.pdf.metadata import NS, DocumentMetadata
 from . import __version__
 from .dates import build_time, w3c
 from .model import Document
+from .pdf import identify_notes
 
 VARIANT = "pdf/a-3a"   # level A: the tagged structure is kept, not only the appearance
 TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml")
@@ -101,8 +102,10 @@ def attachments(doc: Document, manifest: dict) -> list[weasyprint.Attachment]:
     return files
 
 
-def _unique_associated_files(document, pdf) -> None:
-    """WeasyPrint 70 lists each attached file twice in the catalog's /AF; once is right."""
+def _finish(document, pdf) -> None:
+    """Note IDs as in the handout; WeasyPrint 70 lists each attached file twice in the
+    catalog's /AF, and once is right."""
+    identify_notes(document, pdf)
     if "AF" in pdf.catalog:
         pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
 
@@ -114,6 +117,6 @@ def archival(rendered: weasyprint.Document, doc: Document, styles: Path) -> byte
     try:
         return rendered.write_pdf(pdf_variant=VARIANT, pdf_identifier=True,
                                   attachments=attachments(doc, build_manifest(doc, styles)),
-                                  finisher=_unique_associated_files)
+                                  finisher=_finish)
     finally:
         rendered.metadata = base

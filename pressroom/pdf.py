@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
 
+import pydyf
 import weasyprint
+from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.text.fonts import FontConfiguration
 
 from . import __version__
@@ -21,6 +23,8 @@ from .dates import build_time, w3c
 from .errors import PressroomError
 from .model import Chapter, Document, Note
 
+# Footnotes are set as this element so the PDF's structure tree can call them Note.
+NOTE_ELEMENT = "pressroom-note"
 PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
 
 
@@ -42,7 +46,7 @@ def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str],
                 if note.id in placed:
                     continue
                 placed.add(note.id)
-                span = ET.Element("span", {"class": "footnote", "id": note.id})
+                span = ET.Element(NOTE_ELEMENT, {"class": "footnote", "id": note.id})
                 _inline_copy(note.body, span)
                 jinja_layout.replace(parent, child, span)
                 if note.id in held and index + 1 < len(blocks):
@@ -160,7 +164,50 @@ def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
 
 def handout(rendered: weasyprint.Document) -> bytes:
     """The tagged print PDF (PDF/UA-1: structure tags, /Lang, title shown in the window)."""
-    return rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
+    return rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True,
+                              finisher=identify_notes)
+
+
+def _tag_notes_as_notes() -> None:
+    """WeasyPrint 70 tags elements it does not know as NonStruct; PDF/UA-1 wants each
+    footnote tagged Note, with its number as a label (Lbl)."""
+    original = weasyprint_tags._get_pdf_tag
+    if getattr(original, "notes", False):
+        return
+
+    def pdf_tag(tag):
+        if tag == NOTE_ELEMENT:
+            return "Note"
+        if tag == f"{NOTE_ELEMENT}::footnote-marker":
+            return "Lbl"
+        return original(tag)
+
+    pdf_tag.notes = True
+    weasyprint_tags._get_pdf_tag = pdf_tag
+
+
+_tag_notes_as_notes()
+
+
+def identify_notes(document, pdf) -> None:
+    """PDF/UA-1 (ISO 14289-1, 7.9): every Note structure element has a unique ID, listed in
+    the structure tree's IDTree."""
+    notes = [obj for obj in pdf.objects
+             if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+             and obj.get("S") == "/Note"]
+    if not notes:
+        return
+    names = []
+    for number, note in enumerate(notes, start=1):
+        key = f"note-{number}"
+        note["ID"] = pydyf.String(key)
+        names.append((key, note.reference))
+    root = next(obj for obj in pdf.objects
+                if isinstance(obj, dict) and obj.get("Type") == "/StructTreeRoot")
+    tree = pydyf.Dictionary({"Names": pydyf.Array(
+        [item for key, ref in sorted(names) for item in (pydyf.String(key), ref)])})
+    pdf.add_object(tree)
+    root["IDTree"] = tree.reference
 
 
 class _quiet_weasyprint:

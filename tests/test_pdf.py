@@ -143,7 +143,7 @@ def test_tagged_structure(book):
     root = book.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"].value is True
     kinds: Counter = Counter()
-    alts = []
+    alts, note_ids = [], []
 
     def walk(node):
         node = node.get_object()
@@ -153,6 +153,8 @@ def test_tagged_structure(book):
             kinds[str(node["/S"])] += 1
             if node["/S"] == "/Figure":
                 alts.append(str(node.get("/Alt", "")))
+            if node["/S"] == "/Note":
+                note_ids.append(str(node["/ID"]))
         kids = node.get("/K", [])
         for kid in kids if isinstance(kids, list) else [kids]:
             walk(kid)
@@ -161,6 +163,10 @@ def test_tagged_structure(book):
     assert kinds["/H1"] >= 4 and kinds["/H2"] >= 3 and kinds["/P"] >= 8
     assert kinds["/Table"] == 1
     assert sorted(alts) == sorted(image.alt for image in load(BOOK).images)
+    # PDF/UA-1 7.9: footnotes are Note elements, each with a unique ID in the IDTree.
+    assert note_ids == ["note-1", "note-2", "note-3", "note-4", "note-5"]
+    id_tree = root["/StructTreeRoot"]["/IDTree"].get_object()["/Names"]
+    assert [str(name) for name in id_tree[::2]] == sorted(note_ids)
 
 
 # -- footnotes ------------------------------------------------------------------------------
