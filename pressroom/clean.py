@@ -149,6 +149,9 @@ def clean_text(text: str, name: str = "<text>") -> Cleaned:
     if len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:]):
         subtitle = paras.pop(0)
         removed.append(Removal("subtitle", subtitle.line, _excerpt(subtitle.text)))
+    elif len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:], share=1.0):
+        doubts.append(f"line {paras[0].line}: kept {_quoted(paras[0].text)} as body; "
+                      "it may be a standfirst (subtitle)")
     if not paras:
         raise PressroomError(name, "no body paragraph left after the title, standfirst and author note")
 
@@ -248,11 +251,11 @@ def _author_note(text: str) -> dict | None:
     return {"name": match["name"], "bio": text} if is_name else None
 
 
-def _is_standfirst(text: str, body: list[_Para]) -> bool:
+def _is_standfirst(text: str, body: list[_Para], share: float = SUBTITLE_MAX_SHARE) -> bool:
     """One or two sentences, much shorter than the body paragraphs, not introducing what follows."""
     typical = statistics.median(len(p.text) for p in body)
     return (
-        len(text) <= min(SUBTITLE_MAX_CHARS, typical * SUBTITLE_MAX_SHARE)
+        len(text) <= min(SUBTITLE_MAX_CHARS, typical * share)
         and len(_SENTENCE_END.findall(text)) <= SUBTITLE_MAX_SENTENCES
         and not text.endswith(":")
     )

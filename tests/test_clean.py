@@ -242,7 +242,19 @@ def test_furniture_lines_inside_a_block():
                                  "The company spent more on advertisement than on engines that year."]
     assert result.authors == [{"name": "Jo Bloggs", "bio": "Jo Bloggs is a reporter for the Gazette. Twitter: @jo"}]
     assert kinds(result)[1:] == [("furniture", 3, None), ("furniture", 5, None), ("bio", 12, None), ("furniture", 13, None)]
-    assert result.doubts == ['line 9: kept "advertisement": looks like web-page furniture but may be part of a sentence']
+    assert sorted(result.doubts) == [
+        'line 4: kept "The ferry left at dawn. It came back at…" as body; it may be a standfirst '
+        '(subtitle)',
+        'line 9: kept "advertisement": looks like web-page furniture but may be part of a sentence']
+
+
+def test_a_borderline_standfirst_stays_in_the_body_with_a_doubt():
+    body = "A body paragraph of ordinary length, with some clauses in it."   # 61 characters
+    text = f"Title\n\nA short line that could be a standfirst, or not.\n\n{body}\n\n{body} x\n"
+    result = clean_text(text)
+    assert result.subtitle is None
+    assert result.paragraphs[0] == "A short line that could be a standfirst, or not."
+    assert any("may be a standfirst" in d for d in result.doubts)
 
 
 @pytest.mark.parametrize("line", [
