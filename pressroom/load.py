@@ -109,11 +109,11 @@ def parse_metadata(path: Path, front: str) -> Metadata:
     if not isinstance(keywords, (list, tuple)):
         raise PressroomError(path, "'keywords' must be a list", line_of("keywords"))
     identifier = text_field("identifier") or stable_identifier(title, authors)
+    shown = {key: smarten(text_field(key) or "") or None
+             for key in ("subtitle", "short_title", "publisher", "rights", "description")}
     return Metadata(
-        title=title, subtitle=text_field("subtitle"), short_title=text_field("short_title"),
-        authors=authors, lang=lang, identifier=identifier, date=date,
-        publisher=text_field("publisher"), rights=text_field("rights"),
-        description=text_field("description"),
+        title=smarten(title), authors=authors, lang=lang, identifier=identifier, date=date,
+        **shown,
         keywords=tuple(str(k).strip() for k in keywords if str(k).strip()),
         original=parse_original(path, data.get("original"), line_of("original")),
     )
@@ -133,7 +133,7 @@ def parse_authors(path: Path, value, line: int | None) -> tuple[Author, ...]:
             raise PressroomError(path, "each author needs a 'name' (and may have a 'bio')", line)
         if not isinstance(bio, str):
             raise PressroomError(path, f"the bio of {name} must be text", line)
-        authors.append(Author(name=" ".join(name.split()), bio=" ".join(bio.split()),
+        authors.append(Author(name=" ".join(name.split()), bio=smarten(" ".join(bio.split())),
                               id=f"author-{i}"))
     return tuple(authors)
 
@@ -161,6 +161,16 @@ def parse_original(path: Path, value, line: int | None) -> Original | None:
     return Original(publication=str(value["publication"]),
                     date=parse_date(path, value.get("date"), line),
                     url=value.get("url"), responds_to=value.get("responds_to"))
+
+
+OPENING = r"(^|[\s(\[{\u2014\u2013/-])"
+
+
+def smarten(text: str) -> str:
+    """Front matter gets the typography smarty gives the body: curly quotes, dashes, ellipses."""
+    text = text.replace("---", "\u2014").replace("--", "\u2013").replace("...", "\u2026")
+    text = re.sub(OPENING + '"', "\\1\u201c", text).replace('"', "\u201d")
+    return re.sub(OPENING + "'", "\\1\u2018", text).replace("'", "\u2019")
 
 
 def stable_identifier(title: str, authors: tuple[Author, ...]) -> str:

@@ -91,3 +91,10 @@ def test_smart_typography_and_tables(tmp_path):
     body = doc.chapters[0].body
     assert body.find("p").text == "\u201cQuoted\u201d \u2013 text\u2026"
     assert body.find("table/tbody/tr/td").text == "1"
+
+
+def test_front_matter_gets_the_body_typography_but_identifiers_do_not(tmp_path):
+    meta = load(write(tmp_path, "---\ntitle: 'A \"Title\" -- it''s here...'\n"
+                                "identifier: my-book--2\n---\n\nText.\n")).meta
+    assert meta.title == "A \u201cTitle\u201d \u2013 it\u2019s here\u2026"
+    assert meta.identifier == "my-book--2"
