@@ -88,8 +88,6 @@ class Text:
 
 # -- the build --------------------------------------------------------------------------------
 def render_epub(doc: Document) -> bytes:
-    if not doc.chapters:
-        raise PressroomError(doc.source, "no text after the front matter")
     modified = build_time()
     images = image_hrefs(doc.images)
     for image in images.values():

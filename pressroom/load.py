@@ -46,11 +46,14 @@ def load(path: str | Path) -> Document:
     warnings += [f"{path}: {w}" for w in dropped]
     root = ET.fromstring(f"<div>{safe}</div>")
     images = collect_images(path, root, body, body_line)   # notes' images included
-    notes = extract_notes(root)
+    notes, unused = extract_notes(root)
+    warnings += [f"{path}: footnote [^{key}] is never called; left out" for key in unused]
     make_figures(root)
     number_headings(root)
     fix_links(root, [n.body for n in notes.values()], warnings, path)
     chapters = split_chapters(root)
+    if not chapters:
+        raise PressroomError(path, "no text after the front matter", body_line)
     return Document(source=path, meta=meta, chapters=chapters, notes=notes, images=images,
                     warnings=warnings)
 
@@ -191,14 +194,15 @@ def check_notes(path: Path, body: str, first_line: int) -> None:
             raise PressroomError(path, f"footnote [^{m.group(1)}] has no definition", line)
 
 
-def extract_notes(root: ET.Element) -> dict[str, Note]:
+def extract_notes(root: ET.Element) -> tuple[dict[str, Note], list[str]]:
     """Take python-markdown's footnote list out of the text; calls become <a class="noteref">.
 
     Each call gets id `noteref-N`, each note id `note-N`; writers decide where notes go.
+    Also returns the keys of notes defined but never called.
     """
     container = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
     if container is None:
-        return {}
+        return {}, []
     _remove(root, container)
     bodies: dict[str, ET.Element] = {}
     for item in container.iter("li"):
@@ -227,7 +231,7 @@ def extract_notes(root: ET.Element) -> dict[str, Note]:
             ref.text = str(note.number)
             ref.tail = child.tail
             parent[i] = ref
-    return {n.id: n for n in notes.values()}
+    return {n.id: n for n in notes.values()}, [key for key in bodies if key not in notes]
 
 
 def _strip_end(el: ET.Element) -> None:

@@ -39,6 +39,7 @@ BAD = {
                       r"outside the manuscript", 5),
     "bad_lang": ("---\ntitle: T\nlang: english please\n---\n\nText.\n", r"not a language tag", 3),
     "bad_date": ("---\ntitle: T\ndate: last week\n---\n\nText.\n", r"not a date", 3),
+    "front_matter_only": ("---\ntitle: T\n---\n\n", r"no text after the front matter", 4),
     "author_without_name": ("---\ntitle: T\nauthor:\n  - bio: x\n---\n\nText.\n",
                             r"needs a 'name'", 3),
 }

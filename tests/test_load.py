@@ -98,3 +98,9 @@ def test_front_matter_gets_the_body_typography_but_identifiers_do_not(tmp_path):
                                 "identifier: my-book--2\n---\n\nText.\n")).meta
     assert meta.title == "A \u201cTitle\u201d \u2013 it\u2019s here\u2026"
     assert meta.identifier == "my-book--2"
+
+
+def test_a_note_never_called_is_reported(tmp_path):
+    doc = load(write(tmp_path, "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A.\n[^b]: Never called.\n"))
+    assert list(doc.notes) == ["note-1"]
+    assert doc.warnings == [f"{tmp_path / 'm.md'}: footnote [^b] is never called; left out"]
