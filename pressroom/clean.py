@@ -188,9 +188,26 @@ def _paragraphs(text: str, removed: list[Removal], doubts: list[str]) -> list[_P
             continue
         kept = _strip_furniture_lines(block, removed, doubts)
         if kept:
-            text = _fold(" ".join(line for _, line in kept))
+            text = _strip_trailing_furniture(_fold(" ".join(line for _, line in kept)),
+                                             kept[-1][0], removed)
             paras.append(_Para(kept[0][0], text, normalise(text)))
     return paras
+
+
+_ENDS_CLAUSE = re.compile(r"(?:[.!?…]['\"’”»)]*|@\w+|https?://\S+)$")
+TRAILING_FURNITURE_WORDS = 8
+
+
+def _strip_trailing_furniture(text: str, line: int, removed: list[Removal]) -> str:
+    """Furniture run onto the end of a paragraph ("… Twitter: @x Print Friendly, PDF & Email").
+    Only after a sentence end, a handle or a link, so no sentence of the author's is cut."""
+    words = text.split(" ")
+    for start in range(max(1, len(words) - TRAILING_FURNITURE_WORDS), len(words)):
+        head, tail = " ".join(words[:start]), " ".join(words[start:])
+        if _ENDS_CLAUSE.search(head) and is_furniture(tail):
+            removed.append(Removal("furniture", line, _excerpt(tail)))
+            return head
+    return text
 
 
 def _strip_furniture_lines(

@@ -530,3 +530,17 @@ def test_refuses_to_overwrite_the_input(tmp_path, spelling):
     with pytest.raises(PressroomError, match="raw.txt"):
         clean_file(raw, tmp_path / "ok.md", report=out)
     assert fingerprint(raw) == before
+
+
+def test_furniture_run_onto_the_end_of_a_paragraph():
+    text = ("Title\n\nBody text of the article, long enough to be a paragraph of its own. "
+            "Advertisement\n\nMore text here, which ends where it should. And then it goes on "
+            "about advertisement\n\n"
+            "Jo Bloggs is a reporter for the Gazette. Twitter: @jo Print Friendly, PDF & Email\n")
+    result = clean_text(text)
+    assert result.paragraphs == [
+        "Body text of the article, long enough to be a paragraph of its own.",
+        "More text here, which ends where it should. And then it goes on about advertisement"]
+    assert result.authors[0]["bio"] == "Jo Bloggs is a reporter for the Gazette. Twitter: @jo"
+    assert [r.excerpt for r in result.removed if r.kind == "furniture"] == [
+        "Advertisement", "Print Friendly, PDF & Email"]
