@@ -32,10 +32,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def build_manifest(doc: Document, styles: Path) -> dict:
+def build_manifest(doc: Document, styles: Path, sources: dict[str, bytes]) -> dict:
     """What made this book: tool versions and a SHA-256 of every input."""
-    inputs = {doc.source.name: sha256(doc.source.read_bytes())}
-    inputs |= {image.src: sha256(image.path.read_bytes()) for image in doc.images}
+    inputs = {name: sha256(data) for name, data in sources.items()}
     inputs |= {f"styles/{p.relative_to(styles).as_posix()}": sha256(p.read_bytes())
                for p in sorted(styles.rglob("*")) if p.is_file()}
     return {
@@ -84,7 +83,8 @@ def _container(parent: Element, name: str, kind: str, values: list[str]) -> None
             item.set("xml:lang", "x-default")
 
 
-def attachments(doc: Document, manifest: dict) -> list[weasyprint.Attachment]:
+def attachments(doc: Document, sources: dict[str, bytes],
+                manifest: dict) -> list[weasyprint.Attachment]:
     moment = build_time()
 
     def attach(name: str, data: bytes, description: str, relationship: str):
@@ -92,9 +92,9 @@ def attachments(doc: Document, manifest: dict) -> list[weasyprint.Attachment]:
                                      description=description, relationship=relationship,
                                      created=moment, modified=moment)
 
-    files = [attach(doc.source.name, doc.source.read_bytes(), "Manuscript source (Markdown)",
+    files = [attach(doc.source.name, sources[doc.source.name], "Manuscript source (Markdown)",
                     "Source")]
-    files += [attach(image.src, image.path.read_bytes(), f"Image: {image.alt}", "Source")
+    files += [attach(image.src, sources[image.src], f"Image: {image.alt}", "Source")
               for image in doc.images]
     files.append(attach("build-manifest.json",
                         json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n",
@@ -112,11 +112,13 @@ def _finish(document, pdf) -> None:
 
 def archival(rendered: weasyprint.Document, doc: Document, styles: Path) -> bytes:
     """The PDF/A-3a copy, from pages already laid out for the handout."""
+    sources = doc.source_files()   # read once: the bytes checksummed are the bytes attached
+    manifest = build_manifest(doc, styles, sources)
     base = rendered.metadata
     rendered.metadata = DublinCoreMetadata(base, doc)
     try:
         return rendered.write_pdf(pdf_variant=VARIANT, pdf_identifier=True,
-                                  attachments=attachments(doc, build_manifest(doc, styles)),
+                                  attachments=attachments(doc, sources, manifest),
                                   finisher=_finish)
     finally:
         rendered.metadata = base

@@ -24,13 +24,10 @@ def write_bag(target: Path, doc: Document, outputs: dict[str, bytes]) -> None:
     try:
         for name, data in outputs.items():
             (work / name).write_bytes(data)
-        source = work / "source"
-        source.mkdir()
-        (source / doc.source.name).write_bytes(doc.source.read_bytes())
-        for image in doc.images:
-            copy = source / image.src
+        for name, data in doc.source_files().items():
+            copy = work / "source" / name
             copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_bytes(image.path.read_bytes())
+            copy.write_bytes(data)
         info = {
             "Bagging-Date": build_time().date().isoformat(),
             "Bag-Software-Agent": f"Pressroom {__version__}",
@@ -53,7 +50,7 @@ def _swap_in(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
     new.rename(target)
-    new.parent.joinpath(target.name).chmod(0o755)
+    target.chmod(0o755)   # mkdtemp made it private
     if old:
         shutil.rmtree(old)
 

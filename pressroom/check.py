@@ -67,6 +67,8 @@ from xml.etree import ElementTree as ET
 
 from lxml import etree
 
+from .layout import plural
+
 ROOT = Path(__file__).resolve().parent.parent
 EPUBCHECK_TIMEOUT = 600
 ACE_TIMEOUT = 900
@@ -142,17 +144,13 @@ def report(findings: list[Finding], checked: list[Path]) -> list[str]:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity != "error")
     return [str(f) for f in findings] + [
-        f"checked {_plural(len(checked), 'file')}: {_plural(errors, 'error')}, "
-        f"{_plural(warnings, 'warning')}"]
+        f"checked {plural(len(checked), 'file')}: {plural(errors, 'error')}, "
+        f"{plural(warnings, 'warning')}"]
 
 
 def tools() -> dict[str, str | None]:
     """Which validators this machine can run: EPUBCheck's version, Ace's and qpdf's paths."""
     return {"epubcheck": _epubcheck()[1], "ace": _ace(), "qpdf": shutil.which("qpdf")}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- EPUB ------------------------------------------------------------------------------------
@@ -410,9 +408,14 @@ def _epubcheck() -> tuple[list[str] | None, str | None, str]:
         return None, None, f"EPUBCheck does not start ({err})"
     found = re.search(r"EPUBCheck v?(\d+(?:\.\d+)+)", run.stdout + run.stderr)
     if not found:
-        last = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
-        return None, None, f"EPUBCheck does not start ({last[0]})"
+        return None, None, f"EPUBCheck does not start ({_last_line(run)})"
     return command, found.group(1), ""
+
+
+def _last_line(run: subprocess.CompletedProcess) -> str:
+    """What a validator said last, to explain why it gave no report."""
+    lines = (run.stderr or run.stdout).strip().splitlines()
+    return lines[-1] if lines else "no output"
 
 
 def epubcheck_findings(path: Path) -> list[Finding]:
@@ -433,8 +436,8 @@ def epubcheck_findings(path: Path) -> list[Finding]:
         try:
             messages = json.loads(out.read_text("utf-8"))["messages"]
         except (OSError, ValueError, KeyError, TypeError):
-            last = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
-            return [Finding(name, "SKIP", "warning", f"EPUBCheck wrote no report: {last[0]}")]
+            return [Finding(name, "SKIP", "warning",
+                            f"EPUBCheck wrote no report: {_last_line(run)}")]
     findings = []
     for message in messages:
         severity = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}.get(
@@ -494,8 +497,7 @@ def ace_findings(path: Path) -> list[Finding]:
         try:
             data = json.loads((out / "report.json").read_text("utf-8"))
         except (OSError, ValueError):
-            last = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
-            return [Finding(name, "SKIP", "warning", f"Ace wrote no report: {last[0]}")]
+            return [Finding(name, "SKIP", "warning", f"Ace wrote no report: {_last_line(run)}")]
     findings = []
     for document in data.get("assertions", []):
         where = document.get("earl:testSubject", {}).get("url", "")

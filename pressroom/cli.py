@@ -87,8 +87,7 @@ def run_build(args) -> int:
 def run_check(files: list[Path], validators: bool) -> int:
     from .check import check, report, tools
     if validators:
-        found = ", ".join(f"{name} {'(' + value + ')' if name != 'epubcheck' else value}"
-                          for name, value in tools().items() if value)
+        found = ", ".join(f"{name} {value}" for name, value in tools().items() if value)
         print(f"validators: {found or 'none found'}")
     findings = check(files, validators=validators)
     for line in report(findings, files):

@@ -238,11 +238,8 @@ def title_page(doc: Document) -> Page:
 
 
 def heading_id(text: Text) -> str:
-    if text.chapter.title:
-        first = next(text.body.iter("h1"), None)
-        if first is not None and first.get("id"):
-            return first.get("id")
-    return "text-title"
+    """A titled chapter opens with its `#` heading; an article gets its title as heading."""
+    return text.chapter.headings[0].id if text.chapter.title else "text-title"
 
 
 def text_pages(doc: Document, texts: list[Text]) -> list[Page]:
@@ -269,8 +266,8 @@ def toc_entries(doc: Document, texts: list[Text], about: Page | None) -> list[To
     """Chapters (or the article) with their `##` sections, then the about page."""
     entries = []
     for text in texts:
-        sections = [TocEntry(label=_text(h), href=f"{text.href}#{h.get('id')}")
-                    for h in text.body.iter("h2") if h.get("id")]
+        sections = [TocEntry(label=h.text, href=f"{text.href}#{h.id}")
+                    for h in text.chapter.headings if h.level == 2]
         entries.append(TocEntry(label=text.chapter.title or doc.meta.title, href=text.href,
                                 children=sections))
     if about:
@@ -303,10 +300,6 @@ def nav_page(doc: Document, toc: list[TocEntry], texts: list[Text]) -> Page:
     content = page("epub/nav.xhtml", doc, "Contents", toc=toc, landmarks=landmarks)
     return Page(id="nav", href="nav.xhtml", title="Contents", content=content,
                 properties=["nav"])
-
-
-def _text(el: ET.Element) -> str:
-    return " ".join("".join(el.itertext()).split())
 
 
 # -- package metadata ---------------------------------------------------------------------------
@@ -384,10 +377,6 @@ def language_name(tag: str) -> str:
     return LANGUAGE_NAMES.get(tag.split("-")[0].lower(), f"the language tagged {tag}")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def how_many(having: int, total: int, noun: str, has: str) -> str:
     """'The image has …', 'All 3 images have …', '2 of 3 images have …'."""
     if total == 1:
@@ -402,8 +391,8 @@ def accessibility_summary(doc: Document, content: Content) -> str:
              "A table of contents and headings give structural navigation, and the reading "
              "order follows the text."]
     if content.notes:
-        parts.append(f"It has {plural(content.notes, 'footnote')}, each linked from its call "
-                     "in the text and back to it.")
+        notes = layout.plural(content.notes, "footnote")
+        parts.append(f"It has {notes}, each linked from its call in the text and back to it.")
     if content.images:
         parts.append(how_many(content.images_with_alt, content.images, "image",
                               "a text description (alternative text)"))

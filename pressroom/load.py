@@ -49,8 +49,10 @@ def load(path: str | Path) -> Document:
     notes, unused = extract_notes(root)
     warnings += [f"{path}: footnote [^{key}] is never called; left out" for key in unused]
     make_figures(root)
-    number_headings(root)
-    fix_links(root, [n.body for n in notes.values()], warnings, path)
+    trees = [root, *(n.body for n in notes.values())]
+    unique_ids(trees, warnings, path)
+    number_headings(root)   # after: every heading keeps an id, so every heading has a target
+    resolve_links(trees, warnings, path)
     chapters = split_chapters(root)
     if not chapters:
         raise PressroomError(path, "no text after the front matter", body_line)
@@ -314,23 +316,29 @@ def number_headings(root: ET.Element) -> None:
             el.set("id", f"sec-{n}")
 
 
-def fix_links(root: ET.Element, notes: list[ET.Element], warnings: list[str],
-              path: Path) -> None:
-    """In-text links must land somewhere (EPUBCheck rejects dangling fragments), ids must be
-    unique, and an element emptied by sanitizing (a dropped remote image) goes."""
-    seen: set[str] = {f"note-{i}" for i in range(1, len(notes) + 1)}
-    trees = [root, *notes]
+def unique_ids(trees: list[ET.Element], warnings: list[str], path: Path) -> None:
+    """Ids must be unique and valid XML names; note ids are the writers' (`note-N`)."""
+    seen = {f"note-{i}" for i in range(1, len(trees))}   # trees: the text, then each note
     for el in [e for tree in trees for e in tree.iter()]:
         ident = el.get("id")
-        if ident is not None:
-            if ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
-                el.attrib.pop("id")
-                warnings.append(f"{path}: id {ident!r} removed (duplicate or not a valid id)")
-            else:
-                seen.add(ident)
+        if ident is None:
+            continue
+        if ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
+            el.attrib.pop("id")
+            warnings.append(f"{path}: id {ident!r} removed (duplicate or not a valid id)")
+        else:
+            seen.add(ident)
+
+
+def resolve_links(trees: list[ET.Element], warnings: list[str], path: Path) -> None:
+    """In-text links must land somewhere (EPUBCheck rejects dangling fragments), and an
+    element emptied by sanitizing (a dropped remote image) goes."""
+    root, notes = trees[0], trees[1:]
+    targets = {e.get("id") for tree in trees for e in tree.iter() if e.get("id")}
+    targets |= {f"note-{i}" for i in range(1, len(notes) + 1)}
     for a in [e for tree in trees for e in tree.iter("a")]:
         href = a.get("href", "")
-        if href.startswith("#") and href[1:] not in seen:
+        if href.startswith("#") and href[1:] not in targets:
             a.attrib.pop("href")
             warnings.append(f"{path}: link {href} points nowhere; kept as text")
     for parent in list(root.iter()):

@@ -109,3 +109,8 @@ class Document:
     @property
     def stem(self) -> str:
         return self.source.stem
+
+    def source_files(self) -> dict[str, bytes]:
+        """The manuscript and its images, under the names the manuscript uses for them."""
+        return {self.source.name: self.source.read_bytes(),
+                **{image.src: image.path.read_bytes() for image in self.images}}

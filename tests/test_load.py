@@ -104,3 +104,10 @@ def test_a_note_never_called_is_reported(tmp_path):
     doc = load(write(tmp_path, "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A.\n[^b]: Never called.\n"))
     assert list(doc.notes) == ["note-1"]
     assert doc.warnings == [f"{tmp_path / 'm.md'}: footnote [^b] is never called; left out"]
+
+
+def test_every_heading_keeps_an_id_even_when_its_own_was_a_duplicate(tmp_path):
+    doc = load(write(tmp_path, "---\ntitle: T\n---\n\n## One {#x}\n\nA.\n\n## Two {#x}\n\nB.\n"))
+    headings = doc.chapters[0].headings
+    assert [h.text for h in headings] == ["One", "Two"]
+    assert headings[0].id == "x" and headings[1].id and headings[1].id != "x"
