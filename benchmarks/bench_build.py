@@ -28,6 +28,7 @@ Speed is measured only here, never in the tests. Needs no network.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -63,6 +64,7 @@ class Missing(Exception):
 
 # --------------------------------------------------------------------------- inputs
 
+
 def make_book(article: Path, folder: Path, chapters: int) -> Path:
     """The article's front matter (title marked as a book) + `chapters` copies of its body."""
     text = article.read_text(encoding="utf-8")
@@ -92,19 +94,25 @@ def make_book(article: Path, folder: Path, chapters: int) -> Path:
 
 def describe_input(name: str, path: Path, chapters: int) -> dict:
     text = path.read_text(encoding="utf-8")
-    return {"name": name, "path": str(path), "bytes": len(text.encode("utf-8")),
-            "words": len(text.split()), "footnotes": len(FOOTNOTE_DEF.findall(text)),
-            "chapters": chapters}
+    return {
+        "name": name,
+        "path": str(path),
+        "bytes": len(text.encode("utf-8")),
+        "words": len(text.split()),
+        "footnotes": len(FOOTNOTE_DEF.findall(text)),
+        "chapters": chapters,
+    }
 
 
 # --------------------------------------------------------------------------- tools
+
 
 @dataclass
 class Tools:
     pressroom: str
     pandoc: str
     weasyprint: str
-    pandoc_pdf_mode: str = "single"      # "single" or "two-step"
+    pandoc_pdf_mode: str = "single"  # "single" or "two-step"
     versions: dict = field(default_factory=dict)
 
 
@@ -120,6 +128,7 @@ def _which(name: str) -> str | None:
 def _pandoc_path() -> str | None:
     try:
         import pypandoc  # pypandoc-binary bundles a pandoc executable
+
         path = pypandoc.get_pandoc_path()
         if path and Path(path).is_file():
             return str(path)
@@ -165,8 +174,12 @@ def check_pandoc_pdf(tools: Tools, env: dict, scratch: Path) -> None:
     src.write_text("---\ntitle: probe\n---\n\nHello.[^a]\n\n[^a]: Note.\n", encoding="utf-8")
     out = scratch / "probe.pdf"
     try:
-        subprocess.run([tools.pandoc, str(src), f"--pdf-engine={tools.weasyprint}",
-                        "-o", str(out)], env=env, capture_output=True, timeout=120)
+        subprocess.run(
+            [tools.pandoc, str(src), f"--pdf-engine={tools.weasyprint}", "-o", str(out)],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
         ok = out.is_file() and out.read_bytes()[:5] == b"%PDF-"
     except (OSError, subprocess.TimeoutExpired):
         ok = False
@@ -177,28 +190,57 @@ def command(tools: Tools, contender: str, source: Path, out: Path) -> tuple[list
     """The command line for one run, and the file it should produce."""
     stem = source.stem
     if contender == "pressroom-pdf":
-        return [tools.pressroom, "build", str(source), "-o", str(out), "--format", "pdf"], \
-            out / f"{stem}.pdf"
+        return [
+            tools.pressroom,
+            "build",
+            str(source),
+            "-o",
+            str(out),
+            "--format",
+            "pdf",
+        ], out / f"{stem}.pdf"
     if contender == "pressroom-epub":
-        return [tools.pressroom, "build", str(source), "-o", str(out), "--format", "epub"], \
-            out / f"{stem}.epub"
+        return [
+            tools.pressroom,
+            "build",
+            str(source),
+            "-o",
+            str(out),
+            "--format",
+            "epub",
+        ], out / f"{stem}.epub"
     if contender == "pandoc-epub":
         return [tools.pandoc, str(source), "-o", str(out / f"{stem}.epub")], out / f"{stem}.epub"
     if contender == "pandoc-pdf":
         pdf = out / f"{stem}.pdf"
         if tools.pandoc_pdf_mode == "single":
-            return [tools.pandoc, str(source), f"--pdf-engine={tools.weasyprint}",
-                    "-o", str(pdf)], pdf
+            return [
+                tools.pandoc,
+                str(source),
+                f"--pdf-engine={tools.weasyprint}",
+                "-o",
+                str(pdf),
+            ], pdf
         html = out / f"{stem}.html"
         # One shell runs both steps: wall time covers both, and the shell's max RSS
         # (which includes its waited-for children) is the max of the two.
         script = 'set -e; "$1" "$2" -s -o "$3"; "$4" "$3" "$5"'
-        return ["/bin/sh", "-c", script, "sh", tools.pandoc, str(source), str(html),
-                tools.weasyprint, str(pdf)], pdf
+        return [
+            "/bin/sh",
+            "-c",
+            script,
+            "sh",
+            tools.pandoc,
+            str(source),
+            str(html),
+            tools.weasyprint,
+            str(pdf),
+        ], pdf
     raise ValueError(contender)
 
 
 # --------------------------------------------------------------------------- one run
+
 
 @dataclass
 class Run:
@@ -226,24 +268,31 @@ def _parse_time_v(report: str) -> dict:
     return values
 
 
-def run_once(cmd: list[str], expected: Path, env: dict, timeout: float,
-             use_gnu_time: bool, scratch: Path, contender: str, input_name: str) -> Run:
+def run_once(
+    cmd: list[str],
+    expected: Path,
+    env: dict,
+    timeout: float,
+    use_gnu_time: bool,
+    scratch: Path,
+    contender: str,
+    input_name: str,
+) -> Run:
     report_file = scratch / "time-v.txt"
     stderr_file = scratch / "stderr.txt"
     report_file.unlink(missing_ok=True)
     full = [GNU_TIME, "-v", "-o", str(report_file), *cmd] if use_gnu_time else cmd
     with open(stderr_file, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=err, env=env,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            full, stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True
+        )
         timed_out = threading.Event()
 
         def kill() -> None:
             timed_out.set()
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it ended by itself meanwhile
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
         timer = threading.Timer(timeout, kill)
         timer.start()
@@ -269,17 +318,30 @@ def run_once(cmd: list[str], expected: Path, env: dict, timeout: float,
     if timed_out.is_set():
         error = f"timed out after {timeout:.0f} s"
     elif proc.returncode != 0:
-        lines = [l for l in stderr_file.read_text(errors="replace").splitlines()
-                 if l.strip() and not l.startswith(("WARNING:", "\tCommand", "Command"))]
+        lines = [
+            line
+            for line in stderr_file.read_text(errors="replace").splitlines()
+            if line.strip() and not line.startswith(("WARNING:", "\tCommand", "Command"))
+        ]
         error = f"exit {proc.returncode}: " + (lines[-1].strip() if lines else "no message")
     elif not expected.is_file() or expected.stat().st_size == 0:
         error = f"no output at {expected.name}"
     size = expected.stat().st_size if expected.is_file() else None
-    return Run(contender, input_name, seconds, round(maxrss_mib, 1), user_s, sys_s, size,
-               ok=error is None, error=error)
+    return Run(
+        contender,
+        input_name,
+        seconds,
+        round(maxrss_mib, 1),
+        user_s,
+        sys_s,
+        size,
+        ok=error is None,
+        error=error,
+    )
 
 
 # --------------------------------------------------------------------------- the benchmark
+
 
 def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
@@ -294,12 +356,14 @@ def summarise(runs: list[Run], inputs: list[dict]) -> dict:
             mine = [r for r in runs if r.input == name and r.contender == c]
             good = [r for r in mine if r.ok]
             per[c] = {
-                "runs": len(mine), "ok": len(good),
+                "runs": len(mine),
+                "ok": len(good),
                 "median_s": median_or_none([r.seconds for r in good]),
                 "min_s": min((r.seconds for r in good), default=None),
                 "max_s": max((r.seconds for r in good), default=None),
-                "median_cpu_s": median_or_none([r.user_s + r.sys_s for r in good
-                                                if r.user_s is not None]),
+                "median_cpu_s": median_or_none(
+                    [r.user_s + r.sys_s for r in good if r.user_s is not None]
+                ),
                 "peak_rss_mib": max((r.max_rss_mib for r in good if r.max_rss_mib), default=None),
                 "output_bytes": good[-1].output_bytes if good else None,
                 "errors": sorted({r.error for r in mine if r.error}),
@@ -309,10 +373,16 @@ def summarise(runs: list[Run], inputs: list[dict]) -> dict:
             a, b = per[ours], per[theirs]
             ratios[fmt] = {
                 "time": a["median_s"] / b["median_s"] if a["median_s"] and b["median_s"] else None,
-                "cpu": (a["median_cpu_s"] / b["median_cpu_s"]
-                        if a["median_cpu_s"] and b["median_cpu_s"] else None),
-                "peak_rss": (a["peak_rss_mib"] / b["peak_rss_mib"]
-                             if a["peak_rss_mib"] and b["peak_rss_mib"] else None),
+                "cpu": (
+                    a["median_cpu_s"] / b["median_cpu_s"]
+                    if a["median_cpu_s"] and b["median_cpu_s"]
+                    else None
+                ),
+                "peak_rss": (
+                    a["peak_rss_mib"] / b["peak_rss_mib"]
+                    if a["peak_rss_mib"] and b["peak_rss_mib"]
+                    else None
+                ),
             }
         summary[name] = {"contenders": per, "ratios": ratios}
     return summary
@@ -325,16 +395,24 @@ def fmt(value, spec: str, missing: str = "n/a") -> str:
 def print_table(summary: dict, inputs: list[dict], tools: Tools, meta: dict) -> None:
     print()
     print(f"pressroom vs pandoc, {meta['date']}, {meta['machine']}")
-    print(f"  {tools.versions['pressroom']}; {tools.versions['pandoc']}; "
-          f"{tools.versions['weasyprint']}; pandoc PDF: {meta['pandoc_pdf']}; "
-          f"peak RSS via {meta['rss_method']}")
-    print(f"  load average (1 min) before {meta['load_before']:.1f}, after {meta['load_after']:.1f}")
+    print(
+        f"  {tools.versions['pressroom']}; {tools.versions['pandoc']}; "
+        f"{tools.versions['weasyprint']}; pandoc PDF: {meta['pandoc_pdf']}; "
+        f"peak RSS via {meta['rss_method']}"
+    )
+    print(
+        f"  load average (1 min) before {meta['load_before']:.1f}, after {meta['load_after']:.1f}"
+    )
     for info in inputs:
-        print(f"  {info['name']}: {info['bytes'] / 1024:.0f} KiB, {info['words']} words, "
-              f"{info['footnotes']} footnotes, {info['chapters']} chapter(s)")
+        print(
+            f"  {info['name']}: {info['bytes'] / 1024:.0f} KiB, {info['words']} words, "
+            f"{info['footnotes']} footnotes, {info['chapters']} chapter(s)"
+        )
     print()
-    head = (f"{'input':<8} {'contender':<15} {'runs':>4} {'median s':>9} {'min s':>8} "
-            f"{'max s':>8} {'cpu s':>7} {'peak RSS MiB':>13} {'output KiB':>11}")
+    head = (
+        f"{'input':<8} {'contender':<15} {'runs':>4} {'median s':>9} {'min s':>8} "
+        f"{'max s':>8} {'cpu s':>7} {'peak RSS MiB':>13} {'output KiB':>11}"
+    )
     print(head)
     print("-" * len(head))
     for info in inputs:
@@ -342,25 +420,36 @@ def print_table(summary: dict, inputs: list[dict], tools: Tools, meta: dict) -> 
         for c in CONTENDERS:
             s = per[c]
             out_kib = s["output_bytes"] / 1024 if s["output_bytes"] else None
-            print(f"{info['name']:<8} {c:<15} {s['ok']:>2}/{s['runs']:<1} "
-                  f"{fmt(s['median_s'], '9.2f', 'FAILED'):>9} {fmt(s['min_s'], '8.2f'):>8} "
-                  f"{fmt(s['max_s'], '8.2f'):>8} {fmt(s['median_cpu_s'], '7.2f'):>7} "
-                  f"{fmt(s['peak_rss_mib'], '13.0f'):>13} {fmt(out_kib, '11.0f'):>11}")
+            print(
+                f"{info['name']:<8} {c:<15} {s['ok']:>2}/{s['runs']:<1} "
+                f"{fmt(s['median_s'], '9.2f', 'FAILED'):>9} {fmt(s['min_s'], '8.2f'):>8} "
+                f"{fmt(s['max_s'], '8.2f'):>8} {fmt(s['median_cpu_s'], '7.2f'):>7} "
+                f"{fmt(s['peak_rss_mib'], '13.0f'):>13} {fmt(out_kib, '11.0f'):>11}"
+            )
             for e in s["errors"]:
                 print(f"{'':<8}   ! {e}")
     print()
-    print("ratios pressroom / pandoc (median wall time, median CPU time user+sys, peak RSS);"
-          " > 1 means pressroom is slower/bigger")
-    head = (f"{'input':<8} {'PDF time':>9} {'EPUB time':>10} {'PDF cpu':>8} {'EPUB cpu':>9} "
-            f"{'PDF RSS':>8} {'EPUB RSS':>9}")
+    print(
+        "ratios pressroom / pandoc (median wall time, median CPU time user+sys, peak RSS);"
+        " > 1 means pressroom is slower/bigger"
+    )
+    head = (
+        f"{'input':<8} {'PDF time':>9} {'EPUB time':>10} {'PDF cpu':>8} {'EPUB cpu':>9} "
+        f"{'PDF RSS':>8} {'EPUB RSS':>9}"
+    )
     print(head)
     print("-" * len(head))
+
+    def x(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.2f}x"
+
     for info in inputs:
         r = summary[info["name"]]["ratios"]
-        x = lambda v: "n/a" if v is None else f"{v:.2f}x"
-        print(f"{info['name']:<8} {x(r['pdf']['time']):>9} {x(r['epub']['time']):>10} "
-              f"{x(r['pdf']['cpu']):>8} {x(r['epub']['cpu']):>9} "
-              f"{x(r['pdf']['peak_rss']):>8} {x(r['epub']['peak_rss']):>9}")
+        print(
+            f"{info['name']:<8} {x(r['pdf']['time']):>9} {x(r['epub']['time']):>10} "
+            f"{x(r['pdf']['cpu']):>8} {x(r['epub']['cpu']):>9} "
+            f"{x(r['pdf']['peak_rss']):>8} {x(r['epub']['peak_rss']):>9}"
+        )
 
 
 def machine() -> str:
@@ -381,33 +470,65 @@ def profile_pressroom_pdf(tools: Tools, source: Path, scratch: Path, env: dict, 
     python = first[2:].strip() if first.startswith("#!") else sys.executable
     stats = scratch / "pressroom-pdf.prof"
     out = scratch / "profile-out"
-    subprocess.run([python, "-m", "cProfile", "-o", str(stats), "-m", "pressroom.cli", "build",
-                    str(source), "-o", str(out), "--format", "pdf"],
-                   env=env, check=True, capture_output=True, timeout=3600)
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "cProfile",
+            "-o",
+            str(stats),
+            "-m",
+            "pressroom",
+            "build",
+            str(source),
+            "-o",
+            str(out),
+            "--format",
+            "pdf",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
     import io
     import pstats
+
     buf = io.StringIO()
     # Skip the interpreter/runpy/CLI wrappers, which all share the total.
     pstats.Stats(str(stats), stream=buf).sort_stats("cumulative").print_stats(
-        r"site-packages|pressroom/(?!cli\.py)", top)
+        r"site-packages|pressroom/(?!cli\.py)", top
+    )
     return buf.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (default 3)")
-    parser.add_argument("--book-repeat", type=int, default=None,
-                        help="runs per contender on the book (default: --repeat)")
+    parser.add_argument(
+        "--book-repeat",
+        type=int,
+        default=None,
+        help="runs per contender on the book (default: --repeat)",
+    )
     parser.add_argument("--quick", action="store_true", help="article only, one run each")
     parser.add_argument("--chapters", type=int, default=100, help="book chapters (default 100)")
     parser.add_argument("--manuscript", type=Path, default=ARTICLE, help="the article to use")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per run (default 900)")
-    parser.add_argument("--no-warmup", action="store_true",
-                        help="skip the untimed warm-up run of each contender on the article")
-    parser.add_argument("--profile", type=int, metavar="N", default=0,
-                        help="also cProfile pressroom's PDF build of the largest input and "
-                             "print the top N entries by cumulative time")
+    parser.add_argument(
+        "--no-warmup",
+        action="store_true",
+        help="skip the untimed warm-up run of each contender on the article",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also cProfile pressroom's PDF build of the largest input and "
+        "print the top N entries by cumulative time",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     if args.quick:
@@ -445,14 +566,20 @@ def main(argv: list[str] | None = None) -> int:
             "commit": _first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
             "load_before": os.getloadavg()[0],
             "versions": tools.versions,
-            "pandoc_pdf": ("pandoc --pdf-engine=weasyprint" if tools.pandoc_pdf_mode == "single"
-                           else "pandoc -s -o HTML && weasyprint HTML PDF"),
+            "pandoc_pdf": (
+                "pandoc --pdf-engine=weasyprint"
+                if tools.pandoc_pdf_mode == "single"
+                else "pandoc -s -o HTML && weasyprint HTML PDF"
+            ),
             "rss_method": "/usr/bin/time -v" if use_gnu_time else "os.wait4 ru_maxrss",
             "repeat": {name: n for name, _, _, n in plan},
             "order": "round-robin across contenders, starting contender rotated each round",
         }
-        print(f"bench_build: {meta['machine']}; {tools.versions['pandoc']}; "
-              f"pandoc PDF via {meta['pandoc_pdf']}", file=sys.stderr)
+        print(
+            f"bench_build: {meta['machine']}; {tools.versions['pandoc']}; "
+            f"pandoc PDF via {meta['pandoc_pdf']}",
+            file=sys.stderr,
+        )
 
         counter = 0
 
@@ -462,8 +589,7 @@ def main(argv: list[str] | None = None) -> int:
             out = scratch / f"out-{counter}"
             out.mkdir()
             cmd, expected = command(tools, contender, source, out)
-            run = run_once(cmd, expected, env, args.timeout, use_gnu_time, scratch,
-                           contender, name)
+            run = run_once(cmd, expected, env, args.timeout, use_gnu_time, scratch, contender, name)
             shutil.rmtree(out, ignore_errors=True)
             return run
 
@@ -480,9 +606,11 @@ def main(argv: list[str] | None = None) -> int:
                     run = one(c, name, source)
                     runs.append(run)
                     state = "ok" if run.ok else run.error
-                    print(f"bench_build: {name} round {round_ + 1}/{repeat} {c:<15} "
-                          f"{run.seconds:8.2f} s {run.max_rss_mib or 0:7.0f} MiB  {state}",
-                          file=sys.stderr)
+                    print(
+                        f"bench_build: {name} round {round_ + 1}/{repeat} {c:<15} "
+                        f"{run.seconds:8.2f} s {run.max_rss_mib or 0:7.0f} MiB  {state}",
+                        file=sys.stderr,
+                    )
 
         summary = summarise(runs, inputs)
         meta["load_after"] = os.getloadavg()[0]
@@ -491,17 +619,30 @@ def main(argv: list[str] | None = None) -> int:
         profile = None
         if args.profile:
             name, source, _, _ = plan[-1]
-            print(f"\ncProfile: pressroom build {name} --format pdf, top {args.profile} "
-                  "by cumulative time")
+            print(
+                f"\ncProfile: pressroom build {name} --format pdf, top {args.profile} "
+                "by cumulative time"
+            )
             profile = profile_pressroom_pdf(tools, source, scratch, env, args.profile)
             print(profile)
 
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({
-                "meta": meta, "inputs": inputs, "summary": summary,
-                "runs": [asdict(r) for r in runs], "profile": profile,
-            }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "meta": meta,
+                        "inputs": inputs,
+                        "summary": summary,
+                        "runs": [asdict(r) for r in runs],
+                        "profile": profile,
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+                + "\n",
+                encoding="utf-8",
+            )
             print(f"\nbench_build: wrote {args.json}", file=sys.stderr)
         return 0 if all(r.ok for r in runs) else 1
     finally:

@@ -1,61 +1,150 @@
-"""`pressroom build`: every manuscript → its outputs, each written whole or not at all."""
+"""`pressroom build`: books → their outputs, each written whole or not at all.
+
+For each book: load it once into a Document, ask the writer registry for the formats,
+lay the pages out once for every format that is written from pages, render every output in
+memory, and only then write them. A failure writes nothing for that book, and earlier
+outputs stay as they were.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .config import Config
+from .context import BuildContext, Stylesheet
+from .diagnostics import Diagnostic, Diagnostics
 from .errors import PressroomError
-from .files import write_atomic
-from .layout import STYLES
-from .load import load
+from .files import write_atomic, write_folder_atomic
+from .load import Sources, load
+from .load.frontmatter import Layer
+from .themes import Theme
+from .writers import DEFAULT_FORMATS, WRITERS, expand
 
-FORMATS = ("pdf", "epub", "archival")   # the default; "bag" packs all three with sources
+HOUSE_STYLE = "styles"  # a folder of print.css / epub.css beside the manuscript
 
 
 @dataclass
 class Built:
     source: Path
     outputs: list[Path] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def find_manuscripts(folder: Path = Path("manuscript")) -> list[Path]:
     found = sorted(folder.glob("*.md"))
     if not found:
-        raise PressroomError(folder, "no manuscripts (*.md) found; name files to build")
+        raise PressroomError(
+            folder,
+            "no manuscripts (*.md) found; name files to build, "
+            "or list them as chapters: in pressroom.yml",
+        )
     return found
 
 
-def build(source: Path, out: Path, formats: tuple[str, ...] = FORMATS, paper: str = "a4",
-          styles: Path = STYLES) -> Built:
-    """Render every asked-for output in memory first, so a failure writes nothing."""
-    doc = load(source)
-    wanted = set(FORMATS) if "bag" in formats else set(formats)
-    made: dict[str, bytes] = {}
-    # Writers are imported when asked for: WeasyPrint alone takes half a second to import,
-    # which an EPUB-only build should not pay.
-    if wanted & {"pdf", "archival"}:
-        from . import archive, pdf
-        pages = pdf.layout(doc, styles, paper)       # once, for both PDFs
-        if "pdf" in wanted:
-            made[f"{doc.stem}.pdf"] = pdf.handout(pages)
-        if "archival" in wanted:
-            made[f"{doc.stem}-archival.pdf"] = archive.archival(pages, doc, styles)
-    if "epub" in wanted:
-        from .epub import render_epub
-        made[f"{doc.stem}.epub"] = render_epub(doc)
-    outputs = []
-    for name, data in made.items():
-        if _format_of(name) in formats:
-            write_atomic(out / name, data)
-            outputs.append(out / name)
-    if "bag" in formats:
-        from .bag import write_bag
-        write_bag(out / f"{doc.stem}-bag", doc, made)
-        outputs.append(out / f"{doc.stem}-bag")
-    return Built(source=source, outputs=outputs, warnings=doc.warnings)
+def house_style(files: Sequence[Path]) -> list[Stylesheet]:
+    """This project's own stylesheets: `styles/` beside the manuscript or beside its
+    folder, added over the theme."""
+    first = files[0].resolve().parent
+    for folder in (first / HOUSE_STYLE, first.parent / HOUSE_STYLE):
+        if folder.is_dir():
+            return [
+                Stylesheet(folder / name, (kind,))
+                for kind in ("print", "epub")
+                if (folder / (name := f"{kind}.css")).is_file()
+            ]
+    return []
 
 
-def _format_of(name: str) -> str:
-    return "archival" if name.endswith("-archival.pdf") else name.rsplit(".", 1)[1]
+def plan(
+    manuscripts: Sequence[Path],
+    config: Config,
+    *,
+    metadata: Sequence[Layer] = (),
+    overrides: Sequence[Layer] = (),
+) -> list[Sources]:
+    """Which books to build: the files named (each a book), else the config's chapters
+    (one book), else every manuscript/*.md."""
+    defaults = [*([config.metadata] if config.metadata else []), *metadata]
+    inputs = [config.path] if config.path else []
+    if not manuscripts and config.chapters:
+        return [
+            Sources(
+                files=list(config.chapters),
+                root=config.folder,
+                stem=config.name or config.folder.resolve().name,
+                defaults=defaults,
+                overrides=list(overrides),
+                inputs=inputs,
+            )
+        ]
+    files = list(manuscripts) or find_manuscripts(
+        config.folder / "manuscript" if config.path else Path("manuscript")
+    )
+    books = [
+        Sources(files=[f], defaults=defaults, overrides=list(overrides), inputs=inputs)
+        for f in files
+    ]
+    stems: dict[str, Path] = {}
+    for book in books:
+        stem = book.files[0].stem
+        if stem in stems and stems[stem].resolve() != book.files[0].resolve():
+            raise PressroomError(
+                book.files[0],
+                f"has the same name as {stems[stem]}: both "
+                f"would write {stem}.pdf; build them into separate folders",
+            )
+        stems[stem] = book.files[0]
+    return books
+
+
+def build(
+    source: Sources | Path,
+    out: Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    paper: str = "a4",
+    *,
+    theme: Path | None = None,
+    css: Sequence[Path] = (),
+    ctx: BuildContext | None = None,
+) -> Built:
+    """Build one book. Renders every output in memory first, so a failure writes nothing."""
+    sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
+    if ctx is None:
+        sheets = house_style(sources.files) + [Stylesheet.of(Path(p)) for p in css]
+        ctx = BuildContext(
+            theme=Theme.load(theme), paper=paper, css=tuple(sheets), diagnostics=Diagnostics()
+        )
+    doc = load(sources, ctx.diagnostics)
+    made: dict[str, Any] = {}
+    names = expand(formats)
+    if any(WRITERS[name].pages for name in names):
+        from .writers.pdf import layout
+
+        pages = layout(doc, ctx)  # once, for every format written from pages
+    for name in names:
+        writer = WRITERS[name]
+        if writer.pages:
+            made[name] = writer.write(doc, ctx, pages=pages)
+        elif writer.needs:
+            made[name] = writer.write(
+                doc,
+                ctx,
+                outputs={WRITERS[n].output(Path(), doc.stem).name: made[n] for n in writer.needs},
+            )
+        else:
+            made[name] = writer.write(doc, ctx)
+    built = Built(source=doc.source, diagnostics=list(ctx.diagnostics))
+    for name in names:
+        if name not in formats:
+            continue  # made only to be packed
+        writer = WRITERS[name]
+        target = writer.output(out, doc.stem)
+        if writer.folder:
+            write_folder_atomic(target, made[name])
+        else:
+            write_atomic(target, made[name])
+        built.outputs.append(target)
+    return built

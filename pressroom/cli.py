@@ -11,11 +11,18 @@ from . import __version__
 from .errors import PressroomError
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pressroom", description=(
-        "Single-source publishing: Markdown manuscript → print PDF, EPUB 3, archival PDF/A."))
-    parser.add_argument("--version", action="version", version=f"pressroom {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    from .context import PAPERS
+    from .writers import WRITERS
+
+    main = argparse.ArgumentParser(
+        prog="pressroom",
+        description=(
+            "Single-source publishing: Markdown manuscript → print PDF, EPUB 3, archival PDF/A."
+        ),
+    )
+    main.add_argument("--version", action="version", version=f"pressroom {__version__}")
+    commands = main.add_subparsers(dest="command", required=True)
 
     clean = commands.add_parser("clean", help="turn raw web text into a Markdown manuscript")
     clean.add_argument("raw", type=Path, help="raw text file (paragraphs split by blank lines)")
@@ -23,27 +30,94 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--report", type=Path, help="also write what was removed as JSON")
 
     build = commands.add_parser("build", help="build manuscripts into PDF and EPUB")
-    build.add_argument("manuscripts", nargs="*", type=Path,
-                       help="Markdown files (default: manuscript/*.md)")
-    build.add_argument("-o", "--output", type=Path, default=Path("dist"),
-                       help="output folder (default: dist)")
-    build.add_argument("--format", action="append", choices=["pdf", "epub", "archival", "bag"],
-                       help="output format; repeat for several (default: all)")
-    build.add_argument("--paper", choices=["a4", "letter"], default="a4")
-    build.add_argument("--check", action="store_true",
-                       help="check the outputs afterwards (EPUBCheck, Ace, lint rules)")
+    build.add_argument(
+        "manuscripts",
+        nargs="*",
+        type=Path,
+        help=(
+            "Markdown files, each a book (default: the chapters in pressroom.yml, "
+            "else manuscript/*.md)"
+        ),
+    )
+    build.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="output folder (default: output: in pressroom.yml, else dist)",
+    )
+    build.add_argument(
+        "--format",
+        action="append",
+        choices=list(WRITERS),
+        help="output format; repeat for several (default: pdf, epub, archival)",
+    )
+    build.add_argument("--paper", choices=PAPERS, help="paper size (default: a4)")
+    build.add_argument("--theme", type=Path, help="a theme folder laid out like the default")
+    build.add_argument(
+        "--css",
+        action="append",
+        type=Path,
+        default=[],
+        help=(
+            "a stylesheet after the theme's; repeatable. Named print.css or epub.css it applies "
+            "to that format only"
+        ),
+    )
+    build.add_argument("--config", type=Path, help="project file (default: ./pressroom.yml)")
+    build.add_argument(
+        "-M",
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a metadata value over the front matter; repeatable",
+    )
+    build.add_argument(
+        "--metadata-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="YAML metadata under the front matter; repeatable",
+    )
+    build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="check the outputs afterwards (EPUBCheck, Ace, lint rules)",
+    )
 
     check = commands.add_parser("check", help="validate built PDFs and EPUBs")
     check.add_argument("files", nargs="+", type=Path, help="outputs to check (.pdf, .epub)")
-    check.add_argument("--no-validators", dest="validators", action="store_false",
-                       help="only Pressroom's own rules: skip EPUBCheck, Ace and qpdf")
+    check.add_argument(
+        "--no-validators",
+        dest="validators",
+        action="store_false",
+        help="only Pressroom's own rules: skip EPUBCheck, Ace and qpdf",
+    )
+    check.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help=("report only these codes (comma-separated; a prefix like E- or a glob like RSC-*)"),
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="do not report these codes (same forms as --select)",
+    )
+    return main
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         if args.command == "clean":
             return run_clean(args)
         if args.command == "check":
-            return run_check(args.files, args.validators)
+            return run_check(args.files, args.validators, codes(args.select), codes(args.ignore))
         return run_build(args)
     except PressroomError as err:
         print(f"pressroom: {err}", file=sys.stderr)
@@ -54,13 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug in Pressroom, not in the input: still one line
         if os.environ.get("PRESSROOM_DEBUG"):
             raise
-        print(f"pressroom: internal error: {type(err).__name__}: {err} "
-              "(set PRESSROOM_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"pressroom: internal error: {type(err).__name__}: {err} "
+            "(set PRESSROOM_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 70
 
 
-def run_clean(args) -> int:
+def codes(values: list[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def run_clean(args: argparse.Namespace) -> int:
     from .clean import clean_file, format_report
+
     result = clean_file(args.raw, args.output, args.report)
     for line in format_report(result, str(args.raw)):
         print(line, file=sys.stderr)
@@ -69,27 +151,66 @@ def run_clean(args) -> int:
     return 0
 
 
-def run_build(args) -> int:
-    from .build import FORMATS, build, find_manuscripts
-    sources = args.manuscripts or find_manuscripts()
-    formats = tuple(args.format) if args.format else FORMATS
-    outputs = []
-    for source in sources:
-        built = build(source, args.output, formats, args.paper)
-        for warning in built.warnings:
-            print(f"pressroom: warning: {warning}", file=sys.stderr)
+def run_build(args: argparse.Namespace) -> int:
+    from .build import build, house_style, plan
+    from .config import Config, find_config, read_config
+    from .context import BuildContext, Stylesheet
+    from .diagnostics import Diagnostics
+    from .files import read_text
+    from .load.frontmatter import METADATA_KEYS, parse_override, read_yaml, warn_unknown
+    from .themes import Theme
+    from .writers import DEFAULT_FORMATS
+
+    found = Diagnostics()
+    config_path = find_config(args.config)
+    config = read_config(config_path, found) if config_path else Config()
+    metadata = [read_yaml(p, read_text(p), what="metadata file") for p in args.metadata_file]
+    overrides = [parse_override(Path("-M"), pair) for pair in args.metadata]
+    for layer in metadata + overrides:
+        warn_unknown(layer, found, METADATA_KEYS)
+    books = plan(args.manuscripts, config, metadata=metadata, overrides=overrides)
+    formats = tuple(args.format or config.formats or DEFAULT_FORMATS)
+    out = args.output or config.output or Path("dist")
+    theme = Theme.load(args.theme or config.theme)
+    user_css = [Stylesheet.of(p) for p in [*config.css, *args.css]]
+    warnings = list(found)
+    for diagnostic in warnings:
+        print(f"pressroom: {diagnostic}", file=sys.stderr)
+    outputs: list[Path] = []
+    for book in books:
+        book.inputs += list(args.metadata_file)
+        ctx = BuildContext(
+            theme=theme,
+            paper=args.paper or config.paper or "a4",
+            css=tuple(house_style(book.files) + user_css),
+        )
+        built = build(book, out, formats, ctx=ctx)
+        for diagnostic in built.diagnostics:
+            print(f"pressroom: {diagnostic}", file=sys.stderr)
+        warnings += built.diagnostics
         for path in built.outputs:
             print(path)
-        outputs += [p for p in built.outputs if p.suffix in (".pdf", ".epub")]
-    return run_check(outputs, validators=True) if args.check else 0
+        outputs += [p for p in built.outputs if p.is_file()]
+    status = 1 if args.strict and warnings else 0
+    if args.strict and warnings:
+        print(f"pressroom: --strict: {len(warnings)} warning(s)", file=sys.stderr)
+    if args.check:
+        status = max(status, run_check(outputs, validators=True))
+    return status
 
 
-def run_check(files: list[Path], validators: bool) -> int:
-    from .check import check, report, tools
+def run_check(
+    files: list[Path],
+    validators: bool,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> int:
+    from .checks import check, report, tools
+
     if validators:
         found = ", ".join(f"{name} {value}" for name, value in tools().items() if value)
         print(f"validators: {found or 'none found'}")
-    findings = check(files, validators=validators)
+    findings = check(files, validators=validators, select=select or (), ignore=ignore or ())
     for line in report(findings, files):
         print(line)
     return 1 if any(f.severity == "error" for f in findings) else 0

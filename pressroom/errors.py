@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .diagnostics import Diagnostic
+
 
 class PressroomError(Exception):
-    """A problem with the user's input, reported as `file:line: message`."""
+    """A problem with the user's input, reported as `file:line: message`: it stops the build
+    of that manuscript. Warnings go to the build's `Diagnostics` instead."""
 
-    def __init__(self, path: str | Path, message: str, line: int | None = None):
+    def __init__(
+        self, path: str | Path, message: str, line: int | None = None, code: str = "B-INPUT"
+    ):
         super().__init__(message)
         self.path = str(path)
         self.message = message
         self.line = line
+        self.code = code
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.path, self.code, "error", self.message, self.line)
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"

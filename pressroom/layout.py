@@ -1,27 +1,29 @@
-"""The one Jinja layout step: templates are data, in `pressroom/templates/`.
+"""The one Jinja layout step: templates are data, in the theme's `templates/` folder.
 
-Writers hand templates the shared Document plus the bodies they transformed; these helpers
-turn element trees back into markup for HTML (print) or XHTML (EPUB).
+Writers hand templates the shared Document plus the bodies they transformed; the filters
+here turn element trees back into markup for HTML (print) or XHTML (EPUB), and format what
+readers see (dates, names) in the book's language.
 """
 
 from __future__ import annotations
 
-import copy
+import datetime as dt
 from functools import cache
-from pathlib import Path
+from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
 import jinja2
+from babel.core import UnknownLocaleError
+from babel.dates import format_date
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).parent / "templates"
-STYLES = Path(__file__).resolve().parent.parent / "styles"
+from .themes import Theme
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(theme: Theme) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FunctionLoader(lambda name: _source(theme, name)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -35,11 +37,18 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, **context) -> str:
-    return environment().get_template(template).render(**context)
+def _source(theme: Theme, name: str) -> tuple[str, None, Any] | None:
+    found = theme.find(f"templates/{name}")
+    if found is None:
+        return None
+    return found.read_text("utf-8"), None, lambda: True
 
 
-def inner(el: ET.Element, method: str) -> str:
+def render(theme: Theme, template: str, **context: Any) -> str:
+    return environment(theme).get_template(template).render(**context)
+
+
+def inner(el: ET.Element, method: Literal["xml", "html"]) -> str:
     """Serialize an element's content, without the element itself."""
     parts = [_escape(el.text or "")]
     parts += [ET.tostring(child, encoding="unicode", method=method) for child in el]
@@ -61,17 +70,26 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{out}"')
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-
-
-def long_date(iso: str) -> str:
-    """2021-08-26 → 26 August 2021 (partial dates stay partial)."""
+def long_date(iso: str, lang: str = "en") -> str:
+    """2021-08-26 → 26 August 2021 in English, 26 août 2021 in French (partial dates stay
+    partial: 2021-08 → August 2021)."""
     parts = [int(p) for p in iso.split("-")]
-    if len(parts) == 3:
-        return f"{parts[2]} {MONTHS[parts[1] - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{MONTHS[parts[1] - 1]} {parts[0]}"
+    locale = lang.replace("-", "_")
+    try:
+        if len(parts) == 3:
+            return format_date(
+                dt.date(*parts),
+                format="long" if not lang.startswith("en") else "d MMMM y",
+                locale=locale,
+            )
+        if len(parts) == 2:
+            return format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=locale)
+    except (
+        ValueError,
+        LookupError,
+        UnknownLocaleError,
+    ):  # a language babel does not know: the ISO form
+        return iso
     return str(parts[0])
 
 
@@ -81,22 +99,3 @@ def plural(n: int, word: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def drop_class(body: ET.Element, name: str) -> ET.Element:
-    """A copy of `body` without the blocks of class `name` (e.g. pull quotes in running text)."""
-    body = copy.deepcopy(body)
-    for parent in list(body.iter()):
-        for child in list(parent):
-            if name in (child.get("class") or "").split():
-                tail = child.tail
-                parent.remove(child)
-                if tail and tail.strip():
-                    parent.text = (parent.text or "") + tail
-    return body
-
-
-def replace(parent: ET.Element, old: ET.Element, new: ET.Element) -> None:
-    """Put `new` where `old` stands, keeping the text that followed it."""
-    new.tail = old.tail
-    parent[list(parent).index(old)] = new

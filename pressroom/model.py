@@ -67,8 +67,8 @@ class Note:
 
 @dataclass(frozen=True)
 class Image:
-    src: str          # as written in the manuscript, relative to it
-    path: Path        # resolved file
+    src: str  # as written in the manuscript, relative to it
+    path: Path  # resolved file
     media_type: str
     alt: str
 
@@ -86,31 +86,43 @@ class Chapter:
 
     id: str
     title: str | None
-    body: ET.Element                      # <div> with the chapter's blocks, heading included
+    body: ET.Element  # <div> with the chapter's blocks, heading included
     headings: list[Heading] = field(default_factory=list)
+    source: Path | None = None  # the Markdown file it came from
 
     def copy_body(self) -> ET.Element:
         return copy.deepcopy(self.body)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
-    source: Path
+    """One book or article, read once. Writers read it and copy what they change."""
+
+    sources: tuple[Path, ...]  # the Markdown files, in reading order
+    root: Path  # the project folder: images and sources are named from here
+    stem: str  # output names: <stem>.pdf, <stem>.epub, …
     meta: Metadata
     chapters: list[Chapter]
     notes: dict[str, Note]
     images: list[Image]
-    warnings: list[str] = field(default_factory=list)
+    inputs: tuple[Path, ...] = ()  # other files the book was made from (pressroom.yml, …)
+
+    @property
+    def source(self) -> Path:
+        """The file errors about the book as a whole are reported against."""
+        return self.sources[0]
 
     @property
     def is_book(self) -> bool:
         return any(ch.title for ch in self.chapters)
 
-    @property
-    def stem(self) -> str:
-        return self.source.stem
+    def name_of(self, path: Path) -> str:
+        """A source's name inside the archive and the bag: relative to the project."""
+        resolved = path.resolve()
+        root = self.root.resolve()
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
 
     def source_files(self) -> dict[str, bytes]:
-        """The manuscript and its images, under the names the manuscript uses for them."""
-        return {self.source.name: self.source.read_bytes(),
-                **{image.src: image.path.read_bytes() for image in self.images}}
+        """The manuscript files, other inputs and images, under their names in the project."""
+        files = {self.name_of(p): p.read_bytes() for p in (*self.sources, *self.inputs)}
+        return files | {image.src: image.path.read_bytes() for image in self.images}

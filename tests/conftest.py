@@ -1,6 +1,88 @@
-"""Shared pytest setup."""
+"""Shared pytest setup: a fixed Hypothesis profile, and the two real books built once.
+
+The book fixture (tests/fixtures/book/) and the article (manuscript/) are built once per
+session, with SOURCE_DATE_EPOCH fixed, into every format; the PDF, EPUB, archive and check
+tests all read those same files back. Each EPUB and PDF is run through the validators once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from pressroom.build import Built, build
+from pressroom.checks import check
+from pressroom.diagnostics import Diagnostic
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
+ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+
+# Derandomized: the same examples on every run and machine, so a failure is reproducible
+# and CI never fails by chance. `HYPOTHESIS_PROFILE=dev` explores more, at random.
+SLOW = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=SLOW,
+)
+settings.register_profile("dev", max_examples=500, deadline=None, suppress_health_check=SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "validators: runs an external validator (EPUBCheck, DAISY Ace); slow")
+        "markers", "validators: runs an external validator (EPUBCheck, DAISY Ace); slow"
+    )
+
+
+@dataclass
+class Outputs:
+    """One book built into every format."""
+
+    built: Built
+    folder: Path
+
+    def __getitem__(self, fmt: str) -> Path:
+        stem = self.built.outputs[0].name.split(".")[0]
+        names = {
+            "pdf": f"{stem}.pdf",
+            "epub": f"{stem}.epub",
+            "archival": f"{stem}-archival.pdf",
+            "bag": f"{stem}-bag",
+        }
+        return self.folder / names[fmt]
+
+
+def _build(source: Path, folder: Path, formats: tuple[str, ...]) -> Outputs:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        built = build(source, folder, formats)
+    return Outputs(built=built, folder=folder)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Outputs:
+    return _build(BOOK, tmp_path_factory.mktemp("book"), ("pdf", "epub", "archival", "bag"))
+
+
+@pytest.fixture(scope="session")
+def built_article(tmp_path_factory) -> Outputs:
+    return _build(ARTICLE, tmp_path_factory.mktemp("article"), ("pdf", "epub", "archival"))
+
+
+@pytest.fixture(scope="session")
+def validated(built_book, built_article) -> dict[str, list[Diagnostic]]:
+    """Every EPUB and PDF of both books through the own rules, EPUBCheck, Ace and qpdf, once
+    a session: file name → findings."""
+    paths = [out[fmt] for out in (built_book, built_article) for fmt in ("pdf", "epub", "archival")]
+    findings = check(paths)
+    return {path.name: [f for f in findings if f.file == str(path)] for path in paths}

@@ -13,10 +13,11 @@ import bagit
 import pytest
 from pypdf import PdfReader
 
-from pressroom.archive import DC, RDF
-from pressroom.bag import validate_bag
 from pressroom.build import build
 from pressroom.load import load
+from pressroom.themes import default_folder
+from pressroom.writers.archival import DC, RDF
+from pressroom.writers.bag import validate_bag
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
@@ -24,10 +25,8 @@ BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
 
 
 @pytest.fixture(scope="module")
-def book_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    build(BOOK, out, ("pdf", "archival", "bag"))
-    return out
+def book_out(built_book) -> Path:
+    return built_book.folder
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def archival(book_out) -> PdfReader:
 
 def xmp(reader: PdfReader) -> ET.Element:
     data = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
-    return ET.fromstring(data[data.index(b"<x:xmpmeta"):data.rindex(b"</x:xmpmeta>") + 12])
+    return ET.fromstring(data[data.index(b"<x:xmpmeta") : data.rindex(b"</x:xmpmeta>") + 12])
 
 
 def dc_values(root: ET.Element, name: str) -> list[str]:
@@ -49,8 +48,11 @@ def dc_values(root: ET.Element, name: str) -> list[str]:
 
 
 def test_declares_pdf_a_3a(archival):
-    description = next(d for d in xmp(archival).iter(f"{{{RDF}}}Description")
-                       if d.get("{http://www.aiim.org/pdfa/ns/id/}part"))
+    description = next(
+        d
+        for d in xmp(archival).iter(f"{{{RDF}}}Description")
+        if d.get("{http://www.aiim.org/pdfa/ns/id/}part")
+    )
     assert description.get("{http://www.aiim.org/pdfa/ns/id/}part") == "3"
     assert description.get("{http://www.aiim.org/pdfa/ns/id/}conformance") == "A"
     assert archival.pdf_header == "%PDF-1.7"
@@ -88,18 +90,27 @@ def test_sources_attached_with_relationships(archival):
         spec = spec.get_object()
         relations[spec["/F"]] = spec["/AFRelationship"]
     assert len(archival.trailer["/Root"]["/AF"]) == len(relations), "each file once in /AF"
-    assert relations == {BOOK.name: "/Source", **{i.src: "/Source" for i in doc.images},
-                         "build-manifest.json": "/Data"}
+    assert relations == {
+        BOOK.name: "/Source",
+        **{i.src: "/Source" for i in doc.images},
+        "build-manifest.json": "/Data",
+    }
 
 
 def test_build_manifest_checksums_every_input(archival):
     manifest = json.loads(archival.attachments["build-manifest.json"][0])
     inputs = manifest["inputs"]
     assert inputs[BOOK.name] == hashlib.sha256(BOOK.read_bytes()).hexdigest()
-    assert inputs["images/map.png"] == hashlib.sha256(
-        (BOOK.parent / "images" / "map.png").read_bytes()).hexdigest()
-    assert inputs["styles/print.css"] == hashlib.sha256(
-        (ROOT / "styles" / "print.css").read_bytes()).hexdigest()
+    assert (
+        inputs["images/map.png"]
+        == hashlib.sha256((BOOK.parent / "images" / "map.png").read_bytes()).hexdigest()
+    )
+    # The theme is an input too: every file of it, fonts included.
+    assert (
+        inputs["theme/print.css"]
+        == hashlib.sha256(default_folder().joinpath("print.css").read_bytes()).hexdigest()
+    )
+    assert "theme/fonts/NotoSerif-Regular.ttf" in inputs
     assert set(manifest["tools"]) >= {"weasyprint", "ebooklib", "markdown", "jinja2"}
 
 
@@ -116,8 +127,9 @@ def test_same_pages_as_the_handout_and_fonts_embedded(book_out, archival):
 def test_qpdf_finds_no_error(book_out):
     qpdf = shutil.which("qpdf")
     assert qpdf, "qpdf is needed: apt-get install qpdf"
-    result = subprocess.run([qpdf, "--check", str(book_out / "book-archival.pdf")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [qpdf, "--check", str(book_out / "book-archival.pdf")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors" in result.stdout
 
@@ -128,9 +140,17 @@ def test_bag_is_valid_and_complete(book_out):
     bag = bagit.Bag(str(bag_dir))
     assert bag.algorithms == ["sha256"]
     payload = sorted(bag.payload_files())
-    assert payload == sorted(["data/book.pdf", "data/book.epub", "data/book-archival.pdf",
-                              "data/source/book.md", "data/source/images/map.png",
-                              "data/source/images/sun.jpg", "data/source/images/diagram.svg"])
+    assert payload == sorted(
+        [
+            "data/book.pdf",
+            "data/book.epub",
+            "data/book-archival.pdf",
+            "data/source/book.md",
+            "data/source/images/map.png",
+            "data/source/images/sun.jpg",
+            "data/source/images/diagram.svg",
+        ]
+    )
     assert bag.info["External-Identifier"] == load(BOOK).meta.identifier
     assert (bag_dir / "data" / "source" / "book.md").read_bytes() == BOOK.read_bytes()
 
@@ -152,8 +172,13 @@ def test_builds_are_byte_identical(tmp_path, monkeypatch):
         shutil.copytree(BOOK.parent, folder)
         out = tmp_path / name / "out"
         build(folder / BOOK.name, out, ("pdf", "epub", "archival", "bag"))
-        trees.append({p.relative_to(out).as_posix(): p.read_bytes()
-                      for p in sorted(out.rglob("*")) if p.is_file()})
+        trees.append(
+            {
+                p.relative_to(out).as_posix(): p.read_bytes()
+                for p in sorted(out.rglob("*"))
+                if p.is_file()
+            }
+        )
     assert set(trees[0]) == set(trees[1])
     assert len(trees[0]) >= 3 + 11
     for name in trees[0]:
@@ -169,3 +194,12 @@ def test_dates_follow_the_clock_without_source_date_epoch(tmp_path, monkeypatch)
     assert reader.metadata["/CreationDate"].startswith("D:20")
     assert reader.metadata["/CreationDate"] != "D:20210826174640Z"
     assert dc_values(xmp(reader), "date") == ["2024-03-15"]
+
+
+def test_the_house_style_is_an_input_of_the_article(built_article):
+    reader = PdfReader(built_article["archival"])
+    inputs = json.loads(reader.attachments["build-manifest.json"][0])["inputs"]
+    assert (
+        inputs["css/1/print.css"]
+        == hashlib.sha256((ROOT / "styles" / "print.css").read_bytes()).hexdigest()
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from pressroom.load import load, stable_identifier
-from pressroom.sanitize import sanitize
+from pressroom.diagnostics import Diagnostics
+from pressroom.load import Sources, load, stable_identifier
+from pressroom.load.sanitize import sanitize
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"
 
@@ -22,24 +23,36 @@ def test_book_model():
     assert doc.is_book
     assert [c.title for c in doc.chapters] == ["The Alphabet", "Stone Crosses", "Afterword"]
     assert [h.text for h in doc.chapters[0].headings] == [
-        "The Alphabet", "Letters on stone", "Hostile markup"]
+        "The Alphabet",
+        "Letters on stone",
+        "Hostile markup",
+    ]
     assert [a.name for a in doc.meta.authors] == [
-        "Anahit Petrosyan", "John Q. Reader", "Mariam Ծաղիկյան"]
+        "Anahit Petrosyan",
+        "John Q. Reader",
+        "Mariam Ծաղիկյան",
+    ]
     assert len({a.id for a in doc.meta.authors}) == 3
     assert [n.number for n in doc.notes.values()] == [1, 2, 3, 4, 5]
     assert [(i.src, i.media_type) for i in doc.images] == [
-        ("images/map.png", "image/png"), ("images/sun.jpg", "image/jpeg"),
-        ("images/diagram.svg", "image/svg+xml")]
+        ("images/map.png", "image/png"),
+        ("images/sun.jpg", "image/jpeg"),
+        ("images/diagram.svg", "image/svg+xml"),
+    ]
     figure = doc.chapters[0].body.find(".//figure")
     assert figure.find("figcaption").text == "A simple map"
 
 
 def test_a_note_called_twice_keeps_its_number():
-    refs = [a for c in load(BOOK).chapters for a in c.body.iter("a")
-            if a.get("class") == "noteref"]
+    refs = [a for c in load(BOOK).chapters for a in c.body.iter("a") if a.get("class") == "noteref"]
     assert [(a.text, a.get("id")) for a in refs] == [
-        ("1", "noteref-1"), ("2", "noteref-2"), ("3", "noteref-3"), ("4", "noteref-4"),
-        ("5", "noteref-5"), ("1", "noteref-1-2")]
+        ("1", "noteref-1"),
+        ("2", "noteref-2"),
+        ("3", "noteref-3"),
+        ("4", "noteref-4"),
+        ("5", "noteref-5"),
+        ("1", "noteref-1-2"),
+    ]
     assert all(a.get("href") == f"#note-{a.text}" for a in refs)
 
 
@@ -59,15 +72,17 @@ def test_identifier_is_stable_and_derived_from_title_and_authors(tmp_path):
 
 
 def test_hostile_html_is_neutralised():
-    html = ('<p onclick="x()" style="background:url(http://evil/)">Hi <a href="javascript:x()">'
-            'there</a><script>alert(1)</script><iframe src="http://evil/"></iframe>'
-            '<img src="http://evil/t.png" alt="t"><img src="data:image/png;base64,AA" alt="d">'
-            '<object data="x.swf"></object><svg onload="x()"><circle/></svg>'
-            '<form><input value="x"></form><custom-tag>kept text</custom-tag></p>')
+    html = (
+        '<p onclick="x()" style="background:url(http://evil/)">Hi <a href="javascript:x()">'
+        'there</a><script>alert(1)</script><iframe src="http://evil/"></iframe>'
+        '<img src="http://evil/t.png" alt="t"><img src="data:image/png;base64,AA" alt="d">'
+        '<object data="x.swf"></object><svg onload="x()"><circle/></svg>'
+        '<form><input value="x"></form><custom-tag>kept text</custom-tag></p>'
+    )
     safe, warnings = sanitize(html)
     assert safe == "<p>Hi <a>there</a>kept text</p>"
     assert len(warnings) >= 6
-    ET.fromstring(f"<div>{safe}</div>")   # well-formed XML
+    ET.fromstring(f"<div>{safe}</div>")  # well-formed XML
 
 
 def test_sanitizer_output_is_well_formed_for_broken_input():
@@ -77,33 +92,104 @@ def test_sanitizer_output_is_well_formed_for_broken_input():
 
 
 def test_dangling_in_text_links_and_duplicate_ids(tmp_path):
-    doc = load(write(tmp_path, '---\ntitle: T\n---\n\n<p id="x">A</p>\n\n<p id="x">B '
-                               '<a href="#nowhere">link</a></p>\n'))
+    found = Diagnostics()
+    doc = load(
+        write(
+            tmp_path,
+            '---\ntitle: T\n---\n\n<p id="x">A</p>\n\n<p id="x">B '
+            '<a href="#nowhere">link</a></p>\n',
+        ),
+        found,
+    )
     ids = [e.get("id") for e in doc.chapters[0].body.iter() if e.get("id")]
     assert ids.count("x") == 1
     assert all(a.get("href") is None for a in doc.chapters[0].body.iter("a"))
-    assert len(doc.warnings) == 2
+    assert [(d.code, d.line) for d in found if d.code in ("B-ID", "B-LINK")] == [
+        ("B-ID", 7),
+        ("B-LINK", 7),
+    ]
+    assert all(d.severity == "warning" for d in found)
 
 
 def test_smart_typography_and_tables(tmp_path):
-    doc = load(write(tmp_path, '---\ntitle: T\n---\n\n"Quoted" -- text...\n\n'
-                               "| a | b |\n|---|---|\n| 1 | 2 |\n"))
+    doc = load(
+        write(
+            tmp_path,
+            '---\ntitle: T\n---\n\n"Quoted" -- text...\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
+        )
+    )
     body = doc.chapters[0].body
     assert body.find("p").text == "\u201cQuoted\u201d \u2013 text\u2026"
     assert body.find("table/tbody/tr/td").text == "1"
 
 
 def test_front_matter_gets_the_body_typography_but_identifiers_do_not(tmp_path):
-    meta = load(write(tmp_path, "---\ntitle: 'A \"Title\" -- it''s here...'\n"
-                                "identifier: my-book--2\n---\n\nText.\n")).meta
+    meta = load(
+        write(
+            tmp_path,
+            "---\ntitle: 'A \"Title\" -- it''s here...'\nidentifier: my-book--2\n---\n\nText.\n",
+        )
+    ).meta
     assert meta.title == "A \u201cTitle\u201d \u2013 it\u2019s here\u2026"
     assert meta.identifier == "my-book--2"
 
 
 def test_a_note_never_called_is_reported(tmp_path):
-    doc = load(write(tmp_path, "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A.\n[^b]: Never called.\n"))
+    found = Diagnostics()
+    doc = load(
+        write(tmp_path, "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A.\n[^b]: Never called.\n"), found
+    )
     assert list(doc.notes) == ["note-1"]
-    assert doc.warnings == [f"{tmp_path / 'm.md'}: footnote [^b] is never called; left out"]
+    notes = [d for d in found if d.code == "B-NOTE"]
+    assert [(d.file, d.line, d.message) for d in notes] == [
+        (str(tmp_path / "m.md"), 8, "footnote [^b] is never called; left out")
+    ]
+
+
+def test_missing_author_and_rights_are_warned_at_build_time(tmp_path):
+    found = Diagnostics()
+    load(write(tmp_path, "---\ntitle: T\n---\n\nText.\n"), found)
+    assert [d.code for d in found] == ["B-AUTHOR", "B-RIGHTS"]
+    found = Diagnostics()
+    load(write(tmp_path, "---\ntitle: T\nauthor: A\nrights: r\n---\n\nText.\n"), found)
+    assert list(found) == []
+
+
+def test_a_link_to_a_missing_id_is_warned_with_its_line(tmp_path):
+    found = Diagnostics()
+    load(write(tmp_path, "---\ntitle: T\n---\n\nOne.\n\nSee [there](#nowhere).\n"), found)
+    links = [d for d in found if d.code == "B-LINK"]
+    assert [(d.line, d.message) for d in links] == [
+        (7, "link #nowhere points nowhere; kept as text")
+    ]
+
+
+def test_unknown_front_matter_keys_are_warned_with_their_line(tmp_path):
+    found = Diagnostics()
+    load(write(tmp_path, "---\ntitle: T\nsubtitel: typo\nlang: en\n---\n\nText.\n"), found)
+    keys = [d for d in found if d.code == "B-KEY"]
+    assert [(d.line, d.message) for d in keys] == [
+        (3, "unknown front-matter key 'subtitel' (not used; see the README for the keys)")
+    ]
+
+
+def test_several_files_make_one_book_with_notes_numbered_through(tmp_path):
+    one = tmp_path / "one.md"
+    two = tmp_path / "parts" / "two.md"
+    two.parent.mkdir()
+    (tmp_path / "parts" / "images").mkdir()
+    (tmp_path / "parts" / "images" / "x.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    )
+    one.write_text("---\ntitle: T\n---\n\n# One\n\nA.[^n]\n\n[^n]: First.\n")
+    two.write_text("# Two\n\nB.[^n]\n\n![An x](images/x.svg)\n\n[^n]: Second.\n")
+    doc = load(Sources(files=[one, two], root=tmp_path, stem="t"))
+    assert [c.title for c in doc.chapters] == ["One", "Two"]
+    assert [c.source for c in doc.chapters] == [one, two]
+    assert [(n.id, n.number) for n in doc.notes.values()] == [("note-1", 1), ("note-2", 2)]
+    # Images are named from the project folder, whichever file uses them.
+    assert [i.src for i in doc.images] == ["parts/images/x.svg"]
+    assert doc.stem == "t" and doc.sources == (one, two)
 
 
 def test_every_heading_keeps_an_id_even_when_its_own_was_a_duplicate(tmp_path):

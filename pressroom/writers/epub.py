@@ -34,25 +34,44 @@ from xml.etree import ElementTree as ET
 from ebooklib import epub
 from lxml import etree
 
-from . import layout
-from .dates import build_time
-from .errors import PressroomError
-from .model import Chapter, Document, Image
+from .. import layout
+from ..context import BuildContext
+from ..errors import PressroomError
+from ..model import Chapter, Document, Image
+from ..tree import replace, without_class
 
 # ElementTree would invent an `ns0:` prefix for a namespaced attribute; the literal name is
 # well-formed because every template declares xmlns:epub on <html>.
 EPUB_TYPE = "epub:type"
 XHTML = "application/xhtml+xml"
-CSS_HREF = "styles/epub.css"
+CSS_HREF = "styles/epub.css"  # the theme's; a user's stylesheets follow as styles/user-N.css
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SAFE_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 RTL_LANGS = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
 LANGUAGE_NAMES = {
-    "ar": "Arabic", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
-    "fa": "Persian", "fr": "French", "he": "Hebrew", "hy": "Armenian", "it": "Italian",
-    "ja": "Japanese", "ka": "Georgian", "la": "Latin", "nl": "Dutch", "pl": "Polish",
-    "pt": "Portuguese", "ru": "Russian", "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese",
-    "az": "Azerbaijani", "grc": "Ancient Greek", "xcl": "Classical Armenian",
+    "ar": "Arabic",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian",
+    "fr": "French",
+    "he": "Hebrew",
+    "hy": "Armenian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ka": "Georgian",
+    "la": "Latin",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "zh": "Chinese",
+    "az": "Azerbaijani",
+    "grc": "Ancient Greek",
+    "xcl": "Classical Armenian",
 }
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
@@ -87,30 +106,62 @@ class Text:
 
 
 # -- the build --------------------------------------------------------------------------------
-def render_epub(doc: Document) -> bytes:
-    modified = build_time()
+def write_epub(doc: Document, ctx: BuildContext) -> bytes:
     images = image_hrefs(doc.images)
     for image in images.values():
         check_svg(image)
     texts = transform_texts(doc, {img.src: href for href, img in images.items()})
-    about = about_page(doc)
+    styles = stylesheets(ctx)
+    about = about_page(doc, ctx, styles)
     toc = toc_entries(doc, texts, about)
-    pages = [title_page(doc), nav_page(doc, toc, texts), *text_pages(doc, texts)]
+    pages = [
+        title_page(doc, ctx, styles),
+        nav_page(doc, ctx, styles, toc, texts),
+        *text_pages(doc, ctx, styles, texts),
+    ]
     if about:
         pages.append(about)
-    ncx = layout.render("epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
-    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, modified)
-    return normalise_zip(raw, doc.meta.lang, modified)
+    ncx = layout.render(ctx.theme, "epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
+    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx)
+    return normalise_zip(raw, doc.meta.lang, ctx.clock)
+
+
+def stylesheets(ctx: BuildContext) -> dict[str, bytes]:
+    """href → CSS: the theme's, then each of the user's EPUB stylesheets, in order."""
+    sheets = {CSS_HREF: ctx.theme.read("epub.css")}
+    for n, sheet in enumerate(ctx.stylesheets("epub"), start=1):
+        text = sheet.text()
+        if "url(" in text:
+            # Fonts and images a stylesheet loads are not packaged: an EPUB leaves faces to
+            # the reader, and a url() nothing in the package answers fails EPUBCheck.
+            ctx.diagnostics.warn(
+                "B-CSS",
+                sheet.path,
+                "url() is not followed in the EPUB; "
+                "name the file print.css to use it for print only",
+            )
+        sheets[f"styles/user-{n}.css"] = text.encode("utf-8")
+    return sheets
 
 
 def direction(lang: str) -> str:
     return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
 
 
-def page(template: str, doc: Document, title: str, **context) -> bytes:
-    """Lay out one XHTML file; every page shares page.xhtml (lang, dir, title, stylesheet)."""
-    return layout.render(template, meta=doc.meta, dir=direction(doc.meta.lang), title=title,
-                         **context).encode("utf-8")
+def page(
+    template: str, doc: Document, ctx: BuildContext, styles: dict[str, bytes], title: str, **context
+) -> bytes:
+    """Lay out one XHTML file; every page shares page.xhtml (lang, dir, title, stylesheets)."""
+    return layout.render(
+        ctx.theme,
+        template,
+        meta=doc.meta,
+        dir=direction(doc.meta.lang),
+        title=title,
+        stylesheets=list(styles),
+        t=ctx.strings(doc.meta.lang),
+        **context,
+    ).encode("utf-8")
 
 
 # -- images ---------------------------------------------------------------------------------
@@ -148,8 +199,10 @@ def check_svg(image: Image) -> None:
 
 # -- the text: pull quotes, images, tables, notes ---------------------------------------------
 def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
-    texts = [Text(chapter=ch, href=f"{ch.id}.xhtml", body=prepare_body(ch, image_href))
-             for ch in doc.chapters]
+    texts = [
+        Text(chapter=ch, href=f"{ch.id}.xhtml", body=prepare_body(ch, image_href))
+        for ch in doc.chapters
+    ]
     place_notes(doc, texts)
     for note in (n for t in texts for n in t.notes):
         for img in note["body"].iter("img"):
@@ -159,7 +212,7 @@ def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
 
 def prepare_body(chapter: Chapter, image_href: dict[str, str]) -> ET.Element:
     # Pull quotes repeat the text: in a reflowable book they are noise for every reader.
-    body = layout.drop_class(chapter.body, "pullquote")
+    body = without_class(chapter.body, "pullquote")
     for img in body.iter("img"):
         img.set("src", image_href.get(img.get("src", ""), img.get("src", "")))
     for thead in body.iter("thead"):
@@ -179,17 +232,18 @@ def place_notes(doc: Document, texts: list[Text]) -> None:
     home: dict[str, tuple[str, str]] = {}  # note id → (file, id of its first call)
     for text in texts:
         for a in note_calls(text.body):
-            home.setdefault(a.get("href", "")[1:], (text.href, a.get("id")))
+            home.setdefault(a.get("href", "")[1:], (text.href, a.get("id", "")))
     for text in texts:
         parents = {child: parent for parent in text.body.iter() for child in parent}
         for a in note_calls(text.body):
-            note_file, _ = home[a.get("href")[1:]]
+            href = a.get("href", "")
+            note_file, _ = home[href[1:]]
             if note_file != text.href:
-                a.set("href", note_file + a.get("href"))
+                a.set("href", note_file + href)
             a.set(EPUB_TYPE, "noteref")
             a.set("role", "doc-noteref")
             sup = ET.Element("sup")
-            layout.replace(parents[a], a, sup)
+            replace(parents[a], a, sup)
             a.tail = None
             sup.append(a)
     for note in sorted(doc.notes.values(), key=lambda n: n.number):
@@ -220,20 +274,28 @@ def note_body(body: ET.Element, number: int, call_id: str) -> ET.Element:
 
 # -- pages --------------------------------------------------------------------------------------
 def human_date(iso: str | None, lang: str) -> str | None:
-    """2024-03-15 → 15 March 2024 for English; other languages keep the ISO form."""
-    if not iso:
-        return None
-    return layout.long_date(iso) if lang.lower().startswith("en") else iso
+    """2024-03-15 → 15 March 2024, 15 mars 2024: in the book's language."""
+    return layout.long_date(iso, lang) if iso else None
 
 
-def title_page(doc: Document) -> Page:
+def title_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes]) -> Page:
     meta = doc.meta
     original = None
     if meta.original:
-        original = {"publication": meta.original.publication, "iso": meta.original.date,
-                    "date": human_date(meta.original.date, meta.lang)}
-    content = page("epub/titlepage.xhtml", doc, meta.title,
-                   date=human_date(meta.date, meta.lang), original=original)
+        original = {
+            "publication": meta.original.publication,
+            "iso": meta.original.date,
+            "date": human_date(meta.original.date, meta.lang),
+        }
+    content = page(
+        "epub/titlepage.xhtml",
+        doc,
+        ctx,
+        styles,
+        meta.title,
+        date=human_date(meta.date, meta.lang),
+        original=original,
+    )
     return Page(id="titlepage", href="titlepage.xhtml", title=meta.title, content=content)
 
 
@@ -242,23 +304,35 @@ def heading_id(text: Text) -> str:
     return text.chapter.headings[0].id if text.chapter.title else "text-title"
 
 
-def text_pages(doc: Document, texts: list[Text]) -> list[Page]:
+def text_pages(
+    doc: Document, ctx: BuildContext, styles: dict[str, bytes], texts: list[Text]
+) -> list[Page]:
     pages = []
     for text in texts:
         title = text.chapter.title or doc.meta.title
-        content = page("epub/chapter.xhtml", doc, title, chapter=text.chapter,
-                       is_book=doc.is_book, heading_id=heading_id(text), body=text.body,
-                       notes=text.notes)
+        content = page(
+            "epub/chapter.xhtml",
+            doc,
+            ctx,
+            styles,
+            title,
+            chapter=text.chapter,
+            is_book=doc.is_book,
+            heading_id=heading_id(text),
+            body=text.body,
+            notes=text.notes,
+        )
         pages.append(Page(id=text.chapter.id, href=text.href, title=title, content=content))
     return pages
 
 
-def about_page(doc: Document) -> Page | None:
+def about_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes]) -> Page | None:
     authors = [a for a in doc.meta.authors if a.bio]
     if not authors:
         return None
-    title = "About the author" if len(authors) == 1 else "About the authors"
-    content = page("epub/about.xhtml", doc, title, authors=authors)
+    words = ctx.strings(doc.meta.lang)
+    title = words["about_author"] if len(authors) == 1 else words["about_authors"]
+    content = page("epub/about.xhtml", doc, ctx, styles, title, authors=authors)
     return Page(id="about", href="about.xhtml", title=title, content=content)
 
 
@@ -266,10 +340,14 @@ def toc_entries(doc: Document, texts: list[Text], about: Page | None) -> list[To
     """Chapters (or the article) with their `##` sections, then the about page."""
     entries = []
     for text in texts:
-        sections = [TocEntry(label=h.text, href=f"{text.href}#{h.id}")
-                    for h in text.chapter.headings if h.level == 2]
-        entries.append(TocEntry(label=text.chapter.title or doc.meta.title, href=text.href,
-                                children=sections))
+        sections = [
+            TocEntry(label=h.text, href=f"{text.href}#{h.id}")
+            for h in text.chapter.headings
+            if h.level == 2
+        ]
+        entries.append(
+            TocEntry(label=text.chapter.title or doc.meta.title, href=text.href, children=sections)
+        )
     if about:
         entries.append(TocEntry(label=about.title, href=about.href))
     return entries
@@ -291,15 +369,25 @@ def number_toc(entries: list[TocEntry]) -> int:
     return walk(entries, 1)
 
 
-def nav_page(doc: Document, toc: list[TocEntry], texts: list[Text]) -> Page:
+def nav_page(
+    doc: Document,
+    ctx: BuildContext,
+    styles: dict[str, bytes],
+    toc: list[TocEntry],
+    texts: list[Text],
+) -> Page:
+    words = ctx.strings(doc.meta.lang)
     landmarks = [
-        {"type": "titlepage", "href": "titlepage.xhtml", "label": "Title page"},
-        {"type": "toc", "href": "nav.xhtml#toc", "label": "Contents"},
-        {"type": "bodymatter", "href": texts[0].href, "label": "Start of text"},
+        {"type": "titlepage", "href": "titlepage.xhtml", "label": words["title_page"]},
+        {"type": "toc", "href": "nav.xhtml#toc", "label": words["contents"]},
+        {"type": "bodymatter", "href": texts[0].href, "label": words["start_of_text"]},
     ]
-    content = page("epub/nav.xhtml", doc, "Contents", toc=toc, landmarks=landmarks)
-    return Page(id="nav", href="nav.xhtml", title="Contents", content=content,
-                properties=["nav"])
+    content = page(
+        "epub/nav.xhtml", doc, ctx, styles, words["contents"], toc=toc, landmarks=landmarks
+    )
+    return Page(
+        id="nav", href="nav.xhtml", title=words["contents"], content=content, properties=["nav"]
+    )
 
 
 # -- package metadata ---------------------------------------------------------------------------
@@ -319,17 +407,23 @@ def describe_metadata(book: epub.EpubBook, doc: Document) -> None:
         # A refined second title: reading systems that know title-type show "Title: Subtitle",
         # the others keep showing the first (main) title alone.
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
-        book.add_metadata(None, "meta", "subtitle",
-                          {"refines": "#subtitle", "property": "title-type"})
+        book.add_metadata(
+            None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"}
+        )
     book.set_language(meta.lang)
     book.set_direction(direction(meta.lang))
     for n, author in enumerate(meta.authors, start=1):
         uid = f"creator-{n}"
         book.add_author(author.name, role="aut", uid=uid)
-        book.add_metadata(None, "meta", file_as(author.name),
-                          {"refines": f"#{uid}", "property": "file-as"})
-    simple = {"date": meta.date, "publisher": meta.publisher, "rights": meta.rights,
-              "description": meta.description}
+        book.add_metadata(
+            None, "meta", file_as(author.name), {"refines": f"#{uid}", "property": "file-as"}
+        )
+    simple = {
+        "date": meta.date,
+        "publisher": meta.publisher,
+        "rights": meta.rights,
+        "description": meta.description,
+    }
     for name, value in simple.items():
         if value:
             book.add_metadata("DC", name, value)
@@ -386,27 +480,38 @@ def how_many(having: int, total: int, noun: str, has: str) -> str:
 
 
 def accessibility_summary(doc: Document, content: Content) -> str:
-    parts = ["This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
-             "Its text reflows and follows the reader's font, size and colour settings. "
-             "A table of contents and headings give structural navigation, and the reading "
-             "order follows the text."]
+    parts = [
+        "This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
+        "Its text reflows and follows the reader's font, size and colour settings. "
+        "A table of contents and headings give structural navigation, and the reading "
+        "order follows the text."
+    ]
     if content.notes:
         notes = layout.plural(content.notes, "footnote")
         parts.append(f"It has {notes}, each linked from its call in the text and back to it.")
     if content.images:
-        parts.append(how_many(content.images_with_alt, content.images, "image",
-                              "a text description (alternative text)"))
+        parts.append(
+            how_many(
+                content.images_with_alt,
+                content.images,
+                "image",
+                "a text description (alternative text)",
+            )
+        )
     if content.tables:
-        parts.append(how_many(content.tables_with_headers, content.tables, "table",
-                              "header cells"))
+        parts.append(how_many(content.tables_with_headers, content.tables, "table", "header cells"))
     main, *others = [language_name(t) for t in content.languages]
     if others:
-        parts.append(f"The text is in {main}, with passages in {', '.join(others)} marked "
-                     "with their language.")
+        parts.append(
+            f"The text is in {main}, with passages in {', '.join(others)} marked "
+            "with their language."
+        )
     else:
         parts.append(f"The text is in {main}.")
-    parts.append("It has no page numbers from a print edition, and no hazards (no flashing, "
-                 "motion simulation or sound).")
+    parts.append(
+        "It has no page numbers from a print edition, and no hazards (no flashing, "
+        "motion simulation or sound)."
+    )
     return " ".join(parts)
 
 
@@ -419,46 +524,77 @@ def describe_accessibility(book: epub.EpubBook, doc: Document, content: Content)
     if visual and content.images_with_alt == content.images:
         features.append("alternativeText")
     features.append("displayTransformability")
-    values = ([("schema:accessMode", m) for m in modes]
-              + [("schema:accessModeSufficient", s) for s in sufficient]
-              + [("schema:accessibilityFeature", f) for f in features]
-              + [("schema:accessibilityHazard", "none"),
-                 ("schema:accessibilitySummary", accessibility_summary(doc, content)),
-                 ("dcterms:conformsTo", CONFORMANCE),
-                 ("a11y:certifiedBy", doc.meta.publisher or "Pressroom")])
+    values = (
+        [("schema:accessMode", m) for m in modes]
+        + [("schema:accessModeSufficient", s) for s in sufficient]
+        + [("schema:accessibilityFeature", f) for f in features]
+        + [
+            ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", accessibility_summary(doc, content)),
+            ("dcterms:conformsTo", CONFORMANCE),
+            ("a11y:certifiedBy", doc.meta.publisher or "Pressroom"),
+        ]
+    )
     for prop, value in values:
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
 # -- packaging --------------------------------------------------------------------------------
-def package(doc: Document, pages: list[Page], ncx: bytes, images: dict[str, Image],
-            texts: list[Text], modified: dt.datetime) -> bytes:
+def package(
+    doc: Document,
+    pages: list[Page],
+    ncx: bytes,
+    images: dict[str, Image],
+    texts: list[Text],
+    styles: dict[str, bytes],
+    ctx: BuildContext,
+) -> bytes:
     book = epub.EpubBook()
     describe_metadata(book, doc)
     describe_accessibility(book, doc, survey(doc, texts))
-    css = layout.STYLES / "epub.css"
-    book.add_item(epub.EpubItem(uid="css", file_name=CSS_HREF, media_type="text/css",
-                                content=css.read_bytes()))
+    for n, (href, css) in enumerate(styles.items()):
+        book.add_item(
+            epub.EpubItem(
+                uid="css" if n == 0 else f"css-{n}",
+                file_name=href,
+                media_type="text/css",
+                content=css,
+            )
+        )
     for n, (href, image) in enumerate(images.items(), start=1):
-        book.add_item(epub.EpubImage(uid=f"image-{n}", file_name=href,
-                                     media_type=image.media_type,
-                                     content=image.path.read_bytes()))
+        book.add_item(
+            epub.EpubImage(
+                uid=f"image-{n}",
+                file_name=href,
+                media_type=image.media_type,
+                content=image.path.read_bytes(),
+            )
+        )
     items = {}
     for p in pages:
         item = epub.EpubItem(uid=p.id, file_name=p.href, media_type=XHTML, content=p.content)
         item.properties = p.properties
         items[p.id] = book.add_item(item)
     # A plain item with id "ncx": the spine's toc attribute defaults to that id.
-    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx",
-                                media_type="application/x-dtbncx+xml", content=ncx))
+    book.add_item(
+        epub.EpubItem(
+            uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml", content=ncx
+        )
+    )
     book.spine = [items[p.id] for p in pages]  # title page, contents, text, about
     out = io.BytesIO()
-    writer = epub.EpubWriter(out, book, {
-        "epub3_pages": False,  # would scan pages for page breaks and add a page-list
-        "epub3_landmark": False, "epub2_guide": False,  # landmarks are in our nav
-        "package_direction": True, "spine_direction": True,
-        "mtime": modified.astimezone(dt.timezone.utc),  # it formats local time as "Z"
-    })
+    writer = epub.EpubWriter(
+        out,
+        book,
+        {
+            "epub3_pages": False,  # would scan pages for page breaks and add a page-list
+            "epub3_landmark": False,
+            "epub2_guide": False,  # landmarks are in our nav
+            "package_direction": True,
+            "spine_direction": True,
+            "mtime": ctx.clock.astimezone(dt.UTC),  # it formats local time as "Z"
+        },
+    )
     writer.process()
     writer.write()
     return out.getvalue()
@@ -470,8 +606,9 @@ def finish_opf(data: bytes, lang: str) -> bytes:
     root = etree.fromstring(data)
     root.set(XML_LANG, lang)
     for el in root.iter("{*}meta"):
-        if el.get("name") == "generator":
-            el.getparent().remove(el)
+        parent = el.getparent()
+        if el.get("name") == "generator" and parent is not None:
+            parent.remove(el)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
@@ -479,8 +616,7 @@ def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
     """Rewrite the archive for reproducible bytes: `mimetype` first and stored (EPUB OCF),
     then the container and package, then the rest in manifest order; every entry stamped
     with the modification time, fixed permissions and compression."""
-    stamp = max(modified.astimezone(dt.timezone.utc),
-                dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    stamp = max(modified.astimezone(dt.UTC), dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
         contents = {name: src.read(name) for name in names}
@@ -498,4 +634,3 @@ def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             dst.writestr(info, contents[name], compresslevel=None if stored else 9)
     return out.getvalue()
-

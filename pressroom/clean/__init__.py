@@ -14,15 +14,17 @@ import re
 import statistics
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from .errors import PressroomError
-from .files import read_text, write_atomic
+from ..errors import PressroomError
+from ..files import read_text, write_atomic
 
-FURNITURE_FILE = Path(__file__).parent / "data" / "furniture.txt"
+# Patterns for web-page furniture: data, one regular expression a line, shipped in the package.
+FURNITURE_FILE = Path(str(resources.files("pressroom.clean").joinpath("furniture.txt")))
 
 PULLQUOTE_MIN_WORDS = 6  # shorter paragraphs are contained in longer ones by chance ("Yes.")
 SUBTITLE_MAX_CHARS = 250
@@ -46,8 +48,23 @@ _SENTENCE_END = re.compile(r"(?<=[a-z0-9%)])[.!?]+['\"’”»)]*(?=\s|$)")
 _LINE_ENDS_SENTENCE = re.compile(r"[.!?…:]['\"’”»)]*$")
 _AUTHOR_NOTE = re.compile(r"(?P<name>\S+(?: \S+){1,5}?) is (?:a|an|the) (?P<rest>.+)")
 _ROLE_LINK = re.compile(r"\b(?:at|of|for)\b")
-_NAME_PARTICLES = {"de", "da", "del", "della", "di", "du", "van", "von", "der", "den", "la", "le",
-                   "bin", "al", "el"}
+_NAME_PARTICLES = {
+    "de",
+    "da",
+    "del",
+    "della",
+    "di",
+    "du",
+    "van",
+    "von",
+    "der",
+    "den",
+    "la",
+    "le",
+    "bin",
+    "al",
+    "el",
+}
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
 
 # Markdown: escape only what python-markdown (or CommonMark) would read as markup.
@@ -113,7 +130,7 @@ def _quoted(text: str) -> str:
     return f'"{_excerpt(text)}"'
 
 
-@lru_cache(maxsize=None)
+@cache
 def furniture_patterns(path: Path = FURNITURE_FILE) -> tuple[re.Pattern, ...]:
     patterns = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -142,18 +159,24 @@ def clean_text(text: str, name: str = "<text>") -> Cleaned:
     title = paras.pop(0)
     removed.append(Removal("title", title.line, _excerpt(title.text)))
     if len(title.text) > TITLE_MAX_CHARS:
-        doubts.append(f"line {title.line}: took {_quoted(title.text)} as the title, "
-                      f"but it is {len(title.text)} characters long")
+        doubts.append(
+            f"line {title.line}: took {_quoted(title.text)} as the title, "
+            f"but it is {len(title.text)} characters long"
+        )
     authors = _take_author(paras, removed, doubts)
     subtitle = None
     if len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:]):
         subtitle = paras.pop(0)
         removed.append(Removal("subtitle", subtitle.line, _excerpt(subtitle.text)))
     elif len(paras) > 1 and _is_standfirst(paras[0].text, paras[1:], share=1.0):
-        doubts.append(f"line {paras[0].line}: kept {_quoted(paras[0].text)} as body; "
-                      "it may be a standfirst (subtitle)")
+        doubts.append(
+            f"line {paras[0].line}: kept {_quoted(paras[0].text)} as body; "
+            "it may be a standfirst (subtitle)"
+        )
     if not paras:
-        raise PressroomError(name, "no body paragraph left after the title, standfirst and author note")
+        raise PressroomError(
+            name, "no body paragraph left after the title, standfirst and author note"
+        )
 
     _mark_pullquotes(paras, removed, doubts)
     _doubt_near_duplicates([p for p in paras if p.pullquote_of is None], doubts)
@@ -188,8 +211,9 @@ def _paragraphs(text: str, removed: list[Removal], doubts: list[str]) -> list[_P
             continue
         kept = _strip_furniture_lines(block, removed, doubts)
         if kept:
-            text = _strip_trailing_furniture(_fold(" ".join(line for _, line in kept)),
-                                             kept[-1][0], removed)
+            text = _strip_trailing_furniture(
+                _fold(" ".join(line for _, line in kept)), kept[-1][0], removed
+            )
             paras.append(_Para(kept[0][0], text, normalise(text)))
     return paras
 
@@ -222,11 +246,17 @@ def _strip_furniture_lines(
             kept.append((number, line))
             continue
         after = block[i + 1][1].strip() if i + 1 < len(block) else ""
-        runs_on = kept and kept[-1][0] == number - 1 and not _LINE_ENDS_SENTENCE.search(kept[-1][1].rstrip())
+        runs_on = (
+            kept
+            and kept[-1][0] == number - 1
+            and not _LINE_ENDS_SENTENCE.search(kept[-1][1].rstrip())
+        )
         if (runs_on and line.strip()[:1].islower()) or after[:1].islower():
             kept.append((number, line))
-            doubts.append(f"line {number}: kept {_quoted(_fold(line))}: "
-                          "looks like web-page furniture but may be part of a sentence")
+            doubts.append(
+                f"line {number}: kept {_quoted(_fold(line))}: "
+                "looks like web-page furniture but may be part of a sentence"
+            )
         else:
             removed.append(Removal("furniture", number, _excerpt(_fold(line))))
     return kept
@@ -251,8 +281,10 @@ def _take_author(paras: list[_Para], removed: list[Removal], doubts: list[str]) 
         return []
     surname = author["name"].split()[-1]
     if any(surname in p.text for p in paras[:-1]):  # a closing line about a person in the story
-        doubts.append(f"line {paras[-1].line}: kept {_quoted(paras[-1].text)} as body: "
-                      f"reads like an author note, but the article names {surname}")
+        doubts.append(
+            f"line {paras[-1].line}: kept {_quoted(paras[-1].text)} as body: "
+            f"reads like an author note, but the article names {surname}"
+        )
         return []
     removed.append(Removal("bio", paras[-1].line, _excerpt(paras.pop().text)))
     return [author]
@@ -264,7 +296,9 @@ def _author_note(text: str) -> dict | None:
     if not match or len(text) > BIO_MAX_CHARS or not _ROLE_LINK.search(match["rest"]):
         return None
     words = [w for w in match["name"].split() if w not in _NAME_PARTICLES]
-    is_name = 2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w[0].isupper() for w in words)
+    is_name = 2 <= len(words) <= 4 and all(
+        _NAME_WORD.fullmatch(w) and w[0].isupper() for w in words
+    )
     return {"name": match["name"], "bio": text} if is_name else None
 
 
@@ -285,12 +319,16 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
         if not core:
             continue
         inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")
-        container = next((c for c in paras if len(_core(c.key)) > len(core) and inside.search(c.key)), None)
+        container = next(
+            (c for c in paras if len(_core(c.key)) > len(core) and inside.search(c.key)), None
+        )
         if container is None:
             continue
         if len(core.split()) < PULLQUOTE_MIN_WORDS:
-            doubts.append(f"line {p.line}: kept {_quoted(p.text)} as body: "
-                          f"too short to be a pull quote of line {container.line}")
+            doubts.append(
+                f"line {p.line}: kept {_quoted(p.text)} as body: "
+                f"too short to be a pull quote of line {container.line}"
+            )
             continue
         p.pullquote_of = container.line
         removed.append(Removal("pullquote", p.line, _excerpt(p.text), container.line))
@@ -303,8 +341,10 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
         for i, earlier in enumerate(paras[:j]):
             a, b = set(words[i]), set(words[j])
             if words[i][:5] == words[j][:5] or len(a & b) >= 0.8 * len(a | b):
-                doubts.append(f"line {later.line}: kept {_quoted(later.text)}: "
-                              f"resembles line {earlier.line} but differs")
+                doubts.append(
+                    f"line {later.line}: kept {_quoted(later.text)}: "
+                    f"resembles line {earlier.line} but differs"
+                )
                 break
 
 
@@ -322,13 +362,18 @@ def _markdown(result: Cleaned, paras: list[_Para]) -> str:
         meta["subtitle"] = result.subtitle
     if result.authors:
         meta["author"] = result.authors
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000,
-                           default_flow_style=False)
-    blocks = [escape_markdown(p.text) + ("\n{: .pullquote}" if p.pullquote_of else "") for p in paras]
+    front = yaml.safe_dump(
+        meta, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False
+    )
+    blocks = [
+        escape_markdown(p.text) + ("\n{: .pullquote}" if p.pullquote_of else "") for p in paras
+    ]
     return f"---\n{front}---\n\n" + "\n\n".join(blocks) + "\n"
 
 
-def clean_file(raw: str | Path, out: str | Path | None = None, report: str | Path | None = None) -> Cleaned:
+def clean_file(
+    raw: str | Path, out: str | Path | None = None, report: str | Path | None = None
+) -> Cleaned:
     """Clean `raw`; write the Markdown to `out` and the JSON report to `report` if given."""
     text = read_text(raw)
     for target in (out, report):
@@ -375,6 +420,8 @@ _VERBS = {
 
 def format_report(result: Cleaned, name: str = "<text>") -> list[str]:
     """One line per removal and doubt, `file:line: what`, for stderr."""
-    lines = [f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"'
-             for r in result.removed]
+    lines = [
+        f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"'
+        for r in result.removed
+    ]
     return lines + [f"{name}: doubt: {d}" for d in result.doubts]

@@ -1,0 +1,298 @@
+"""EPUB rules: read the package as a reading system would, then check what it says.
+
+Each rule takes the read `Package` and yields (code, severity, message); the codes are in
+the catalogue (`pressroom/data/codes.yml`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from ..diagnostics import Diagnostic as Finding
+from .validators import ace_findings, epubcheck_findings
+
+Rule = Iterator[tuple[str, str, str]]
+
+NS = {
+    "c": "urn:oasis:names:tc:opendocument:xmlns:container",
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "x": "http://www.w3.org/1999/xhtml",
+}
+XHTML_NS = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NOTE_TYPES = {"footnote", "endnote", "rearnote"}
+UTC_MODIFIED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+A11Y_REQUIRED = (
+    "schema:accessMode",
+    "schema:accessibilityFeature",
+    "schema:accessibilityHazard",
+    "schema:accessibilitySummary",
+    "dcterms:conformsTo",
+)
+A11Y_RECOMMENDED = ("schema:accessModeSufficient",)
+
+# No DTDs, no entities, no network: a checked file is untrusted input.
+XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+)
+
+
+class PackageError(Exception):
+    """The package cannot be read far enough for the own rules."""
+
+
+@dataclass
+class Package:
+    opf_path: str
+    opf: etree._Element
+    docs: dict[str, etree._Element]  # zip path → root of every XHTML file in the manifest
+    unreadable: set[str]  # XHTML files that are not well-formed (E-PKG): links into them
+    # are not judged
+
+
+def check_epub(path: Path, validators: bool) -> list[Finding]:
+    name = str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            try:
+                package, findings = read_package(zf, name)
+            except PackageError as err:
+                findings = [Finding(name, "E-PKG", "error", str(err))]
+                # EPUBCheck says precisely what is wrong; Ace needs a readable package.
+                return findings + (epubcheck_findings(path) if validators else [])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
+        return [Finding(name, "E-ZIP", "error", f"not a readable EPUB (zip) archive: {err}")]
+    except Exception as err:  # zlib.error, NotImplementedError (compression): a broken entry
+        return [
+            Finding(
+                name, "E-ZIP", "error", f"a zip entry cannot be read ({type(err).__name__}: {err})"
+            )
+        ]
+    findings += lint_epub(name, package)
+    if validators:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ace = pool.submit(ace_findings, path)
+            findings += epubcheck_findings(path) + ace.result()
+    return findings
+
+
+def _parse(data: bytes) -> etree._Element:
+    return etree.fromstring(data, XML_PARSER)
+
+
+def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]]:
+    names = set(zf.namelist())
+    if "META-INF/container.xml" not in names:
+        raise PackageError("META-INF/container.xml is missing")
+    try:
+        container = _parse(zf.read("META-INF/container.xml"))
+    except etree.XMLSyntaxError as err:
+        raise PackageError(f"META-INF/container.xml is not well-formed XML: {err}") from None
+    rootfile = container.find(".//c:rootfile", NS)
+    opf_path = rootfile.get("full-path") if rootfile is not None else None
+    if not opf_path:
+        raise PackageError("META-INF/container.xml names no package document (rootfile)")
+    if opf_path not in names:
+        raise PackageError(f"package document {opf_path} is missing")
+    try:
+        opf = _parse(zf.read(opf_path))
+    except etree.XMLSyntaxError as err:
+        raise PackageError(f"{opf_path} is not well-formed XML: {err}") from None
+    if opf.tag != f"{{{NS['opf']}}}package":
+        raise PackageError(f"{opf_path} is not an OPF package document")
+    findings = []
+    base = posixpath.dirname(opf_path)
+    docs, unreadable = {}, set()
+    for item in opf.findall("opf:manifest/opf:item", NS):
+        href = item.get("href") or ""
+        if urlsplit(href).scheme:
+            continue  # remote resource
+        target = posixpath.normpath(posixpath.join(base, unquote(href)))
+        if target not in names:
+            findings.append(
+                Finding(name, "E-PKG", "error", f"manifest item {href} is not in the archive")
+            )
+            continue
+        if item.get("media-type") != "application/xhtml+xml":
+            continue
+        try:
+            docs[target] = _parse(zf.read(target))
+        except etree.XMLSyntaxError as err:
+            unreadable.add(target)
+            findings.append(
+                Finding(name, "E-PKG", "error", f"{target} is not well-formed XML: {err}")
+            )
+    return Package(opf_path=opf_path, opf=opf, docs=docs, unreadable=unreadable), findings
+
+
+def lint_epub(name: str, package: Package) -> list[Finding]:
+    findings = []
+    for rule in (rule_metadata, rule_accessibility, rule_notes, rule_ids, rule_lang, rule_alt):
+        findings += [
+            Finding(name, code, severity, message) for code, severity, message in rule(package)
+        ]
+    return findings
+
+
+def _texts(elements) -> list[str]:
+    return [
+        " ".join("".join(e.itertext()).split()) for e in elements if "".join(e.itertext()).strip()
+    ]
+
+
+def _metas(opf: etree._Element, prop: str) -> list[str]:
+    return _texts(m for m in opf.findall("opf:metadata/opf:meta", NS) if m.get("property") == prop)
+
+
+def _dc(opf: etree._Element, name: str) -> list[etree._Element]:
+    return opf.findall(f"opf:metadata/dc:{name}", NS)
+
+
+def rule_metadata(package: Package):
+    opf = package.opf
+    if not _texts(_dc(opf, "title")):
+        yield "E-META", "error", "no dc:title in the package metadata"
+    if not _texts(_dc(opf, "language")):
+        yield "E-META", "error", "no dc:language in the package metadata"
+    uid = opf.get("unique-identifier")
+    if not uid:
+        yield "E-META", "error", "<package> has no unique-identifier attribute"
+    elif not _texts(i for i in _dc(opf, "identifier") if i.get("id") == uid):
+        yield "E-META", "error", f'no dc:identifier with id "{uid}" (the unique-identifier)'
+    modified = _metas(opf, "dcterms:modified")
+    if len(modified) != 1 or not UTC_MODIFIED.fullmatch(modified[0]):
+        found = ", ".join(modified) or "none"
+        yield (
+            "E-META",
+            "error",
+            f"dcterms:modified must be one CCYY-MM-DDThh:mm:ssZ value (found: {found})",
+        )
+    if not _texts(_dc(opf, "creator")):
+        yield "E-META", "error", "no dc:creator in the package metadata"
+    for field in ("date", "publisher", "rights", "description"):
+        if not _texts(_dc(opf, field)):
+            yield "E-META", "warning", f"no dc:{field} in the package metadata"
+
+
+def rule_accessibility(package: Package):
+    for prop in A11Y_REQUIRED:
+        if not _metas(package.opf, prop):
+            yield "E-A11Y", "error", f"no {prop} accessibility metadata"
+    for prop in A11Y_RECOMMENDED:
+        if not _metas(package.opf, prop):
+            yield "E-A11Y", "warning", f"no {prop} accessibility metadata"
+
+
+def _tokens(el: etree._Element, attr: str) -> set[str]:
+    return set((el.get(attr) or "").split())
+
+
+def _elements(root: etree._Element):
+    return (el for el in root.iter() if isinstance(el.tag, str))
+
+
+def _target_file(source: str, href: str) -> str:
+    path = urlsplit(href).path
+    if not path:
+        return source
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(path)))
+
+
+def _resolve(package: Package, source: str, href: str) -> etree._Element | None:
+    """The element a link in file `source` points to; None when it resolves nowhere."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.fragment:
+        return None
+    doc = package.docs.get(_target_file(source, href))
+    if doc is None:
+        return None
+    fragment = unquote(parts.fragment)
+    return next((el for el in _elements(doc) if el.get("id") == fragment), None)
+
+
+def rule_notes(package: Package):
+    for file, doc in package.docs.items():
+        for el in _elements(doc):
+            if "noteref" in _tokens(el, EPUB_TYPE) or "doc-noteref" in _tokens(el, "role"):
+                href = el.get("href") or ""
+                if _target_file(file, href) in package.unreadable:
+                    continue
+                target = _resolve(package, file, href)
+                if target is None:
+                    yield "E-NOTE", "error", f'{file}: noteref to "{href}" resolves nowhere'
+                elif not NOTE_TYPES & _tokens(target, EPUB_TYPE):
+                    yield (
+                        "E-NOTE",
+                        "error",
+                        f'{file}: noteref to "{href}" points to an element '
+                        "that is not a footnote or endnote",
+                    )
+            if NOTE_TYPES & _tokens(el, EPUB_TYPE):
+                note = el.get("id") or f"<{etree.QName(el).localname}> without id"
+                backs = [
+                    a
+                    for a in _elements(el)
+                    if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
+                ]
+                if not backs:
+                    yield "E-BACK", "error", f"{file}: note {note} has no back link (doc-backlink)"
+                for a in backs:
+                    href = a.get("href") or ""
+                    if (
+                        _target_file(file, href) not in package.unreadable
+                        and _resolve(package, file, href) is None
+                    ):
+                        yield (
+                            "E-BACK",
+                            "error",
+                            f'{file}: back link of note {note} to "{href}" resolves nowhere',
+                        )
+
+
+def rule_ids(package: Package):
+    for file, doc in package.docs.items():
+        counts = Counter(el.get("id") for el in _elements(doc) if el.get("id") is not None)
+        for ident, n in counts.items():
+            if n > 1:
+                yield "E-ID", "error", f'{file}: id "{ident}" is used {n} times'
+
+
+def rule_lang(package: Package):
+    languages = _texts(_dc(package.opf, "language"))
+    if not languages:
+        return  # E-META says so
+    expected = languages[0]
+    for file, doc in package.docs.items():
+        values = {"xml:lang": doc.get(XML_LANG), "lang": doc.get("lang")}
+        if not any(values.values()):
+            yield "E-LANG", "error", f"{file}: <html> has no xml:lang or lang"
+        for attr, value in values.items():
+            if value is not None and value.strip().lower() != expected.lower():
+                yield (
+                    "E-LANG",
+                    "error",
+                    f'{file}: {attr} "{value}" on <html> differs from dc:language "{expected}"',
+                )
+
+
+def rule_alt(package: Package):
+    for file, doc in package.docs.items():
+        for img in doc.iter(f"{XHTML_NS}img"):
+            if (img.get("alt") or "").strip():
+                continue
+            if _tokens(img, "role") & {"presentation", "none"}:
+                continue
+            what = "empty alt" if img.get("alt") is not None else "no alt"
+            yield "E-ALT", "error", f'{file}: <img src="{img.get("src", "")}"> has {what}'

@@ -1,0 +1,245 @@
+"""PDF rules: metadata, XMP, fonts, tagging, PDF/A identification and attachments.
+
+Which rules are errors depends on what the file is: an archival copy (by the writer
+registry's name for it) must be PDF/A-3a with its sources attached.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from ..diagnostics import Diagnostic as Finding
+from ..writers import writer_for
+from .validators import qpdf_findings
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC = "http://purl.org/dc/elements/1.1/"
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+
+
+def check_pdf(path: Path, validators: bool) -> list[Finding]:
+    from pypdf import PdfReader
+
+    name = str(path)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repair it makes
+    with path.open("rb") as stream:
+        if b"%PDF-" not in stream.read(1024):
+            return [Finding(name, "P-READ", "error", "not a readable PDF (no %PDF- header)")]
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            return [Finding(name, "P-READ", "error", "the PDF is encrypted: it cannot be checked")]
+        catalog = reader.trailer["/Root"].get_object()
+        _ = len(reader.pages)
+    except Exception as err:  # pypdf raises many types on a damaged file
+        return [Finding(name, "P-READ", "error", f"not a readable PDF ({err})")]
+    try:
+        findings = [
+            Finding(name, code, severity, message)
+            for code, severity, message in lint_pdf(path, reader, catalog)
+        ]
+    except Exception as err:  # objects broken past pypdf's repairs surface while reading them
+        return [Finding(name, "P-READ", "error", f"a damaged PDF ({type(err).__name__}: {err})")]
+    if validators:
+        findings += qpdf_findings(path)
+    return findings
+
+
+def _xmp(catalog) -> ET.Element | None:
+    stream = _get(catalog, "/Metadata")
+    if stream is None or not hasattr(stream, "get_data"):
+        return None
+    data = stream.get_data()
+    start, end = data.find(b"<x:xmpmeta"), data.rfind(b"</x:xmpmeta>")
+    if start < 0 or end < 0:
+        start, end = data.find(b"<rdf:RDF"), data.rfind(b"</rdf:RDF>")
+        if start < 0 or end < 0:
+            return None
+        end += len(b"</rdf:RDF>")
+    else:
+        end += len(b"</x:xmpmeta>")
+    try:
+        return ET.fromstring(data[start:end])
+    except ET.ParseError:
+        return None
+
+
+def _xmp_values(root: ET.Element, ns: str, name: str) -> list[str] | None:
+    """All values of a property, as an element (with rdf:li items or text) or an attribute
+    of rdf:Description; None when the property is absent."""
+    found: list[str] | None = None
+    for description in root.iter(f"{{{RDF}}}Description"):
+        if f"{{{ns}}}{name}" in description.attrib:
+            found = (found or []) + [description.get(f"{{{ns}}}{name}", "")]
+    for element in root.iter(f"{{{ns}}}{name}"):
+        items = list(element.iter(f"{{{RDF}}}li"))
+        found = (found or []) + ([i.text or "" for i in items] if items else [element.text or ""])
+    return found
+
+
+def _get(obj, key: str):
+    """obj[key] resolved, or None (pypdf's .get keeps indirect references)."""
+    if obj is None:
+        return None
+    value = obj.get_object().get(key)
+    return value.get_object() if value is not None else None
+
+
+def _name(value) -> str:
+    return str(value).lstrip("/") if value is not None else ""
+
+
+def lint_pdf(path: Path, reader, catalog):
+    writer = writer_for(path)
+    archival = writer is not None and writer.name == "archival"
+    title = str(_get(reader.metadata, "/Title") or "").strip()
+    author = str(_get(reader.metadata, "/Author") or "").strip()
+    if not title:
+        yield "P-META", "error", "no document title (Info /Title)"
+    if not str(_get(catalog, "/Lang") or "").strip():
+        yield "P-META", "error", "no document language (catalog /Lang)"
+
+    xmp = _xmp(catalog)
+    if xmp is None:
+        yield (
+            "P-XMP",
+            "error" if archival else "warning",
+            "no readable XMP metadata stream in the catalog",
+        )
+    else:
+        xmp_title = (_xmp_values(xmp, DC, "title") or [""])[0].strip()
+        if xmp_title != title:
+            yield (
+                "P-XMP",
+                "error",
+                f'XMP dc:title "{xmp_title}" differs from Info /Title "{title}"',
+            )
+        creators = [c.strip() for c in _xmp_values(xmp, DC, "creator") or [] if c.strip()]
+        authors = [a.strip() for a in author.split(", ") if a.strip()]
+        if creators != authors:
+            yield (
+                "P-XMP",
+                "error",
+                f'XMP dc:creator "{"; ".join(creators)}" differs from Info /Author "{author}"',
+            )
+
+    for font in _unembedded_fonts(reader):
+        yield "P-FONT", "error", f"font {font} is not embedded"
+
+    pdfua = xmp is not None and _xmp_values(xmp, PDFUAID, "part") is not None
+    marked = _get(_get(catalog, "/MarkInfo"), "/Marked") == True  # noqa: E712 BooleanObject
+    severity = "error" if archival or pdfua else "warning"
+    if not marked:
+        yield "P-TAG", severity, "not tagged: /MarkInfo /Marked is not true"
+    if "/StructTreeRoot" not in catalog:
+        yield "P-TAG", severity, "not tagged: no /StructTreeRoot"
+
+    part = _xmp_values(xmp, PDFAID, "part") if xmp is not None else None
+    if part is None or xmp is None:
+        if archival:
+            yield (
+                "P-PDFA",
+                "error",
+                "an archival copy without PDF/A identification (no pdfaid:part in XMP)",
+            )
+        return
+    if part[0].strip() != "3":
+        yield "P-PDFA", "error", f"pdfaid:part is {part[0]}: the archival copy must be PDF/A-3"
+    conformance = (_xmp_values(xmp, PDFAID, "conformance") or [""])[0].strip()
+    if conformance.upper() != "A":
+        yield (
+            "P-PDFA",
+            "error",
+            f'pdfaid:conformance is "{conformance}": the archival copy is level A (tagged)',
+        )
+    intents = [i.get_object() for i in (_get(catalog, "/OutputIntents") or [])]
+    if not any(
+        _get(i, "/S") == "/GTS_PDFA1" and _get(i, "/DestOutputProfile") is not None for i in intents
+    ):
+        yield (
+            "P-PDFA",
+            "error",
+            "no PDF/A output intent (/S /GTS_PDFA1 with a /DestOutputProfile)",
+        )
+    sources = []
+    for spec in _get(catalog, "/AF") or []:
+        spec = spec.get_object()
+        label = str(_get(spec, "/UF") or _get(spec, "/F") or "?")
+        if _get(_get(spec, "/EF"), "/F") is None:
+            yield "P-ATTACH", "error", f"associated file {label} has no embedded stream"
+        elif _get(spec, "/AFRelationship") == "/Source":
+            sources.append(label)
+    if not sources:
+        yield (
+            "P-ATTACH",
+            "error",
+            "no source attached: no embedded file with /AFRelationship /Source in the catalog /AF",
+        )
+
+
+def _unembedded_fonts(reader) -> list[str]:
+    """Names of fonts used on any page (or in its forms and annotations) with no font
+    program in their descriptor; Type3 fonts are drawn by the PDF itself."""
+    seen: set = set()
+    missing: list[str] = []
+
+    def key(obj):
+        ref = getattr(obj, "indirect_reference", None)
+        return (ref.idnum, ref.generation) if ref is not None else id(obj)
+
+    def descriptor_ok(font) -> bool:
+        descriptor = _get(font, "/FontDescriptor")
+        if descriptor is None:
+            return False
+        return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+    def font(obj):
+        obj = obj.get_object()
+        if key(obj) in seen:
+            return
+        seen.add(key(obj))
+        subtype = _get(obj, "/Subtype")
+        if subtype == "/Type3":
+            return
+        parts = (
+            [d.get_object() for d in _get(obj, "/DescendantFonts") or []]
+            if subtype == "/Type0"
+            else [obj]
+        )
+        for part in parts:
+            if not descriptor_ok(part):
+                label = _name(_get(part, "/BaseFont") or _get(obj, "/BaseFont")) or "(unnamed)"
+                if label not in missing:
+                    missing.append(label)
+
+    def resources(res):
+        if res is None:
+            return
+        res = res.get_object()
+        if key(res) in seen:
+            return
+        seen.add(key(res))
+        for f in (_get(res, "/Font") or {}).values():
+            font(f)
+        for x in (_get(res, "/XObject") or {}).values():
+            x = x.get_object()
+            if _get(x, "/Subtype") == "/Form":
+                resources(_get(x, "/Resources"))
+
+    for page in reader.pages:
+        resources(_get(page, "/Resources"))
+        for annot in _get(page, "/Annots") or []:
+            appearance = _get(_get(annot, "/AP"), "/N")
+            if appearance is None:
+                continue
+            streams = (
+                [appearance]
+                if hasattr(appearance, "get_data")
+                else [s.get_object() for s in appearance.values()]
+            )
+            for stream in streams:
+                resources(_get(stream, "/Resources"))
+    return missing

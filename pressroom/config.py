@@ -1,0 +1,112 @@
+"""`pressroom.yml`: a project's settings and metadata defaults, typed and checked by line.
+
+    title: The Book                   # any front-matter key: a default the manuscript overrides
+    author: A. Writer
+    chapters: [01-one.md, 02-two.md]  # several files that make ONE book, in order
+    name: the-book                    # output names (default: the project folder's name)
+    theme: themes/house               # a theme folder (default: the built-in theme)
+    css: [extra.css]                  # stylesheets after the theme's (print.css/epub.css: one format)
+    formats: [pdf, epub]              # default: pdf, epub, archival
+    paper: a4
+    output: dist
+
+Paths are relative to the file. Command-line options win over the file; the file's
+metadata is a default under the manuscript's own front matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .context import PAPERS
+from .diagnostics import Diagnostics
+from .errors import PressroomError
+from .files import read_text
+from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
+from .writers import WRITERS
+
+CONFIG_NAME = "pressroom.yml"
+SETTINGS = frozenset({"chapters", "name", "theme", "css", "formats", "paper", "output"})
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # the file, when there is one
+    metadata: Layer | None = None  # its metadata keys, as a layer
+    chapters: list[Path] = field(default_factory=list)
+    name: str | None = None
+    theme: Path | None = None
+    css: list[Path] = field(default_factory=list)
+    formats: list[str] | None = None
+    paper: str | None = None
+    output: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+
+def find_config(explicit: Path | None, folder: Path | None = None) -> Path | None:
+    """`--config FILE`, or pressroom.yml in the current folder."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise PressroomError(explicit, "config file not found")
+        return explicit
+    found = (folder or Path.cwd()) / CONFIG_NAME
+    return found if found.is_file() else None
+
+
+def read_config(path: Path, diagnostics: Diagnostics) -> Config:
+    layer = read_yaml(path, read_text(path), first_line=1, what=CONFIG_NAME)
+    base = path.parent
+    data = layer.data
+
+    def fail(key: str, message: str) -> PressroomError:
+        return PressroomError(path, message, layer.line(key))
+
+    def strings(key: str) -> list[str]:
+        value = data.get(key)
+        if value is None:
+            return []
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise fail(key, f"'{key}' must be a list of file names")
+        return items
+
+    def one(key: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"'{key}' must be text")
+        return value.strip()
+
+    config = Config(path=path)
+    config.chapters = [base / name for name in strings("chapters")]
+    for name, chapter in zip(strings("chapters"), config.chapters, strict=True):
+        if not chapter.is_file():
+            raise fail("chapters", f"chapter file {name} not found")
+    config.css = [base / name for name in strings("css")]
+    config.formats = strings("formats") or None
+    for name in config.formats or []:
+        if name not in WRITERS:
+            raise fail("formats", f"unknown format '{name}' (choose from {', '.join(WRITERS)})")
+    config.paper = one("paper")
+    if config.paper and config.paper not in PAPERS:
+        raise fail("paper", f"unknown paper '{config.paper}' (choose from {', '.join(PAPERS)})")
+    theme, output = one("theme"), one("output")
+    config.theme = base / theme if theme else None
+    config.output = base / output if output else None
+    config.name = one("name")
+    if config.name and ("/" in config.name or config.name.startswith(".")):
+        raise fail("name", f"'name: {config.name}' must be a plain file name")
+    metadata: dict[str, Any] = {k: v for k, v in data.items() if k not in SETTINGS}
+    warn_unknown(layer, diagnostics, METADATA_KEYS | SETTINGS)
+    config.metadata = Layer(
+        path=path,
+        data={k: v for k, v in metadata.items() if k in METADATA_KEYS},
+        lines={k: v for k, v in layer.lines.items() if k in METADATA_KEYS},
+    )
+    return config

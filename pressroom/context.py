@@ -1,0 +1,57 @@
+"""What one build knows besides the document: clock, theme, paper, extra CSS, diagnostics.
+
+A `BuildContext` is made once per build and handed to every writer, so writers share no
+module state (several builds can run side by side) and the clock is read once: every output
+of a build carries the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dates import build_time
+from .diagnostics import Diagnostics
+from .errors import PressroomError
+from .themes import Theme
+
+PAPERS = ("a4", "letter")
+CSS_KINDS = ("print", "epub")
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    """A user's stylesheet, added after the theme's: for both formats, or for one when it is
+    named print.css or epub.css."""
+
+    path: Path
+    kinds: tuple[str, ...] = CSS_KINDS
+
+    @classmethod
+    def of(cls, path: Path) -> Stylesheet:
+        if not path.is_file():
+            raise PressroomError(path, "stylesheet not found")
+        kind = path.stem.lower()
+        return cls(path=path, kinds=(kind,) if kind in CSS_KINDS else CSS_KINDS)
+
+    def text(self) -> str:
+        try:
+            return self.path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise PressroomError(self.path, f"cannot read stylesheet: {err}") from None
+
+
+@dataclass
+class BuildContext:
+    theme: Theme = field(default_factory=Theme.load)
+    paper: str = "a4"
+    css: tuple[Stylesheet, ...] = ()
+    clock: dt.datetime = field(default_factory=build_time)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    def stylesheets(self, kind: str) -> list[Stylesheet]:
+        return [sheet for sheet in self.css if kind in sheet.kinds]
+
+    def strings(self, lang: str) -> dict:
+        return self.theme.strings(lang)

@@ -1,0 +1,298 @@
+"""Read a manuscript once into the shared document model.
+
+    metadata layers (pressroom.yml, --metadata-file, front matter, -M) → Metadata
+    each Markdown file → HTML (Python-Markdown + Pressroom's tree processors)
+                       → sanitized XHTML → images, notes
+    all files together → unique ids, heading ids, links checked → chapters
+
+A book may be one file or several (`chapters:` in pressroom.yml); notes are numbered
+through the whole book. Nothing here knows about PDF or EPUB.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from ..diagnostics import Diagnostics
+from ..errors import PressroomError
+from ..files import read_text
+from ..model import Chapter, Document, Heading, Image, Note
+from ..tree import remove, text_of
+from .frontmatter import (
+    METADATA_KEYS,
+    Layer,
+    parse_metadata,
+    read_yaml,
+    split_front_matter,
+    warn_unknown,
+)
+from .frontmatter import stable_identifier as stable_identifier
+from .markdown import to_html
+from .notes import check_notes, extract_notes
+from .sanitize import sanitize
+
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".gif": "image/gif",
+}
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass
+class Sources:
+    """What a book is made of: its Markdown files in order and the metadata around them."""
+
+    files: list[Path]
+    root: Path | None = None  # default: the first file's folder
+    stem: str | None = None  # default: the first file's name
+    defaults: list[Layer] = field(default_factory=list)  # below the front matter
+    overrides: list[Layer] = field(default_factory=list)  # above it (-M)
+    inputs: list[Path] = field(default_factory=list)  # pressroom.yml and the like
+
+
+@dataclass
+class _File:
+    path: Path
+    text: str
+    body: str
+    body_line: int
+
+
+def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) -> Document:
+    if not isinstance(sources, Sources):
+        sources = Sources(files=[Path(sources)])
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    first = sources.files[0]
+    root = (sources.root or first.parent).resolve()
+    files, front = _read_files(sources.files)
+    layers = [*sources.defaults, *([front] if front else []), *sources.overrides]
+    if front is None and not any("title" in layer.data for layer in layers):
+        raise PressroomError(
+            first,
+            "no front matter: start the file with a '---' line, "
+            "a YAML block with at least 'title:', and another '---'",
+            1,
+        )
+    if front:
+        warn_unknown(front, diagnostics, METADATA_KEYS, "front-matter key")
+    meta = parse_metadata(layers, first)
+
+    root_el = ET.Element("div")
+    notes: dict[str, Note] = {}
+    images: dict[str, Image] = {}
+    texts: dict[Path, _File] = {}
+    origin: dict[ET.Element, Path] = {}  # top-level block → its file, for chapter sources
+    for file in files:
+        texts[file.path] = file
+        check_notes(file.path, file.body, file.body_line)
+        safe, dropped = sanitize(to_html(file.body))
+        for warning in dropped:
+            diagnostics.warn("B-HTML", file.path, warning)
+        tree = ET.fromstring(f"<div>{safe}</div>")
+        _collect_images(file, root, tree, images)
+        file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
+        for key in unused:
+            diagnostics.warn(
+                "B-NOTE",
+                file.path,
+                f"footnote [^{key}] is never called; left out",
+                _line_of(file, f"[^{key}]:"),
+            )
+        notes |= file_notes
+        for block in list(tree):
+            origin[block] = file.path
+            root_el.append(block)
+    if not len(root_el):
+        raise PressroomError(files[-1].path, "no text after the front matter", files[-1].body_line)
+
+    trees = [root_el, *(n.body for n in notes.values())]
+    _unique_ids(trees, diagnostics, files)
+    _number_headings(root_el)  # after: every heading keeps an id, so every heading has a target
+    _resolve_links(trees, set(notes), diagnostics, files)
+    _drop_empty_paragraphs(root_el)
+    _warn_for_check(meta, diagnostics, first)
+    return Document(
+        sources=tuple(f.path for f in files),
+        root=root,
+        stem=sources.stem or first.stem,
+        meta=meta,
+        chapters=_split_chapters(root_el, origin),
+        notes=notes,
+        images=list(images.values()),
+        inputs=tuple(sources.inputs),
+    )
+
+
+def _read_files(paths: list[Path]) -> tuple[list[_File], Layer | None]:
+    """Read every file; only the first may open with front matter."""
+    files, front = [], None
+    for n, path in enumerate(paths):
+        text = read_text(path)
+        block, body, body_line = split_front_matter(path, text)
+        if block is not None and n > 0:
+            raise PressroomError(
+                path, "front matter belongs in the first chapter file (or in pressroom.yml)", 1
+            )
+        if block is not None:
+            front = read_yaml(path, block, first_line=2, what="front matter")
+        files.append(_File(path=path, text=text, body=body, body_line=body_line))
+    return files, front
+
+
+def _warn_for_check(meta, diagnostics: Diagnostics, source: Path) -> None:
+    """What `pressroom check` would hold against the outputs, said at build time."""
+    if not meta.authors:
+        diagnostics.warn(
+            "B-AUTHOR",
+            source,
+            "no author: add 'author:' to the front matter (the EPUB needs a dc:creator)",
+        )
+    if not meta.rights:
+        diagnostics.warn(
+            "B-RIGHTS", source, "no rights statement: add 'rights:' (for example: © 2024 A. Writer)"
+        )
+
+
+# -- images ----------------------------------------------------------------------------------
+def _collect_images(file: _File, root: Path, tree: ET.Element, found: dict[str, Image]) -> None:
+    """Check each image and name it from the project folder (what the writers use)."""
+    folder = file.path.parent.resolve()
+    for img in tree.iter("img"):
+        src = img.get("src", "")
+        line = _line_of(file, src)
+        target = (folder / src).resolve()
+        if not target.is_relative_to(root):
+            raise PressroomError(file.path, f"image {src} is outside the manuscript's folder", line)
+        if not target.is_file():
+            raise PressroomError(file.path, f"image {src} not found", line)
+        media_type = IMAGE_TYPES.get(target.suffix.lower())
+        if media_type is None:
+            raise PressroomError(file.path, f"image {src}: use PNG, JPEG, GIF or SVG", line)
+        alt = " ".join((img.get("alt") or "").split())
+        if not alt:
+            raise PressroomError(
+                file.path, f"image {src} has no alt text: write ![what it shows]({src})", line
+            )
+        name = target.relative_to(root).as_posix()
+        img.set("src", name)
+        found.setdefault(name, Image(src=name, path=target, media_type=media_type, alt=alt))
+
+
+def _line_of(file: _File, needle: str) -> int | None:
+    index = file.body.find(needle)
+    return None if index < 0 else file.body_line + file.body[:index].count("\n")
+
+
+def _find_line(
+    files: list[_File], needles: tuple[str, ...], nth: int = 0
+) -> tuple[Path, int | None]:
+    """Where the `nth` (0-based) occurrence of any of `needles` is written, by file order."""
+    found = sorted(
+        (file_index, index, file)
+        for file_index, file in enumerate(files)
+        for needle in needles
+        for index in _occurrences(file.body, needle)
+    )
+    if nth < len(found):
+        _, index, file = found[nth]
+        return file.path, file.body_line + file.body[:index].count("\n")
+    return files[0].path, None
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    found, start = [], text.find(needle)
+    while start >= 0:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found
+
+
+# -- ids, headings, links, chapters -----------------------------------------------------------
+def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_File]) -> None:
+    """Ids must be unique and valid XML names; note ids are the writers' (`note-N`)."""
+    seen = {f"note-{i}" for i in range(1, len(trees))}  # trees: the text, then each note
+    times: dict[str, int] = {}
+    for el in [e for tree in trees for e in tree.iter()]:
+        ident = el.get("id")
+        if ident is None:
+            continue
+        times[ident] = times.get(ident, 0) + 1
+        if ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
+            el.attrib.pop("id")
+            needles = (f'id="{ident}"', f"id='{ident}'", f"{{#{ident}")
+            path, line = _find_line(files, needles, times[ident] - 1)
+            diagnostics.warn(
+                "B-ID", path, f"id {ident!r} removed (duplicate or not a valid id)", line
+            )
+        else:
+            seen.add(ident)
+
+
+def _number_headings(root: ET.Element) -> None:
+    used = {el.get("id") for el in root.iter() if el.get("id")}
+    n = 0
+    for el in root.iter():
+        if el.tag in HEADINGS and not el.get("id"):
+            n += 1
+            while f"sec-{n}" in used:
+                n += 1
+            el.set("id", f"sec-{n}")
+
+
+def _resolve_links(
+    trees: list[ET.Element], notes: set[str], diagnostics: Diagnostics, files: list[_File]
+) -> None:
+    """In-text links must land somewhere (EPUBCheck rejects dangling fragments); notes are
+    targets too, though their ids are set by the writers."""
+    targets = notes | {e.get("id") for tree in trees for e in tree.iter() if e.get("id")}
+    for a in [e for tree in trees for e in tree.iter("a")]:
+        href = a.get("href", "")
+        if href.startswith("#") and href[1:] not in targets:
+            a.attrib.pop("href")
+            # Markdown writes (#id), raw HTML href="#id".
+            path, line = _find_line(files, (f"({href}", f'"{href}"', f"'{href}'"))
+            diagnostics.warn("B-LINK", path, f"link {href} points nowhere; kept as text", line)
+
+
+def _drop_empty_paragraphs(root: ET.Element) -> None:
+    """A paragraph emptied by sanitizing (a dropped remote image) goes."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag == "p" and not len(child) and not (child.text or "").strip():
+                remove(parent, child)
+
+
+def _split_chapters(root: ET.Element, origin: dict[ET.Element, Path]) -> list[Chapter]:
+    """Each `#` heading starts a chapter; text before the first one is a chapter of its own."""
+    groups: list[list[ET.Element]] = [[]]
+    for child in list(root):
+        if child.tag == "h1" and groups[-1]:
+            groups.append([])
+        groups[-1].append(child)
+    chapters = []
+    for i, blocks in enumerate(g for g in groups if g):
+        body = ET.Element("div")
+        body[:] = blocks
+        first = blocks[0]
+        title = text_of(first) if first.tag == "h1" else None
+        headings = [
+            Heading(id=h.get("id", ""), level=int(h.tag[1]), text=text_of(h))
+            for h in body.iter()
+            if h.tag in HEADINGS
+        ]
+        chapters.append(
+            Chapter(
+                id=f"chapter-{i + 1}",
+                title=title,
+                body=body,
+                headings=headings,
+                source=origin.get(first),
+            )
+        )
+    return chapters

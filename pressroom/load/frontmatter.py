@@ -1,0 +1,305 @@
+"""Front matter and other metadata sources → `Metadata`, with the line of every key.
+
+Metadata can come from several places; later layers win, as in Pandoc:
+
+    pressroom.yml  <  --metadata-file  <  the manuscript's front matter  <  -M key=value
+
+Each layer is a YAML mapping read with its marks, so a bad value is reported at the line
+that holds it, and a key Pressroom does not know is a warning naming that key and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Diagnostics
+from ..errors import PressroomError
+from ..model import Author, Metadata, Original
+from .typography import smarten
+
+# Keys a manuscript's metadata may hold. Anything else is reported (B-KEY): a typo such as
+# `auther:` should not pass in silence.
+METADATA_KEYS = frozenset(
+    {
+        "title",
+        "subtitle",
+        "short_title",
+        "author",
+        "authors",
+        "date",
+        "lang",
+        "language",
+        "publisher",
+        "rights",
+        "identifier",
+        "description",
+        "keywords",
+        "original",
+    }
+)
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_YAML_NODES = 20_000  # aliases can make a few lines expand to billions of nodes
+
+
+@dataclass
+class Layer:
+    """One YAML mapping of metadata and where each key was written."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+def read_yaml(path: Path, text: str, first_line: int = 1, what: str = "YAML") -> Layer:
+    """Parse a YAML mapping; `first_line` is the file line of the text's first line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _bounded(path, node, first_line)
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + first_line if mark else None
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise PressroomError(path, f"invalid YAML in {what}: {problem}", line) from None
+    except ValueError as err:  # a value YAML reads as a date but that names no day
+        line = _bad_timestamp_line(loader, node, first_line) if node is not None else None
+        raise PressroomError(path, f"invalid value in {what}: {err}", line) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PressroomError(path, f"{what} must be a YAML mapping (key: value lines)", first_line)
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
+    return Layer(path=path, data={str(k): v for k, v in data.items()}, lines=lines)
+
+
+def _bounded(path: Path, root: yaml.Node, first_line: int) -> None:
+    """Refuse YAML whose aliases expand past MAX_YAML_NODES ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done or not children:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise PressroomError(
+                    path,
+                    f"YAML expands to more than {MAX_YAML_NODES} values "
+                    "(aliases nested too deeply)",
+                    node.start_mark.line + first_line,
+                )
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _bad_timestamp_line(loader: yaml.SafeLoader, root: yaml.Node, first_line: int) -> int | None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+            try:
+                loader.construct_yaml_timestamp(node)
+            except ValueError:
+                return node.start_mark.line + first_line
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return None
+
+
+def split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
+    """(front matter or None, body, line number where the body starts)."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, text, 1
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    raise PressroomError(path, "front matter is not closed: add a '---' line after it", 1)
+
+
+def parse_override(path: Path, pair: str) -> Layer:
+    """`-M key=value` (or `-M key` for true), as Pandoc takes it."""
+    key, sep, value = pair.partition("=")
+    key = key.strip()
+    if not key:
+        raise PressroomError(path, f"-M {pair!r}: expected key=value")
+    parsed: Any = value if sep else True
+    if value.strip().lower() in ("true", "false"):
+        parsed = value.strip().lower() == "true"
+    return Layer(path=path, data={key: parsed})
+
+
+def warn_unknown(
+    layer: Layer, diagnostics: Diagnostics, allowed: frozenset[str], what: str = "key"
+) -> None:
+    """B-KEY for each key of `layer` not in `allowed`, at its line."""
+    for key in layer.data:
+        if key not in allowed:
+            diagnostics.warn(
+                "B-KEY",
+                layer.path,
+                f"unknown {what} '{key}' (not used; see the README for the keys)",
+                layer.line(key),
+            )
+
+
+def merge(layers: list[Layer]) -> dict[str, Layer]:
+    """Each key → the layer it comes from: the last layer that sets it."""
+    winner: dict[str, Layer] = {}
+    for layer in layers:
+        for key in layer.data:
+            winner[key] = layer
+    # `author` and `authors`, `lang` and `language` are one key each, spelt two ways.
+    for short, long in (("author", "authors"), ("lang", "language")):
+        if short in winner and long in winner:
+            order = layers.index(winner[short]) >= layers.index(winner[long])
+            winner.pop(long if order else short)
+    return winner
+
+
+def parse_metadata(layers: list[Layer], fallback: Path) -> Metadata:
+    """Metadata from the merged layers; errors name the file and line of the bad value."""
+    winner = merge(layers)
+
+    def where(key: str) -> tuple[Path, int | None]:
+        layer = winner.get(key)
+        return (layer.path, layer.line(key)) if layer else (fallback, None)
+
+    def value(key: str) -> Any:
+        layer = winner.get(key)
+        return layer.data[key] if layer else None
+
+    def fail(key: str, message: str) -> PressroomError:
+        path, line = where(key)
+        return PressroomError(path, message, line)
+
+    def text_field(key: str) -> str | None:
+        found = value(key)
+        if found is None or (isinstance(found, str) and not found.strip()):
+            return None
+        if isinstance(found, (dt.date, int, float)) and not isinstance(found, bool):
+            found = str(found)
+        if not isinstance(found, str):
+            raise fail(key, f"'{key}' must be text")
+        return " ".join(found.split())
+
+    title = text_field("title")
+    if title is None:
+        path, line = where("title")
+        first = next((layer for layer in reversed(layers) if layer.lines), None)
+        raise PressroomError(
+            path if "title" in winner else (first.path if first else path),
+            "front matter has no 'title'",
+            line or (2 if first else 1),
+        )
+    author_key = "author" if "author" in winner else "authors"
+    authors = parse_authors(value(author_key), lambda m: fail(author_key, m))
+    lang_key = "lang" if "lang" in winner else "language"
+    lang = text_field(lang_key) or "en"
+    if not LANG_TAG.match(lang):
+        raise fail(lang_key, f"'lang: {lang}' is not a language tag such as en or hy-AM")
+    keywords = value("keywords") or ()
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    if not isinstance(keywords, (list, tuple)):
+        raise fail("keywords", "'keywords' must be a list")
+    identifier = text_field("identifier") or stable_identifier(title, authors)
+    shown = {
+        key: smarten(text_field(key) or "") or None
+        for key in ("subtitle", "short_title", "publisher", "rights", "description")
+    }
+    return Metadata(
+        title=smarten(title),
+        authors=authors,
+        lang=lang,
+        identifier=identifier,
+        date=parse_date(value("date"), lambda m: fail("date", m)),
+        keywords=tuple(str(k).strip() for k in keywords if str(k).strip()),
+        original=parse_original(value("original"), lambda m: fail("original", m)),
+        **shown,
+    )
+
+
+def parse_authors(value: Any, fail) -> tuple[Author, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    authors = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            name, bio = item, ""
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            name, bio = item["name"], item.get("bio") or ""
+        else:
+            raise fail("each author needs a 'name' (and may have a 'bio')")
+        if not isinstance(bio, str):
+            raise fail(f"the bio of {name} must be text")
+        authors.append(
+            Author(
+                name=" ".join(name.split()), bio=smarten(" ".join(bio.split())), id=f"author-{i}"
+            )
+        )
+    return tuple(authors)
+
+
+def parse_date(value: Any, fail) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        try:  # a date that matches the pattern can still name no day (2021-13-45)
+            dt.date(*[int(p) for p in text.split("-")] + [1] * (2 - text.count("-")))
+        except ValueError:
+            raise fail(f"'date: {text}' is not a real date") from None
+        return text
+    raise fail(f"'date: {text}' is not a date like 2021-08-26")
+
+
+def parse_original(value: Any, fail) -> Original | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Original(publication=value)
+    if not isinstance(value, dict) or not value.get("publication"):
+        raise fail("'original' needs a 'publication'")
+    return Original(
+        publication=str(value["publication"]),
+        date=parse_date(value.get("date"), fail),
+        url=value.get("url"),
+        responds_to=value.get("responds_to"),
+    )
+
+
+def stable_identifier(title: str, authors: tuple[Author, ...]) -> str:
+    """The same title and authors always give the same identifier."""
+    key = "\n".join([title, *(a.name for a in authors)])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'pressroom:' + key)}"

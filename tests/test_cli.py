@@ -1,0 +1,89 @@
+"""The `pressroom` command as a user runs it: from any folder, warnings with codes and
+lines, --strict, and check's --select/--ignore. Run through `python -m pressroom` in a
+subprocess, so under the test script these exercise the installed wheel."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support import ACE, pressroom
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+
+
+@pytest.mark.validators
+def test_an_empty_folder_with_the_article_builds_and_checks_clean(tmp_path):
+    shutil.copy(ARTICLE, tmp_path)
+    run = pressroom("build", ARTICLE.name, "-o", "out", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # a complete manuscript: no warning
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    stem = ARTICLE.stem
+    assert made == [f"{stem}-archival.pdf", f"{stem}.epub", f"{stem}.pdf"]
+    # The folder has no node_modules: Ace is named the way a user without npm in the project
+    # would name it.
+    check = pressroom(
+        "check", *(f"out/{name}" for name in made), cwd=tmp_path, env={"PRESSROOM_ACE": str(ACE)}
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "epubcheck" in check.stdout and "ace" in check.stdout  # validators ran
+    assert check.stdout.strip().endswith("checked 3 files: 0 errors, 0 warnings")
+
+
+LACKING = """---
+title: Lacking
+---
+
+Text with [a link](#nowhere).
+"""
+
+
+def test_build_warns_about_what_check_would_fail(tmp_path):
+    (tmp_path / "t.md").write_text(LACKING)
+    run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
+    assert run.returncode == 0
+    lines = run.stderr.splitlines()
+    assert (
+        "pressroom: t.md: warning B-AUTHOR: no author: add 'author:' to the front matter "
+        "(the EPUB needs a dc:creator)" in lines
+    )
+    assert any(line.startswith("pressroom: t.md: warning B-RIGHTS:") for line in lines)
+    assert "pressroom: t.md:5: warning B-LINK: link #nowhere points nowhere; kept as text" in lines
+    assert (tmp_path / "dist" / "t.epub").is_file()
+
+
+def test_strict_turns_warnings_into_a_failure(tmp_path):
+    (tmp_path / "t.md").write_text(LACKING)
+    run = pressroom("build", "t.md", "--format", "epub", "--strict", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == "pressroom: --strict: 3 warning(s)"
+    (tmp_path / "t.md").write_text("---\ntitle: T\nauthor: W\nrights: r\n---\n\nText.\n")
+    run = pressroom("build", "t.md", "--format", "epub", "--strict", cwd=tmp_path)
+    assert run.returncode == 0 and run.stderr == ""
+
+
+def test_check_select_and_ignore(tmp_path):
+    (tmp_path / "t.md").write_text("---\ntitle: T\n---\n\nText.\n")
+    assert pressroom("build", "t.md", "--format", "epub", cwd=tmp_path).returncode == 0
+    epub = "dist/t.epub"
+    run = pressroom("check", epub, "--no-validators", cwd=tmp_path)
+    assert run.returncode == 1 and "error E-META: no dc:creator" in run.stdout
+    run = pressroom("check", epub, "--no-validators", "--ignore", "E-META", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert "E-META" not in run.stdout
+    run = pressroom("check", epub, "--no-validators", "--select", "E-A11Y,E-LANG", cwd=tmp_path)
+    assert run.returncode == 0 and "E-META" not in run.stdout
+
+
+def test_version_comes_from_one_place(tmp_path):
+    from importlib.metadata import version
+
+    import pressroom as package
+
+    assert version("pressroom") == package.__version__
+    run = pressroom("--version", cwd=tmp_path)
+    assert run.stdout.strip() == f"pressroom {package.__version__}"
