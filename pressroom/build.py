@@ -17,7 +17,7 @@ from .config import Config
 from .context import BuildContext, Stylesheet
 from .diagnostics import Diagnostic, Diagnostics
 from .errors import PressroomError
-from .files import write_atomic, write_folder_atomic
+from .files import write_outputs
 from .load import Sources, load
 from .load.frontmatter import Layer
 from .themes import Theme
@@ -136,15 +136,8 @@ def build(
             )
         else:
             made[name] = writer.write(doc, ctx)
-    built = Built(source=doc.source, diagnostics=list(ctx.diagnostics))
-    for name in names:
-        if name not in formats:
-            continue  # made only to be packed
-        writer = WRITERS[name]
-        target = writer.output(out, doc.stem)
-        if writer.folder:
-            write_folder_atomic(target, made[name])
-        else:
-            write_atomic(target, made[name])
-        built.outputs.append(target)
-    return built
+    targets = {
+        WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
+    }  # the others were made only to be packed
+    write_outputs(targets)
+    return Built(source=doc.source, outputs=list(targets), diagnostics=list(ctx.diagnostics))

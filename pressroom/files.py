@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from .errors import PressroomError
+
+# What XML (and so EPUB and the PDF's tagged text) cannot hold, or Unicode reserves:
+# C0 controls but tab and line ends, surrogates, and noncharacters.
+NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+
+
+def bad_character(text: str) -> tuple[int, str] | None:
+    """(index, description) of the first character text may not hold, or None."""
+    found = NOT_TEXT.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    kind = (
+        "control character"
+        if code < 0x20
+        else "surrogate"
+        if 0xD800 <= code <= 0xDFFF
+        else "Unicode noncharacter"
+    )
+    return found.start(), f"{kind} U+{code:04X}"
 
 
 def read_text(path: str | Path) -> str:
@@ -30,48 +57,121 @@ def read_text(path: str | Path) -> str:
         line = data[: err.start].count(b"\n") + 1
         raise PressroomError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x})", line) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    bad = bad_character(text)
+    if bad is not None:
+        at, what = bad
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise PressroomError(path, f"{what} at column {column}: not allowed in text", line)
     if not text.strip():
         raise PressroomError(path, "file is empty")
     return text
 
 
+def _cannot_write(path: Path, err: OSError) -> PressroomError:
+    reason = err.strerror or str(err)
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        reason = "a file stands where a folder is needed"
+    elif isinstance(err, IsADirectoryError):
+        reason = "is a folder"
+    return PressroomError(err.filename or path, f"cannot write {path.name}: {reason}")
+
+
+Output = bytes | dict[str, bytes]  # a file, or a folder: relative path → bytes
+
+
+def made_by_pressroom(folder: Path) -> bool:
+    """A folder Pressroom may replace: a bag it wrote says so in its bag-info.txt."""
+    info = folder / "bag-info.txt"
+    try:
+        return info.is_file() and "Bag-Software-Agent: Pressroom" in info.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def write_outputs(outputs: dict[Path, Output]) -> None:
+    """Write every output of a book whole, or none: each is first written under a
+    temporary name beside its target, and only when all are written (a full disk fails
+    here) are they renamed into place. A folder is replaced only if Pressroom made it."""
+    for target, data in outputs.items():
+        if (
+            isinstance(data, dict)
+            and target.exists()
+            and not (target.is_dir() and made_by_pressroom(target))
+        ):
+            raise PressroomError(
+                target,
+                "exists and was not made by Pressroom: it is left "
+                "alone; move it or build into another folder (-o)",
+            )
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in outputs.items():
+            staged.append((_stage(target, data), target))
+    except BaseException:
+        for temporary, _ in staged:
+            _discard(temporary)
+        raise
+    for n, (temporary, target) in enumerate(staged):
+        try:
+            if temporary.is_dir():
+                _swap_folder(temporary, target)
+            else:
+                os.replace(temporary, target)
+        except OSError as err:
+            for left, _ in staged[n:]:
+                _discard(left)
+            err.filename = str(target)  # not the temporary name
+            raise _cannot_write(target, err) from None
+
+
+def _stage(target: Path, data: Output) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, dict):
+            work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+            try:
+                for name, content in data.items():
+                    path = work / name
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(content)
+                work.chmod(0o755)  # mkdtemp made it private
+            except BaseException:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            return work
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(tmp)
+    except OSError as err:
+        raise _cannot_write(target, err) from None
+
+
+def _discard(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    """Replace `target` by `new` with renames only, so a reader never sees half a folder."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old:
+        shutil.rmtree(old)
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file,
-    and a failed build leaves the previous output intact."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_folder_atomic(target: Path, files: dict[str, bytes]) -> None:
-    """Assemble a folder beside `target`, then swap it in with renames, so a reader never
-    sees half a folder and a failure leaves the old one as it was."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        for name, data in files.items():
-            path = work / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        work.chmod(0o755)  # mkdtemp made it private
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-        work.rename(target)
-        if old:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    """One file, written whole or not at all (see `write_outputs`)."""
+    write_outputs({Path(path): data.encode("utf-8") if isinstance(data, str) else data})

@@ -67,10 +67,11 @@ class Note:
 
 @dataclass(frozen=True)
 class Image:
-    src: str  # as written in the manuscript, relative to it
-    path: Path  # resolved file
-    media_type: str
+    src: str  # its name in the project: relative to the project folder
+    path: Path  # the author's file
+    media_type: str  # by content, and agreeing with the name
     alt: str
+    data: bytes = b""  # checked (an SVG: sanitized): what the writers put in the book
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from pressroom.context import BuildContext
-from pressroom.errors import PressroomError
+from pressroom.diagnostics import Diagnostics
 from pressroom.load import load
 from pressroom.writers.epub import write_epub
 
@@ -484,14 +484,22 @@ def test_image_in_a_note_ships_with_the_book(tmp_path):
     assert 'src="map.png"' in epub.read("chapter-1.xhtml").decode()
 
 
-def test_svg_with_script_is_refused(tmp_path):
+def test_svg_is_sanitized_and_what_was_removed_is_reported(tmp_path):
     (tmp_path / "bad.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="x()"><script>alert(1)</script>'
+        '<rect width="5" height="5"/></svg>'
     )
     source = tmp_path / "bad.md"
     source.write_text("---\ntitle: Bad\n---\n\n![A bad picture](bad.svg)\n")
-    with pytest.raises(PressroomError, match="script"):
-        render_epub(source)
+    found = Diagnostics()
+    out = tmp_path / "bad.epub"
+    out.write_bytes(write_epub(load(source, found), BuildContext()))
+    svg = Epub(out).read("bad.svg").decode()
+    assert "<rect" in svg and "script" not in svg and "onload" not in svg
+    assert [(d.code, d.message) for d in found if d.code == "B-IMAGE"] == [
+        ("B-IMAGE", "removed from the SVG: event handler onload"),
+        ("B-IMAGE", "removed from the SVG: <script>"),
+    ]
 
 
 # -- reproducibility -----------------------------------------------------------------------------

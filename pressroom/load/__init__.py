@@ -30,6 +30,7 @@ from .frontmatter import (
     warn_unknown,
 )
 from .frontmatter import stable_identifier as stable_identifier
+from .images import ImageError, check_image
 from .markdown import to_html
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
@@ -42,6 +43,11 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
 }
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Ids the writers give what they add (notes, chapters, pages of the EPUB).
+RESERVED_ID = re.compile(
+    r"(note|noteref|chapter|author)-\d[\w-]*|about(-title)?|toc(-title)?|landmarks(-title)?"
+    r"|book-title|text-title"
+)
 
 
 @dataclass
@@ -95,7 +101,7 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
         for warning in dropped:
             diagnostics.warn("B-HTML", file.path, warning)
         tree = ET.fromstring(f"<div>{safe}</div>")
-        _collect_images(file, root, tree, images)
+        _collect_images(file, root, tree, images, diagnostics)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
             diagnostics.warn(
@@ -160,7 +166,9 @@ def _warn_for_check(meta, diagnostics: Diagnostics, source: Path) -> None:
 
 
 # -- images ----------------------------------------------------------------------------------
-def _collect_images(file: _File, root: Path, tree: ET.Element, found: dict[str, Image]) -> None:
+def _collect_images(
+    file: _File, root: Path, tree: ET.Element, found: dict[str, Image], diagnostics: Diagnostics
+) -> None:
     """Check each image and name it from the project folder (what the writers use)."""
     folder = file.path.parent.resolve()
     for img in tree.iter("img"):
@@ -181,7 +189,17 @@ def _collect_images(file: _File, root: Path, tree: ET.Element, found: dict[str, 
             )
         name = target.relative_to(root).as_posix()
         img.set("src", name)
-        found.setdefault(name, Image(src=name, path=target, media_type=media_type, alt=alt))
+        if name in found:
+            continue
+        try:
+            checked = check_image(target, media_type)
+        except ImageError as err:
+            raise PressroomError(file.path, f"image {src} {err}", line) from None
+        for what in checked.removed:
+            diagnostics.warn("B-IMAGE", target, f"removed from the SVG: {what}")
+        found[name] = Image(
+            src=name, path=target, media_type=media_type, alt=alt, data=checked.data
+        )
 
 
 def _line_of(file: _File, needle: str) -> int | None:
@@ -215,20 +233,29 @@ def _occurrences(text: str, needle: str) -> list[int]:
 
 # -- ids, headings, links, chapters -----------------------------------------------------------
 def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_File]) -> None:
-    """Ids must be unique and valid XML names; note ids are the writers' (`note-N`)."""
-    seen = {f"note-{i}" for i in range(1, len(trees))}  # trees: the text, then each note
+    """Ids must be unique and valid XML names. The ids Pressroom gives note calls
+    (`noteref-N`) and that writers give notes and pages (`note-N`, `chapter-N`, …) are
+    its own: the same id written in raw HTML is removed, or links would land on it."""
+    elements = [e for tree in trees for e in tree.iter()]
+    calls = {e.get("id") for e in elements if e.tag == "a" and e.get("class") == "noteref"}
+    seen: set[str | None] = set()
     times: dict[str, int] = {}
-    for el in [e for tree in trees for e in tree.iter()]:
+    for el in elements:
         ident = el.get("id")
         if ident is None:
             continue
         times[ident] = times.get(ident, 0) + 1
-        if ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
+        own = el.tag == "a" and el.get("class") == "noteref"
+        reserved = not own and (ident in calls or RESERVED_ID.fullmatch(ident) is not None)
+        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
             el.attrib.pop("id")
             needles = (f'id="{ident}"', f"id='{ident}'", f"{{#{ident}")
             path, line = _find_line(files, needles, times[ident] - 1)
             diagnostics.warn(
-                "B-ID", path, f"id {ident!r} removed (duplicate or not a valid id)", line
+                "B-ID",
+                path,
+                f"id {ident!r} removed (used twice, kept for Pressroom's own, or not a valid id)",
+                line,
             )
         else:
             seen.add(ident)

@@ -21,6 +21,7 @@ import yaml
 
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
+from ..files import bad_character
 from ..model import Author, Metadata, Original
 from .typography import smarten
 
@@ -82,6 +83,7 @@ def read_yaml(path: Path, text: str, first_line: int = 1, what: str = "YAML") ->
         data = {}
     if not isinstance(data, dict):
         raise PressroomError(path, f"{what} must be a YAML mapping (key: value lines)", first_line)
+    _check_characters(path, node, first_line)
     lines = {}
     if isinstance(node, yaml.MappingNode):
         lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
@@ -113,6 +115,26 @@ def _bounded(path: Path, root: yaml.Node, first_line: int) -> None:
             continue
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _check_characters(path: Path, root: yaml.Node | None, first_line: int) -> None:
+    """YAML escapes ("\\ud800", "\\x07") can make characters the file itself could not
+    hold; they are refused like the same characters in the text."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            bad = bad_character(str(node.value))
+            if bad is not None:
+                raise PressroomError(
+                    path,
+                    f"{bad[1]} in a value: not allowed in text",
+                    node.start_mark.line + first_line,
+                )
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
 
 
 def _bad_timestamp_line(loader: yaml.SafeLoader, root: yaml.Node, first_line: int) -> int | None:

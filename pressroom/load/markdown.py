@@ -3,14 +3,30 @@ own tree processors, which work on the parsed tree before it is serialized."""
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import markdown
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .sanitize import DROPPED, HTML_VOID
 from .typography import SMARTY
+
+FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1", re.M | re.S)
+CODE_SPAN = re.compile(r"`[^`\n]*`")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def mask_code(text: str) -> str:
+    """`text` with fenced code and code spans blanked out (same length, same lines): what
+    is left is what Markdown reads as text and markup."""
+    text = FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    return CODE_SPAN.sub(lambda m: " " * len(m.group()), text)
+
 
 EXTENSIONS: list[str | Extension] = [
     "footnotes",
@@ -46,8 +62,74 @@ class FigureProcessor(Treeprocessor):
                 ET.SubElement(p, "figcaption").text = caption
 
 
+class _Tags(HTMLParser):
+    """Start and end tags of a piece of raw text, with their offsets."""
+
+    # Find tags after an unclosed <script> too (the standard library marks this Final).
+    CDATA_CONTENT_ELEMENTS = ()  # type: ignore[misc]
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.found: list[tuple[str, str, int]] = []  # (kind, tag, offset just after it)
+        self.feed(text)
+        self.close()
+
+    def _after(self, raw: str | None) -> int:
+        line, column = self.getpos()
+        return self.starts[line - 1] + column + len(raw or "")
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.found.append(("start", tag, self._after(self.get_starttag_text())))
+
+    def handle_startendtag(self, tag: str, attrs: Any) -> None:
+        self.found.append(("self", tag, self._after(self.get_starttag_text())))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.found.append(("end", tag, 0))
+
+
+def unclosed_dropped(block: str) -> list[tuple[str, int]]:
+    """(tag, offset after its start tag) of each element the sanitizer drops that opens in
+    `block` and does not end there."""
+    waiting: list[tuple[str, int]] = []
+    for kind, tag, after in _Tags(block).found:
+        if tag not in DROPPED or tag in HTML_VOID or kind == "self":
+            continue
+        if kind == "start":
+            waiting.append((tag, after))
+        elif any(t == tag for t, _ in waiting):
+            while waiting.pop()[0] != tag:
+                pass
+    return waiting
+
+
+class UnclosedTagProcessor(Preprocessor):
+    """An element that is dropped whole (video, script, svg, form …) opened and never
+    closed in its paragraph would make Python-Markdown read the rest of the file as raw
+    HTML, and the sanitizer drop it: every later chapter lost. Such an element is closed
+    right where it opens, so only the tag goes (the sanitizer warns about it)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        masked = mask_code(text)
+        inserts: list[tuple[int, str]] = []
+        start = 0
+        for end in [m.start() for m in BLANK_LINE.finditer(masked)] + [len(masked)]:
+            if "<" in masked[start:end]:
+                inserts += [
+                    (start + at, f"</{tag}>") for tag, at in unclosed_dropped(masked[start:end])
+                ]
+            start = end
+        for at, closing in sorted(inserts, reverse=True):
+            text = text[:at] + closing + text[at:]
+        return text.split("\n")
+
+
 class PressroomExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Before raw HTML blocks are set aside (20).
+        md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
         # After inline patterns (20), so images exist as elements.
         md.treeprocessors.register(FigureProcessor(md), "pressroom-figures", 5)
 

@@ -14,18 +14,15 @@ from xml.etree import ElementTree as ET
 from ..errors import PressroomError
 from ..model import Note
 from ..tree import find_all, has_class, remove
+from .markdown import mask_code
 
-FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
-CODE_SPAN = re.compile(r"`[^`\n]*`")
 NOTE_REF = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")
 NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 
 
 def check_notes(path: Path, body: str, first_line: int) -> None:
     """Every footnote call needs a definition; report the first that has none, by line."""
-    visible = CODE_SPAN.sub(
-        lambda m: " " * len(m.group()), FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), body)
-    )
+    visible = mask_code(body)
     defined = set(NOTE_DEF.findall(visible))
     for m in NOTE_REF.finditer(visible):
         if m.group(1) not in defined:

@@ -122,13 +122,22 @@ SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 HAS_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
 
 
+Event = tuple[str, str, list[tuple[str, str | None]]]
+MAX_DEPTH = 200  # deeper elements are unwrapped: their text stays, the nesting goes
+
+
 class _Sanitizer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.open: list[str] = []  # allowed elements currently open
-        self.skip = 0  # depth inside a dropped element
         self.warnings: list[str] = []
+        # Inside a dropped element: its tag, how deep in dropped elements, the elements
+        # opened within it, and everything seen since it opened, to replay if it never ends.
+        self.skipping: str | None = None
+        self.skip = 0
+        self.inner: list[str] = []
+        self.held: list[Event] = []
 
     # -- helpers -----------------------------------------------------------------------
     def _attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]] | None:
@@ -157,18 +166,38 @@ class _Sanitizer(HTMLParser):
             if top == tag:
                 return
 
+    def _unclosed(self) -> None:
+        """A dropped element that never ends (its parent ends first, or the text does) is
+        taken as empty: the tag goes, and what followed it is sanitized like any text.
+        Dropping it all would silently lose the rest of the chapter, or of the book."""
+        tag, held = self.skipping, self.held
+        self.skipping, self.skip, self.inner, self.held = None, 0, [], []
+        self.warnings[-1] = f"<{tag}> removed; it is not closed, so the text after it is kept"
+        for kind, name, attrs in held:
+            if kind == "start":
+                self.handle_starttag(name, attrs)
+            elif kind == "startend":
+                self.handle_startendtag(name, attrs)
+            elif kind == "end":
+                self.handle_endtag(name)
+            else:
+                self.handle_data(name)
+
     # -- parser events -----------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
-        if self.skip:
+        if self.skipping:
+            self.held.append(("start", tag, attrs))
             if tag in DROPPED and tag not in HTML_VOID:
                 self.skip += 1
+            elif tag not in HTML_VOID:
+                self.inner.append(tag)
             return
         if tag in DROPPED:
             self.warnings.append(f"<{tag}> removed")
             if tag not in HTML_VOID:
-                self.skip = 1
+                self.skipping, self.skip = tag, 1
             return
-        if tag not in ALLOWED:
+        if tag not in ALLOWED or len(self.open) >= MAX_DEPTH:
             return  # unwrap: keep the text, lose the tag
         kept = self._attrs(tag, attrs)
         if kept is None:
@@ -181,28 +210,51 @@ class _Sanitizer(HTMLParser):
             self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
-        if self.skip:
+        if self.skipping:
+            self.held.append(("startend", tag, attrs))
             return  # `<circle/>` inside a dropped <svg>: nothing opens
         self.handle_starttag(tag, attrs)
-        if tag in DROPPED and tag not in HTML_VOID:
-            self.skip = 0  # a self-closed dropped element has no content to skip
+        if tag in DROPPED and tag not in HTML_VOID and self.skipping == tag and self.skip == 1:
+            self.skipping, self.skip = None, 0  # self-closed: no content to skip
         elif tag not in VOID and self.open and self.open[-1] == tag:
             self._close_to(tag)
 
     def handle_endtag(self, tag):
-        if self.skip:
+        if self.skipping:
             if tag in DROPPED:
                 self.skip -= 1
-            return
+                if self.skip == 0:  # the dropped element ends: drop all it held
+                    self.skipping, self.inner, self.held = None, [], []
+                else:
+                    self.held.append(("end", tag, []))
+                return
+            if tag in self.inner:
+                while self.inner and self.inner.pop() != tag:
+                    pass
+                self.held.append(("end", tag, []))
+                return
+            if tag in self.open:  # a parent ends before the dropped element did
+                self._unclosed()
+            else:
+                self.held.append(("end", tag, []))
+                return
         if tag in self.open:
             self._close_to(tag)
 
     def handle_data(self, data):
-        if not self.skip:
+        if self.skipping:
+            self.held.append(("data", data, []))
+        else:
             self.out.append(escape(data))
 
     def close(self) -> None:
+        if self.cdata_elem:
+            # An unclosed <script> or <style>: the parser still holds everything after it
+            # as raw text. Read that as markup again, so `_unclosed` can keep it.
+            self.clear_cdata_mode()
         super().close()
+        while self.skipping:
+            self._unclosed()
         while self.open:
             self.out.append(f"</{self.open.pop()}>")
 

@@ -36,7 +36,6 @@ from lxml import etree
 
 from .. import layout
 from ..context import BuildContext
-from ..errors import PressroomError
 from ..model import Chapter, Document, Image
 from ..tree import replace, without_class
 
@@ -108,8 +107,6 @@ class Text:
 # -- the build --------------------------------------------------------------------------------
 def write_epub(doc: Document, ctx: BuildContext) -> bytes:
     images = image_hrefs(doc.images)
-    for image in images.values():
-        check_svg(image)
     texts = transform_texts(doc, {img.src: href for href, img in images.items()})
     styles = stylesheets(ctx)
     about = about_page(doc, ctx, styles)
@@ -175,26 +172,6 @@ def image_hrefs(images: list[Image]) -> dict[str, Image]:
             href = f"images/image-{n}{image.path.suffix.lower()}"
         result.setdefault(href, image)
     return result
-
-
-def check_svg(image: Image) -> None:
-    """An SVG is a document too: nothing in it may run or reach the network."""
-    if image.media_type != "image/svg+xml":
-        return
-    try:
-        root = ET.parse(image.path).getroot()
-    except ET.ParseError as err:
-        raise PressroomError(image.path, f"SVG is not well-formed XML: {err}") from None
-    for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag in ("script", "foreignObject", "iframe"):
-            raise PressroomError(image.path, f"SVG contains <{tag}>, which an EPUB may not ship")
-        for name, value in el.attrib.items():
-            local = name.rsplit("}", 1)[-1]
-            if local.lower().startswith("on"):
-                raise PressroomError(image.path, f"SVG has an event handler ({local})")
-            if local == "href" and not value.startswith("#"):
-                raise PressroomError(image.path, f"SVG refers to an outside resource ({value})")
 
 
 # -- the text: pull quotes, images, tables, notes ---------------------------------------------
@@ -567,7 +544,7 @@ def package(
                 uid=f"image-{n}",
                 file_name=href,
                 media_type=image.media_type,
-                content=image.path.read_bytes(),
+                content=image.data,
             )
         )
     items = {}

@@ -132,8 +132,8 @@ def _theme(ctx: BuildContext) -> Resolver:
 
 
 class LocalFetcher(weasyprint.URLFetcher):
-    """Lets WeasyPrint read only the project folder, the theme and the user's stylesheets'
-    folders: no network, and nothing elsewhere on the machine."""
+    """Lets WeasyPrint read only the book's checked images, the theme and the user's
+    stylesheets' folders: no network, and nothing elsewhere on the machine."""
 
     def __init__(self, roots: dict[str, Resolver], refused: list[str]):
         super().__init__(allowed_protocols={"file"})
@@ -163,7 +163,8 @@ def layout(doc: Document, ctx: BuildContext) -> weasyprint.Document:
     """Lay out the pages once; both the handout and the archival copy are written from them."""
     refused: list[str] = []
     user = ctx.stylesheets("print")
-    roots = {MANUSCRIPT_URL: _folder(doc.root), THEME_URL: _theme(ctx)}
+    images = {image.src: image.data for image in doc.images}
+    roots: dict[str, Resolver] = {MANUSCRIPT_URL: images.get, THEME_URL: _theme(ctx)}
     roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()

@@ -1,0 +1,265 @@
+"""Images, checked by what they are, not by their names.
+
+A raster image is sniffed by its magic bytes (the name must agree) and decoded with Pillow
+under limits on bytes and pixels, so a truncated file, a decompression bomb or a text file
+named `.png` stops the build with one line. An SVG is a document that reading systems run
+like a web page: it is rebuilt from an allow-list of elements and attributes, with local
+`#fragment` references only, and what was removed is reported. Both writers use these
+checked bytes; the archive keeps the author's original as the source.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from PIL import Image as Pillow
+
+MAX_BYTES = 50_000_000
+MAX_PIXELS = 60_000_000  # 7,700 × 7,700: far past print resolution for a page
+MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_EXPANSION = 100_000  # elements drawn once <use> references are followed
+
+MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF"}
+NAMES = {
+    "image/png": "a PNG",
+    "image/jpeg": "a JPEG",
+    "image/gif": "a GIF",
+    "image/svg+xml": "an SVG",
+}
+
+SVG = "http://www.w3.org/2000/svg"
+XLINK = "http://www.w3.org/1999/xlink"
+# Static SVG: shapes, text, paint servers, clipping, masking, filters. No script, no
+# animation (it can rewrite hrefs), no foreignObject (HTML inside), no <image> (it loads
+# a file), no <style> (url() in CSS reaches out).
+ELEMENTS = frozenset(
+    {
+        "svg",
+        "g",
+        "defs",
+        "title",
+        "desc",
+        "symbol",
+        "use",
+        "switch",
+        "a",
+        "path",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "textPath",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "pattern",
+        "clipPath",
+        "mask",
+        "marker",
+        "filter",
+        "feBlend",
+        "feColorMatrix",
+        "feComponentTransfer",
+        "feComposite",
+        "feConvolveMatrix",
+        "feDiffuseLighting",
+        "feDisplacementMap",
+        "feDistantLight",
+        "feDropShadow",
+        "feFlood",
+        "feFuncA",
+        "feFuncB",
+        "feFuncG",
+        "feFuncR",
+        "feGaussianBlur",
+        "feMerge",
+        "feMergeNode",
+        "feMorphology",
+        "feOffset",
+        "fePointLight",
+        "feSpecularLighting",
+        "feSpotLight",
+        "feTile",
+        "feTurbulence",
+    }
+)
+URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I)
+
+
+class ImageError(Exception):
+    """What is wrong with an image, in one sentence (the loader adds file and line)."""
+
+
+@dataclass
+class Checked:
+    media_type: str
+    data: bytes
+    removed: list[str] = field(default_factory=list)  # SVG parts taken out
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, media_type in MAGIC.items():
+        if data.startswith(magic):
+            return media_type
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in data[:4096]:
+        return "image/svg+xml"
+    return None
+
+
+def check_image(path: Path, declared: str) -> Checked:
+    """The image's checked bytes; ImageError when it is not what its name says, too big,
+    or broken."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ImageError(f"is {size:,} bytes; the limit is {MAX_BYTES:,}")
+    data = path.read_bytes()
+    found = sniff(data)
+    if found is None:
+        raise ImageError("is not a PNG, JPEG, GIF or SVG image (its content says otherwise)")
+    if found != declared:
+        raise ImageError(f"is {NAMES[found]} file with a name for {NAMES[declared]} one")
+    if found == "image/svg+xml":
+        return sanitize_svg(data)
+    return Checked(found, _decode(data, found))
+
+
+def _decode(data: bytes, media_type: str) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Pillow.DecompressionBombWarning)
+        try:
+            with Pillow.open(io.BytesIO(data), formats=[PILLOW_FORMATS[media_type]]) as im:
+                width, height = im.size
+                if width * height > MAX_PIXELS:
+                    raise ImageError(
+                        f"is {width:,} × {height:,} pixels; the limit is {MAX_PIXELS:,} pixels"
+                    )
+                im.load()  # every pixel: a truncated file fails here, not in the layout
+        except ImageError:
+            raise
+        except (Pillow.DecompressionBombWarning, Pillow.DecompressionBombError) as err:
+            raise ImageError(f"is too large to decode safely ({err})") from None
+        except Exception as err:  # Pillow raises many types for a broken file
+            raise ImageError(
+                f"cannot be read as {NAMES[media_type]} image ({type(err).__name__}: {err})"
+            ) from None
+    return data
+
+
+def sanitize_svg(data: bytes) -> Checked:
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_pis=True,
+        remove_comments=True,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as err:
+        raise ImageError(f"is not well-formed SVG ({err})") from None
+    if etree.QName(root).localname != "svg" or etree.QName(root).namespace != SVG:
+        raise ImageError("is not an SVG document (no <svg> root in the SVG namespace)")
+    count = sum(1 for _ in root.iter())
+    if count > MAX_SVG_ELEMENTS:
+        raise ImageError(f"has {count:,} elements; the limit is {MAX_SVG_ELEMENTS:,}")
+    removed: list[str] = []
+    _clean(root, removed)
+    _bounded_uses(root)
+    out = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return Checked("image/svg+xml", out, list(dict.fromkeys(removed)))
+
+
+def _clean(root: etree._Element, removed: list[str]) -> None:
+    gone: set[etree._Element] = set()
+    for el in list(root.iter()):
+        if any(ancestor in gone for ancestor in el.iterancestors()):
+            continue  # inside an element already removed
+        if el is not root and (
+            not isinstance(el.tag, str)
+            or etree.QName(el).namespace != SVG
+            or etree.QName(el).localname not in ELEMENTS
+        ):
+            gone.add(el)
+        if not isinstance(el.tag, str):
+            _drop(el, removed, "a comment or instruction")
+            continue
+        name = etree.QName(el)
+        if name.namespace != SVG or name.localname not in ELEMENTS:
+            _drop(el, removed, f"<{name.localname}>")
+            continue
+        for attribute, raw in list(el.attrib.items()):
+            value = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            local = etree.QName(attribute).localname
+            lowered = value.strip().lower()
+            if local.lower().startswith("on"):
+                why = f"event handler {local}"
+            elif local == "href" and not value.strip().startswith("#"):
+                why = f"link to {value[:60]!r}"
+            elif "javascript:" in lowered or ("data:" in lowered and local != "d"):
+                why = f"{local}={value[:60]!r}"
+            elif any(not ref.startswith("#") for _, ref in URL.findall(value)):
+                why = f"outside reference in {local}"
+            else:
+                continue
+            del el.attrib[attribute]
+            removed.append(why)
+
+
+def _drop(el: etree._Element, removed: list[str], what: str) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        parent.remove(el)  # lxml keeps the tail in place (it moves the tail text to parent)
+        removed.append(what)
+
+
+def _bounded_uses(root: etree._Element) -> None:
+    """<use> draws another element again; nested, a few lines can draw billions."""
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    drawn: dict[etree._Element, int] = {}
+    visiting: set[etree._Element] = set()
+
+    def size(el: etree._Element) -> int:
+        if el in drawn:
+            return drawn[el]
+        if el in visiting:
+            raise ImageError("has a <use> that refers to itself")
+        visiting.add(el)
+        total = 1
+        for child in el:
+            if isinstance(child.tag, str):
+                total += size(child)
+        if etree.QName(el).localname == "use":
+            href = el.get("href") or el.get(f"{{{XLINK}}}href") or ""
+            target = by_id.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                total += size(target)
+        visiting.discard(el)
+        drawn[el] = total
+        if total > MAX_SVG_EXPANSION:
+            raise ImageError(
+                f"draws more than {MAX_SVG_EXPANSION:,} elements once its <use> "
+                "references are followed"
+            )
+        return total
+
+    try:
+        size(root)
+    except RecursionError:
+        raise ImageError("nests <use> references too deeply") from None
