@@ -108,16 +108,30 @@ def test_settings_are_typed_and_relative_to_the_file(tmp_path):
     ("extra", "message", "line"),
     [
         ("paper: a3\n", "unknown paper 'a3'", 6),
-        ("formats: [pdf, docx]\n", "unknown format 'docx'", 6),
+        ("format_: x\n", "unknown key 'format_'", 6),
+        ("formats: [docx]\n", "'formats' is given twice (first on line 5)", 6),
         ("css: 42\n", "'css' must be a list of file names", 6),
         ("name: ../elsewhere\n", "must be a plain file name", 6),
     ],
 )
 def test_bad_settings_are_errors_by_line(tmp_path, extra, message, line):
     project = write(tmp_path, {**BOOK, "pressroom.yml": BOOK["pressroom.yml"] + extra})
-    with pytest.raises(PressroomError) as caught:
+    found = Diagnostics()
+    try:
+        read_config(project / "pressroom.yml", found)
+    except PressroomError as err:
+        assert message in err.message and err.line == line
+    else:  # not an error: a warning at the line
+        (warning,) = found
+        assert message in warning.message and warning.line == line
+
+
+def test_an_unknown_format_is_an_error_by_line(tmp_path):
+    config = BOOK["pressroom.yml"].replace("formats: [pdf, epub]", "formats: [pdf, docx]")
+    project = write(tmp_path, {**BOOK, "pressroom.yml": config})
+    with pytest.raises(PressroomError, match="unknown format 'docx'") as caught:
         read_config(project / "pressroom.yml", Diagnostics())
-    assert message in caught.value.message and caught.value.line == line
+    assert caught.value.line == 5
 
 
 def test_missing_chapter_and_front_matter_in_a_later_file_are_one_line_errors(tmp_path):

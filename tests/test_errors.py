@@ -48,6 +48,11 @@ BAD = {
     ),
     "bad_lang": ("---\ntitle: T\nlang: english please\n---\n\nText.\n", r"not a language tag", 3),
     "bad_date": ("---\ntitle: T\ndate: last week\n---\n\nText.\n", r"not a date", 3),
+    "duplicate_key": (
+        "---\ntitle: T\nlang: en\ntitle: Again\n---\n\nText.\n",
+        r"'title' is given twice \(first on line 2\); keep one",
+        4,
+    ),
     "impossible_date": (
         "---\ntitle: T\nlang: en\ndate: 2021-13-45\n---\n\nText.\n",
         r"month must be in 1..12",

@@ -237,3 +237,32 @@ def test_nothing_unsafe_from_an_svg_reaches_the_epub(tmp_path):
     ):
         assert bad not in shipped, bad
     assert 'xlink:href="#r"' in shipped and "url(#g)" in shipped  # local references stay
+
+
+def test_check_refuses_unsafe_archives_without_unpacking_them(built_book, tmp_path):
+    source = built_book["epub"]
+    slip = tmp_path / "slip.epub"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(slip, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("../../outside.txt", "x")
+    (finding,) = check_file(slip)  # validators on: none is given the file
+    assert (finding.code, finding.severity) == ("E-ZIP", "error")
+    assert "'../../outside.txt' is named outside the archive" in finding.message
+    bomb = tmp_path / "bomb.epub"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        dst.writestr("mimetype", "application/epub+zip")
+        dst.writestr("EPUB/big.xhtml", b"\0" * (64 << 20))  # packs to about 64 KB
+    (finding,) = check_file(bomb)
+    assert finding.code == "E-ZIP" and "zip bomb" in finding.message
+
+
+def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
+    broken = tmp_path / "ace"
+    broken.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    run = pressroom(
+        "check", str(built_book["epub"]), cwd=tmp_path, env={"PRESSROOM_ACE": str(broken)}
+    )
+    assert run.returncode == 1
+    assert "error V-FAIL: Ace wrote no report: cannot start" in run.stdout

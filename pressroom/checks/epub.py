@@ -62,10 +62,50 @@ class Package:
     # are not judged
 
 
+# An EPUB is untrusted input: a zip bomb must not fill memory, nor an entry named ../x
+# land outside the folder a reading system unpacks it to.
+MAX_ENTRIES = 10_000
+MAX_UNPACKED = 1 << 30  # all entries together
+MAX_DOCUMENT = 64 << 20  # one XML document read by the rules
+MAX_RATIO = 200  # unpacked / packed, for entries over 1 MB
+
+
+def unsafe_archive(zf: zipfile.ZipFile) -> str | None:
+    """Why the archive must not be unpacked, or None."""
+    entries = zf.infolist()
+    if len(entries) > MAX_ENTRIES:
+        return f"{len(entries):,} entries; the limit is {MAX_ENTRIES:,}"
+    total = sum(e.file_size for e in entries)
+    if total > MAX_UNPACKED:
+        return f"unpacks to {total:,} bytes; the limit is {MAX_UNPACKED:,}"
+    for entry in entries:
+        parts = entry.filename.replace("\\", "/").split("/")
+        if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            return f"entry {entry.filename!r} is named outside the archive"
+        if entry.file_size > 1 << 20 and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+            return (
+                f"entry {entry.filename!r} unpacks {entry.file_size // max(entry.compress_size, 1):,} "
+                "times its packed size (a zip bomb?)"
+            )
+    return None
+
+
+def _read(zf: zipfile.ZipFile, member: str) -> bytes:
+    """An entry, read no further than MAX_DOCUMENT (its declared size may lie)."""
+    with zf.open(member) as entry:
+        data = entry.read(MAX_DOCUMENT + 1)
+    if len(data) > MAX_DOCUMENT:
+        raise PackageError(f"{member} is larger than {MAX_DOCUMENT:,} bytes")
+    return data
+
+
 def check_epub(path: Path, validators: bool) -> list[Finding]:
     name = str(path)
     try:
         with zipfile.ZipFile(path) as zf:
+            unsafe = unsafe_archive(zf)
+            if unsafe:  # no validator is given it either
+                return [Finding(name, "E-ZIP", "error", f"unsafe archive: {unsafe}")]
             try:
                 package, findings = read_package(zf, name)
             except PackageError as err:
@@ -97,7 +137,7 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]
     if "META-INF/container.xml" not in names:
         raise PackageError("META-INF/container.xml is missing")
     try:
-        container = _parse(zf.read("META-INF/container.xml"))
+        container = _parse(_read(zf, "META-INF/container.xml"))
     except etree.XMLSyntaxError as err:
         raise PackageError(f"META-INF/container.xml is not well-formed XML: {err}") from None
     rootfile = container.find(".//c:rootfile", NS)
@@ -107,7 +147,7 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]
     if opf_path not in names:
         raise PackageError(f"package document {opf_path} is missing")
     try:
-        opf = _parse(zf.read(opf_path))
+        opf = _parse(_read(zf, opf_path))
     except etree.XMLSyntaxError as err:
         raise PackageError(f"{opf_path} is not well-formed XML: {err}") from None
     if opf.tag != f"{{{NS['opf']}}}package":
@@ -128,7 +168,7 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]
         if item.get("media-type") != "application/xhtml+xml":
             continue
         try:
-            docs[target] = _parse(zf.read(target))
+            docs[target] = _parse(_read(zf, target))
         except etree.XMLSyntaxError as err:
             unreadable.add(target)
             findings.append(

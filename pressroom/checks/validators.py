@@ -1,7 +1,9 @@
 """The outside validators: EPUBCheck, DAISY Ace and qpdf, each run as its own process.
 
-A validator that should run and cannot (not installed, no Java, no browser, crash, time-out)
-gives one SKIP warning saying why, never a silent pass.
+A validator that is not installed gives one SKIP warning saying so; one that is installed and
+fails (crash, time-out, no report) is a V-FAIL error: a check that did not happen never
+passes. Chromium, which Ace drives, runs with name resolution off: it reaches nothing but
+the local server Ace gives it the book from.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -83,18 +86,18 @@ def epubcheck_findings(path: Path) -> list[Finding]:
             return [
                 Finding(
                     name,
-                    "SKIP",
-                    "warning",
+                    "V-FAIL",
+                    "error",
                     f"EPUBCheck did not finish within {EPUBCHECK_TIMEOUT} s",
                 )
             ]
         except OSError as err:
-            return [Finding(name, "SKIP", "warning", f"EPUBCheck did not start: {err}")]
+            return [Finding(name, "V-FAIL", "error", f"EPUBCheck did not start: {err}")]
         try:
             messages = json.loads(out.read_text("utf-8"))["messages"]
         except (OSError, ValueError, KeyError, TypeError):
             return [
-                Finding(name, "SKIP", "warning", f"EPUBCheck wrote no report: {_last_line(run)}")
+                Finding(name, "V-FAIL", "error", f"EPUBCheck wrote no report: {_last_line(run)}")
             ]
     findings = []
     for message in messages:
@@ -129,18 +132,36 @@ def ace() -> str | None:
     return shutil.which("ace") or shutil.which("ace-cli")
 
 
-def _browser_env() -> dict[str, str]:
+OFFLINE_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--no-first-run",
+    "--no-pings",
+)
+
+
+def _browser(folder: Path) -> dict[str, str]:
+    """Ace's environment: Chromium found, and wrapped so it starts offline (Puppeteer has
+    no way to pass it flags of ours)."""
     env = dict(os.environ)
-    if not env.get("PUPPETEER_EXECUTABLE_PATH"):
-        for candidate in (
+    browser = env.get("PUPPETEER_EXECUTABLE_PATH")
+    if not browser:
+        candidates = (
             "/usr/bin/chromium",
             shutil.which("chromium"),
             shutil.which("chromium-browser"),
             shutil.which("google-chrome"),
-        ):
-            if candidate and Path(candidate).exists():
-                env["PUPPETEER_EXECUTABLE_PATH"] = candidate
-                break
+        )
+        browser = next((c for c in candidates if c and Path(c).exists()), None)
+    if browser:
+        wrapper = folder / "chromium-offline"
+        flags = " ".join(shlex.quote(flag) for flag in OFFLINE_FLAGS)
+        wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(browser)} {flags} "$@"\n')
+        wrapper.chmod(0o755)
+        env["PUPPETEER_EXECUTABLE_PATH"] = str(wrapper)
     return env
 
 
@@ -165,16 +186,16 @@ def ace_findings(path: Path) -> list[Finding]:
                 capture_output=True,
                 text=True,
                 timeout=ACE_TIMEOUT,
-                env=_browser_env(),
+                env=_browser(Path(tmp)),
             )
         except subprocess.TimeoutExpired:
-            return [Finding(name, "SKIP", "warning", f"Ace did not finish within {ACE_TIMEOUT} s")]
+            return [Finding(name, "V-FAIL", "error", f"Ace did not finish within {ACE_TIMEOUT} s")]
         except OSError as err:
-            return [Finding(name, "SKIP", "warning", f"Ace did not start: {err}")]
+            return [Finding(name, "V-FAIL", "error", f"Ace did not start: {err}")]
         try:
             data = json.loads((out / "report.json").read_text("utf-8"))
         except (OSError, ValueError):
-            return [Finding(name, "SKIP", "warning", f"Ace wrote no report: {_last_line(run)}")]
+            return [Finding(name, "V-FAIL", "error", f"Ace wrote no report: {_last_line(run)}")]
     findings = []
     for document in data.get("assertions", []):
         where = document.get("earl:testSubject", {}).get("url", "")
@@ -202,7 +223,7 @@ def qpdf_findings(path: Path) -> list[Finding]:
             [qpdf, "--check", str(path)], capture_output=True, text=True, timeout=QPDF_TIMEOUT
         )
     except (OSError, subprocess.SubprocessError) as err:
-        return [Finding(name, "SKIP", "warning", f"qpdf --check did not run: {err}")]
+        return [Finding(name, "V-FAIL", "error", f"qpdf --check did not run: {err}")]
     if run.returncode == 0:
         return []
     lines = [

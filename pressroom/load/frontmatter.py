@@ -83,7 +83,7 @@ def read_yaml(path: Path, text: str, first_line: int = 1, what: str = "YAML") ->
         data = {}
     if not isinstance(data, dict):
         raise PressroomError(path, f"{what} must be a YAML mapping (key: value lines)", first_line)
-    _check_characters(path, node, first_line)
+    _check_nodes(path, node, first_line)
     lines = {}
     if isinstance(node, yaml.MappingNode):
         lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
@@ -117,9 +117,9 @@ def _bounded(path: Path, root: yaml.Node, first_line: int) -> None:
         stack.extend((c, False) for c in children if id(c) not in sizes)
 
 
-def _check_characters(path: Path, root: yaml.Node | None, first_line: int) -> None:
-    """YAML escapes ("\\ud800", "\\x07") can make characters the file itself could not
-    hold; they are refused like the same characters in the text."""
+def _check_nodes(path: Path, root: yaml.Node | None, first_line: int) -> None:
+    """What YAML takes silently but a writer means otherwise: a key given twice (the last
+    would win), and escapes ("\\ud800", "\\x07") making characters text cannot hold."""
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
@@ -134,7 +134,18 @@ def _check_characters(path: Path, root: yaml.Node | None, first_line: int) -> No
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
-            stack.extend(n for pair in node.value for n in pair)
+            seen: dict[object, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + first_line
+                if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                    raise PressroomError(
+                        path,
+                        f"'{key.value}' is given twice (first on line {seen[key.value]}); keep one",
+                        line,
+                    )
+                if isinstance(key, yaml.ScalarNode):
+                    seen[key.value] = line
+                stack.extend((key, value))
 
 
 def _bad_timestamp_line(loader: yaml.SafeLoader, root: yaml.Node, first_line: int) -> int | None:
