@@ -800,3 +800,21 @@ def test_furniture_run_onto_the_end_of_a_paragraph():
         "Advertisement",
         "Print Friendly, PDF & Email",
     ]
+
+
+def test_a_near_duplicate_far_from_its_original_is_found_among_many():
+    """The near-duplicate index (rare words, prefix filtering) finds what comparing every
+    pair would: one word changed in a long paragraph, 300 paragraphs later."""
+    rng = __import__("random").Random(7)
+    vocabulary = [f"word{n}" for n in range(5000)]
+
+    def paragraph() -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(40)).capitalize() + "."
+
+    body = [paragraph() for _ in range(400)]
+    changed = body[10].split()
+    changed[20] = "different"
+    body.insert(310, " ".join(changed))
+    result = clean_text("A Title Here\n\n" + "\n\n".join(body) + "\n")
+    resembles = [d for d in result.doubts if "resembles" in d]
+    assert len(resembles) == 1 and "resembles line 23" in resembles[0], resembles

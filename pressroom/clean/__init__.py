@@ -8,7 +8,10 @@ rule is unsure, keep the text and report a doubt.
 
 from __future__ import annotations
 
+import collections
+import functools
 import json
+import math
 import os
 import re
 import statistics
@@ -100,6 +103,10 @@ class _Para:
     key: str  # normalised for comparison
     pullquote_of: int | None = None
 
+    @functools.cached_property
+    def core(self) -> str:
+        return _core(self.key)
+
 
 def normalise(text: str) -> str:
     """The comparison key: NFKC, one quote and one dash character, unspaced dashes, folded case
@@ -144,9 +151,14 @@ def furniture_patterns(path: Path = FURNITURE_FILE) -> tuple[re.Pattern, ...]:
     return tuple(patterns)
 
 
+@cache
+def _any_furniture() -> re.Pattern:
+    """All patterns as one alternation: one match per question instead of one a pattern."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in furniture_patterns()), re.IGNORECASE)
+
+
 def is_furniture(text: str) -> bool:
-    key = normalise(text)
-    return any(p.fullmatch(key) for p in furniture_patterns())
+    return _any_furniture().fullmatch(normalise(text)) is not None
 
 
 def clean_text(text: str, name: str = "<text>") -> Cleaned:
@@ -312,16 +324,33 @@ def _is_standfirst(text: str, body: list[_Para], share: float = SUBTITLE_MAX_SHA
     )
 
 
+_TOKEN = re.compile(r"\w+")
+NEAR_DUPLICATE = 0.8  # share of words (Jaccard) from which two paragraphs resemble
+
+
 def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> None:
-    """A paragraph repeated word for word inside a longer one is a pull quote."""
+    """A paragraph repeated word for word inside a longer one is a pull quote.
+
+    A paragraph containing another contains its words in a row, the rarest of them
+    included: only the paragraphs holding that rarest word are searched (an inverted index),
+    so the work grows with the text, not with its square."""
+    holders: dict[str, list[int]] = {}
+    for index, p in enumerate(paras):
+        for token in dict.fromkeys(_TOKEN.findall(p.key)):
+            holders.setdefault(token, []).append(index)
+    lengths = [len(p.core) for p in paras]
+    counts = {token: len(found) for token, found in holders.items()}
     for p in paras:
-        core = _core(p.key)
-        if not core:
+        core = p.core
+        tokens = _TOKEN.findall(core)
+        if not tokens:
             continue
-        inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")
-        container = next(
-            (c for c in paras if len(_core(c.key)) > len(core) and inside.search(c.key)), None
-        )
+        rarest = min(tokens, key=lambda t: counts[t])
+        found = [c for c in holders[rarest] if lengths[c] > len(core) and core in paras[c].key]
+        if not found:
+            continue
+        inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")  # whole words only
+        container = next((paras[c] for c in found if inside.search(paras[c].key)), None)
         if container is None:
             continue
         if len(core.split()) < PULLQUOTE_MIN_WORDS:
@@ -335,17 +364,43 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
 
 
 def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
-    """Paragraphs that open alike or share most words are kept, but a person should look."""
-    words = [_core(p.key).split() for p in paras]
+    """Paragraphs that open alike or share most words are kept, but a person should look.
+
+    Each paragraph is compared with the earliest one that opens with the same five words
+    (a dictionary), and with the earlier ones that could share NEAR_DUPLICATE of its words:
+    two such sets must share one of the rarest few words of each (prefix filtering), so only
+    paragraphs found through those words are compared."""
+    words = [p.core.split() for p in paras]
+    sets = [set(w) for w in words]
+    frequency = collections.Counter(word for found in sets for word in found)
+    rank = {
+        word: n
+        for n, (word, _) in enumerate(
+            sorted(frequency.items(), key=lambda item: (item[1], item[0]))
+        )
+    }
+    opening: dict[tuple[str, ...], int] = {}
+    by_prefix: dict[str, list[int]] = {}
     for j, later in enumerate(paras):
-        for i, earlier in enumerate(paras[:j]):
-            a, b = set(words[i]), set(words[j])
-            if words[i][:5] == words[j][:5] or len(a & b) >= 0.8 * len(a | b):
+        b = sets[j]
+        prefix = sorted(b, key=rank.__getitem__)[: len(b) - math.ceil(NEAR_DUPLICATE * len(b)) + 1]
+        candidates = {opening[key]} if (key := tuple(words[j][:5])) in opening else set()
+        for word in prefix:
+            candidates.update(by_prefix.get(word, ()))
+        low, high = NEAR_DUPLICATE * len(b), len(b) / NEAR_DUPLICATE
+        for i in sorted(candidates):
+            a = sets[i]
+            if words[i][:5] == words[j][:5] or (
+                low <= len(a) <= high and len(a & b) >= NEAR_DUPLICATE * len(a | b)
+            ):
                 doubts.append(
                     f"line {later.line}: kept {_quoted(later.text)}: "
-                    f"resembles line {earlier.line} but differs"
+                    f"resembles line {paras[i].line} but differs"
                 )
                 break
+        opening.setdefault(key, j)
+        for word in prefix:
+            by_prefix.setdefault(word, []).append(j)
 
 
 def escape_markdown(text: str) -> str:
