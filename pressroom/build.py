@@ -68,6 +68,7 @@ def plan(
     """Which books to build: the files named (each a book), else the config's chapters
     (one book), else every manuscript/*.md."""
     defaults = [*([config.metadata] if config.metadata else []), *metadata]
+    limits = config.limits
     inputs = [config.path] if config.path else []
     if not manuscripts and config.chapters:
         return [
@@ -78,13 +79,16 @@ def plan(
                 defaults=defaults,
                 overrides=list(overrides),
                 inputs=inputs,
+                limits=limits,
             )
         ]
     files = list(manuscripts) or find_manuscripts(
         config.folder / "manuscript" if config.path else Path("manuscript")
     )
     books = [
-        Sources(files=[f], defaults=defaults, overrides=list(overrides), inputs=inputs)
+        Sources(
+            files=[f], defaults=defaults, overrides=list(overrides), inputs=inputs, limits=limits
+        )
         for f in files
     ]
     stems: dict[str, Path] = {}

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -80,6 +84,12 @@ def parser() -> argparse.ArgumentParser:
         help="YAML metadata under the front matter; repeatable",
     )
     build.add_argument("--strict", action="store_true", help="exit non-zero on any warning")
+    build.add_argument(
+        "--timeout",
+        type=int,
+        metavar="SECONDS",
+        help="stop a book whose build takes longer (default: no limit)",
+    )
     build.add_argument(
         "--check",
         action="store_true",
@@ -179,12 +189,15 @@ def run_build(args: argparse.Namespace) -> int:
     outputs: list[Path] = []
     for book in books:
         book.inputs += list(args.metadata_file)
+        if args.timeout is not None:
+            book.limits = replace(book.limits, seconds=args.timeout)
         ctx = BuildContext(
             theme=theme,
             paper=args.paper or config.paper or "a4",
             css=tuple(house_style(book.files) + user_css),
         )
-        built = build(book, out, formats, ctx=ctx)
+        with time_limit(book.limits.seconds, book.files[0]):
+            built = build(book, out, formats, ctx=ctx)
         for diagnostic in built.diagnostics:
             print(f"pressroom: {diagnostic}", file=sys.stderr)
         warnings += built.diagnostics
@@ -197,6 +210,30 @@ def run_build(args: argparse.Namespace) -> int:
     if args.check:
         status = max(status, run_check(outputs, validators=True))
     return status
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int, source: Path) -> Iterator[None]:
+    """Stop one book's build after `seconds` (0: never), as a one-line error; nothing is
+    written, since outputs are written only at the very end."""
+    if not seconds:
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise PressroomError(
+            source,
+            f"the build took longer than {seconds} s (--timeout, "
+            "or limits: seconds: in pressroom.yml)",
+        )
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_check(

@@ -24,11 +24,12 @@ from .context import PAPERS
 from .diagnostics import Diagnostics
 from .errors import PressroomError
 from .files import read_text
+from .limits import DEFAULT, Limits
 from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
 from .writers import WRITERS
 
 CONFIG_NAME = "pressroom.yml"
-SETTINGS = frozenset({"chapters", "name", "theme", "css", "formats", "paper", "output"})
+SETTINGS = frozenset({"chapters", "name", "theme", "css", "formats", "paper", "output", "limits"})
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Config:
     formats: list[str] | None = None
     paper: str | None = None
     output: Path | None = None
+    limits: Limits = DEFAULT
 
     @property
     def folder(self) -> Path:
@@ -99,6 +101,13 @@ def read_config(path: Path, diagnostics: Diagnostics) -> Config:
     theme, output = one("theme"), one("output")
     config.theme = base / theme if theme else None
     config.output = base / output if output else None
+    raised = data.get("limits") or {}
+    if not isinstance(raised, dict):
+        raise fail("limits", "'limits' must be a mapping such as {footnotes: 50000}")
+    try:
+        config.limits = DEFAULT.raised(raised)
+    except ValueError as err:
+        raise fail("limits", str(err)) from None
     config.name = one("name")
     if config.name and ("/" in config.name or config.name.startswith(".")):
         raise fail("name", f"'name: {config.name}' must be a plain file name")

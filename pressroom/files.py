@@ -37,10 +37,14 @@ def bad_character(text: str) -> tuple[int, str] | None:
     return found.start(), f"{kind} U+{code:04X}"
 
 
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file, or raise a PressroomError naming the file (and line)."""
+def read_text(path: str | Path, max_bytes: int = 0) -> str:
+    """Read a UTF-8 text file, or raise a PressroomError naming the file (and line).
+    `max_bytes` (when not 0) refuses a larger file before reading it."""
     path = Path(path)
     try:
+        if max_bytes and path.stat().st_size > max_bytes:
+            size = path.stat().st_size
+            raise PressroomError(path, f"is {size:,} bytes; the limit is {max_bytes:,}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise PressroomError(path, "no such file") from None

@@ -43,3 +43,12 @@ def test_every_build_and_check_option_is_documented():
             for flag in action.option_strings:
                 if flag not in ("-h", "--help", "--output") and flag.startswith("--"):
                     assert flag in commands, f"pressroom {name} {flag} is not in the README"
+
+
+def test_every_limit_and_its_default_is_in_the_readme():
+    from dataclasses import fields
+
+    from pressroom.limits import DEFAULT
+
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([\d,]+)(?: \(none\))? \|", section("Limits"), re.M))
+    assert {f.name: f"{getattr(DEFAULT, f.name):,}" for f in fields(DEFAULT)} == rows

@@ -266,3 +266,51 @@ def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
     )
     assert run.returncode == 1
     assert "error V-FAIL: Ace wrote no report: cannot start" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            f"---\ntitle: T\nsubtitle: {'long ' * 300}\n---\n\nText.\n",
+            "t.md:3: the subtitle is 1,499 characters; the limit is 1,000",
+        ),
+        (
+            HEAD + "".join("    " * i + "- item\n" for i in range(150)),
+            "t.md:108: lists or quotes nested 101 levels deep; the limit is 100",
+        ),
+        (HEAD + ">" * 150 + " deep\n", "t.md:7: lists or quotes nested 150 levels deep"),
+    ],
+)
+def test_past_a_limit_is_one_line_and_fast(tmp_path, text, message):
+    write(tmp_path, {"t.md": text})
+    one_line_error(pressroom("build", "t.md", cwd=tmp_path, timeout=20), message)
+
+
+def test_limits_can_be_raised_or_lowered_in_the_config(tmp_path):
+    notes = "".join(f"Call {n}.[^{n}]\n\n" for n in range(5)) + "".join(
+        f"[^{n}]: Note {n}.\n" for n in range(5)
+    )
+    write(tmp_path, {"t.md": HEAD + notes, "pressroom.yml": "limits: {footnotes: 3}\n"})
+    one_line_error(
+        pressroom("build", "t.md", "--format", "epub", cwd=tmp_path),
+        "t.md: more than 3 footnotes; that is the limit",
+    )
+    write(tmp_path, {"pressroom.yml": "limits: {footnotes: 10, manuscript_bytes: 100}\n"})
+    one_line_error(
+        pressroom("build", "t.md", "--format", "epub", cwd=tmp_path), "bytes; the limit is 100"
+    )
+    write(tmp_path, {"pressroom.yml": "limits: {pages: 3}\n"})
+    one_line_error(
+        pressroom("build", "t.md", cwd=tmp_path), "pressroom.yml:1: unknown limit 'pages'"
+    )
+
+
+def test_a_build_past_its_time_stops_with_one_line_and_writes_nothing(tmp_path):
+    body = "\n\n".join(
+        f"Paragraph {n} of a long text that takes a while to set." * 20 for n in range(400)
+    )
+    write(tmp_path, {"t.md": HEAD + body + "\n"})
+    run = pressroom("build", "t.md", "--timeout", "1", cwd=tmp_path)
+    one_line_error(run, "t.md: the build took longer than 1 s")
+    assert not (tmp_path / "dist").exists()

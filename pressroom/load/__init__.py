@@ -19,11 +19,13 @@ from xml.etree import ElementTree as ET
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..files import read_text
+from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
 from ..tree import remove, text_of
 from .frontmatter import (
     METADATA_KEYS,
     Layer,
+    merge,
     parse_metadata,
     read_yaml,
     split_front_matter,
@@ -31,7 +33,7 @@ from .frontmatter import (
 )
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image
-from .markdown import to_html
+from .markdown import to_html, too_deep
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
 
@@ -57,6 +59,7 @@ class Sources:
     files: list[Path]
     root: Path | None = None  # default: the first file's folder
     stem: str | None = None  # default: the first file's name
+    limits: Limits = DEFAULT
     defaults: list[Layer] = field(default_factory=list)  # below the front matter
     overrides: list[Layer] = field(default_factory=list)  # above it (-M)
     inputs: list[Path] = field(default_factory=list)  # pressroom.yml and the like
@@ -76,7 +79,8 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     first = sources.files[0]
     root = (sources.root or first.parent).resolve()
-    files, front = _read_files(sources.files)
+    limits = sources.limits
+    files, front = _read_files(sources.files, limits)
     layers = [*sources.defaults, *([front] if front else []), *sources.overrides]
     if front is None and not any("title" in layer.data for layer in layers):
         raise PressroomError(
@@ -88,6 +92,17 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     if front:
         warn_unknown(front, diagnostics, METADATA_KEYS, "front-matter key")
     meta = parse_metadata(layers, first)
+    winners = merge(layers)
+    for key in ("title", "subtitle", "short_title"):
+        value = getattr(meta, key) or ""
+        if len(value) > limits.title_characters:
+            layer = winners[key]
+            raise PressroomError(
+                layer.path,
+                f"the {key.replace('_', ' ')} is {len(value):,} characters; "
+                f"the limit is {limits.title_characters:,}",
+                layer.line(key),
+            )
 
     root_el = ET.Element("div")
     notes: dict[str, Note] = {}
@@ -97,11 +112,19 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     for file in files:
         texts[file.path] = file
         check_notes(file.path, file.body, file.body_line)
-        safe, dropped = sanitize(to_html(file.body))
+        deep = too_deep(file.body, limits.nesting)
+        if deep:
+            levels, line = deep
+            raise PressroomError(
+                file.path,
+                f"lists or quotes nested {levels:,} levels deep; the limit is {limits.nesting:,}",
+                file.body_line + line - 1,
+            )
+        safe, dropped = sanitize(to_html(file.body), depth=limits.nesting)
         for warning in dropped:
             diagnostics.warn("B-HTML", file.path, warning)
         tree = ET.fromstring(f"<div>{safe}</div>")
-        _collect_images(file, root, tree, images, diagnostics)
+        _collect_images(file, root, tree, images, diagnostics, limits)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
             diagnostics.warn(
@@ -111,6 +134,10 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
                 _line_of(file, f"[^{key}]:"),
             )
         notes |= file_notes
+        if len(notes) > limits.footnotes:
+            raise PressroomError(
+                file.path, f"more than {limits.footnotes:,} footnotes; that is the limit"
+            )
         for block in list(tree):
             origin[block] = file.path
             root_el.append(block)
@@ -135,18 +162,18 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     )
 
 
-def _read_files(paths: list[Path]) -> tuple[list[_File], Layer | None]:
+def _read_files(paths: list[Path], limits: Limits) -> tuple[list[_File], Layer | None]:
     """Read every file; only the first may open with front matter."""
     files, front = [], None
     for n, path in enumerate(paths):
-        text = read_text(path)
+        text = read_text(path, limits.manuscript_bytes)
         block, body, body_line = split_front_matter(path, text)
         if block is not None and n > 0:
             raise PressroomError(
                 path, "front matter belongs in the first chapter file (or in pressroom.yml)", 1
             )
         if block is not None:
-            front = read_yaml(path, block, first_line=2, what="front matter")
+            front = read_yaml(path, block, first_line=2, what="front matter", limits=limits)
         files.append(_File(path=path, text=text, body=body, body_line=body_line))
     return files, front
 
@@ -167,7 +194,12 @@ def _warn_for_check(meta, diagnostics: Diagnostics, source: Path) -> None:
 
 # -- images ----------------------------------------------------------------------------------
 def _collect_images(
-    file: _File, root: Path, tree: ET.Element, found: dict[str, Image], diagnostics: Diagnostics
+    file: _File,
+    root: Path,
+    tree: ET.Element,
+    found: dict[str, Image],
+    diagnostics: Diagnostics,
+    limits: Limits,
 ) -> None:
     """Check each image and name it from the project folder (what the writers use)."""
     folder = file.path.parent.resolve()
@@ -192,7 +224,7 @@ def _collect_images(
         if name in found:
             continue
         try:
-            checked = check_image(target, media_type)
+            checked = check_image(target, media_type, limits)
         except ImageError as err:
             raise PressroomError(file.path, f"image {src} {err}", line) from None
         for what in checked.removed:

@@ -22,6 +22,7 @@ import yaml
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..files import bad_character
+from ..limits import DEFAULT, Limits
 from ..model import Author, Metadata, Original
 from .typography import smarten
 
@@ -46,7 +47,6 @@ METADATA_KEYS = frozenset(
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-MAX_YAML_NODES = 20_000  # aliases can make a few lines expand to billions of nodes
 
 
 @dataclass
@@ -61,13 +61,15 @@ class Layer:
         return self.lines.get(key)
 
 
-def read_yaml(path: Path, text: str, first_line: int = 1, what: str = "YAML") -> Layer:
+def read_yaml(
+    path: Path, text: str, first_line: int = 1, what: str = "YAML", limits: Limits = DEFAULT
+) -> Layer:
     """Parse a YAML mapping; `first_line` is the file line of the text's first line."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
-            _bounded(path, node, first_line)
+            _bounded(path, node, first_line, limits.yaml_values)
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -90,8 +92,8 @@ def read_yaml(path: Path, text: str, first_line: int = 1, what: str = "YAML") ->
     return Layer(path=path, data={str(k): v for k, v in data.items()}, lines=lines)
 
 
-def _bounded(path: Path, root: yaml.Node, first_line: int) -> None:
-    """Refuse YAML whose aliases expand past MAX_YAML_NODES ("billion laughs")."""
+def _bounded(path: Path, root: yaml.Node, first_line: int, limit: int) -> None:
+    """Refuse YAML whose aliases expand past `limit` values ("billion laughs")."""
     sizes: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -105,11 +107,10 @@ def _bounded(path: Path, root: yaml.Node, first_line: int) -> None:
             children = [n for pair in node.value for n in pair]
         if done or not children:
             sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-            if sizes[id(node)] > MAX_YAML_NODES:
+            if sizes[id(node)] > limit:
                 raise PressroomError(
                     path,
-                    f"YAML expands to more than {MAX_YAML_NODES} values "
-                    "(aliases nested too deeply)",
+                    f"YAML expands to more than {limit:,} values (aliases nested too deeply)",
                     node.start_mark.line + first_line,
                 )
             continue

@@ -19,10 +19,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image as Pillow
 
-MAX_BYTES = 50_000_000
-MAX_PIXELS = 60_000_000  # 7,700 × 7,700: far past print resolution for a page
-MAX_SVG_ELEMENTS = 20_000
-MAX_SVG_EXPANSION = 100_000  # elements drawn once <use> references are followed
+from ..limits import DEFAULT, Limits
 
 MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -122,12 +119,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check_image(path: Path, declared: str) -> Checked:
+def check_image(path: Path, declared: str, limits: Limits = DEFAULT) -> Checked:
     """The image's checked bytes; ImageError when it is not what its name says, too big,
     or broken."""
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ImageError(f"is {size:,} bytes; the limit is {MAX_BYTES:,}")
+    if size > limits.image_bytes:
+        raise ImageError(f"is {size:,} bytes; the limit is {limits.image_bytes:,}")
     data = path.read_bytes()
     found = sniff(data)
     if found is None:
@@ -135,19 +132,19 @@ def check_image(path: Path, declared: str) -> Checked:
     if found != declared:
         raise ImageError(f"is {NAMES[found]} file with a name for {NAMES[declared]} one")
     if found == "image/svg+xml":
-        return sanitize_svg(data)
-    return Checked(found, _decode(data, found))
+        return sanitize_svg(data, limits)
+    return Checked(found, _decode(data, found, limits))
 
 
-def _decode(data: bytes, media_type: str) -> bytes:
+def _decode(data: bytes, media_type: str, limits: Limits) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Pillow.DecompressionBombWarning)
         try:
             with Pillow.open(io.BytesIO(data), formats=[PILLOW_FORMATS[media_type]]) as im:
                 width, height = im.size
-                if width * height > MAX_PIXELS:
+                if width * height > limits.image_pixels:
                     raise ImageError(
-                        f"is {width:,} × {height:,} pixels; the limit is {MAX_PIXELS:,} pixels"
+                        f"is {width:,} × {height:,} pixels; the limit is {limits.image_pixels:,} pixels"
                     )
                 im.load()  # every pixel: a truncated file fails here, not in the layout
         except ImageError:
@@ -161,7 +158,7 @@ def _decode(data: bytes, media_type: str) -> bytes:
     return data
 
 
-def sanitize_svg(data: bytes) -> Checked:
+def sanitize_svg(data: bytes, limits: Limits = DEFAULT) -> Checked:
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -177,11 +174,11 @@ def sanitize_svg(data: bytes) -> Checked:
     if etree.QName(root).localname != "svg" or etree.QName(root).namespace != SVG:
         raise ImageError("is not an SVG document (no <svg> root in the SVG namespace)")
     count = sum(1 for _ in root.iter())
-    if count > MAX_SVG_ELEMENTS:
-        raise ImageError(f"has {count:,} elements; the limit is {MAX_SVG_ELEMENTS:,}")
+    if count > limits.svg_elements:
+        raise ImageError(f"has {count:,} elements; the limit is {limits.svg_elements:,}")
     removed: list[str] = []
     _clean(root, removed)
-    _bounded_uses(root)
+    _bounded_uses(root, limits.svg_drawn)
     out = etree.tostring(root, xml_declaration=True, encoding="utf-8")
     return Checked("image/svg+xml", out, list(dict.fromkeys(removed)))
 
@@ -229,7 +226,7 @@ def _drop(el: etree._Element, removed: list[str], what: str) -> None:
         removed.append(what)
 
 
-def _bounded_uses(root: etree._Element) -> None:
+def _bounded_uses(root: etree._Element, limit: int) -> None:
     """<use> draws another element again; nested, a few lines can draw billions."""
     by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     drawn: dict[etree._Element, int] = {}
@@ -252,10 +249,9 @@ def _bounded_uses(root: etree._Element) -> None:
                 total += size(target)
         visiting.discard(el)
         drawn[el] = total
-        if total > MAX_SVG_EXPANSION:
+        if total > limit:
             raise ImageError(
-                f"draws more than {MAX_SVG_EXPANSION:,} elements once its <use> "
-                "references are followed"
+                f"draws more than {limit:,} elements once its <use> references are followed"
             )
         return total
 

@@ -21,6 +21,23 @@ CODE_SPAN = re.compile(r"`[^`\n]*`")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
+QUOTE_MARKS = re.compile(r"[ \t]*(?:>[ \t]?)+")
+
+
+def too_deep(text: str, limit: int) -> tuple[int, int] | None:
+    """(levels, line number) of the first line nested deeper than `limit`: four columns of
+    indent a list level, one `>` a quote level (what Python-Markdown recurses into, once
+    per level)."""
+    for number, line in enumerate(mask_code(text).split("\n"), start=1):
+        marks = QUOTE_MARKS.match(line)
+        quotes = marks.group().count(">") if marks else 0
+        rest = (line[marks.end() :] if marks else line).expandtabs(4)
+        levels = quotes + (len(rest) - len(rest.lstrip(" "))) // 4
+        if levels > limit:
+            return levels, number
+    return None
+
+
 def mask_code(text: str) -> str:
     """`text` with fenced code and code spans blanked out (same length, same lines): what
     is left is what Markdown reads as text and markup."""

@@ -123,12 +123,12 @@ HAS_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
 
 
 Event = tuple[str, str, list[tuple[str, str | None]]]
-MAX_DEPTH = 200  # deeper elements are unwrapped: their text stays, the nesting goes
 
 
 class _Sanitizer(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, depth: int) -> None:
         super().__init__(convert_charrefs=True)
+        self.depth = depth  # deeper elements are unwrapped: their text stays, the nesting goes
         self.out: list[str] = []
         self.open: list[str] = []  # allowed elements currently open
         self.warnings: list[str] = []
@@ -197,7 +197,7 @@ class _Sanitizer(HTMLParser):
             if tag not in HTML_VOID:
                 self.skipping, self.skip = tag, 1
             return
-        if tag not in ALLOWED or len(self.open) >= MAX_DEPTH:
+        if tag not in ALLOWED or len(self.open) >= self.depth:
             return  # unwrap: keep the text, lose the tag
         kept = self._attrs(tag, attrs)
         if kept is None:
@@ -259,9 +259,10 @@ class _Sanitizer(HTMLParser):
             self.out.append(f"</{self.open.pop()}>")
 
 
-def sanitize(html: str) -> tuple[str, list[str]]:
-    """Return (safe XHTML fragment, warnings)."""
-    parser = _Sanitizer()
+def sanitize(html: str, depth: int = 200) -> tuple[str, list[str]]:
+    """Return (safe XHTML fragment, warnings); elements nested deeper than `depth` lose
+    their tags (not their text)."""
+    parser = _Sanitizer(depth)
     parser.feed(html)
     parser.close()
     return "".join(parser.out), parser.warnings
