@@ -17,6 +17,7 @@ import re
 import statistics
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -325,7 +326,9 @@ def _is_standfirst(text: str, body: list[_Para], share: float = SUBTITLE_MAX_SHA
 
 
 _TOKEN = re.compile(r"\w+")
-NEAR_DUPLICATE = 0.8  # share of words (Jaccard) from which two paragraphs resemble
+# Share of words (Jaccard) from which two paragraphs resemble; exact, so that the index's
+# bounds and the final test agree at the edge (4/5 of 35 is 28, not 28.000000000000004).
+NEAR_DUPLICATE = Fraction(4, 5)
 
 
 def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> None:
@@ -364,43 +367,63 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
 
 
 def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
-    """Paragraphs that open alike or share most words are kept, but a person should look.
+    """Paragraphs that open alike or share most words are kept, but a person should look:
+    each is reported with the earliest paragraph before it that it resembles.
 
-    Each paragraph is compared with the earliest one that opens with the same five words
-    (a dictionary), and with the earlier ones that could share NEAR_DUPLICATE of its words:
-    two such sets must share one of the rarest few words of each (prefix filtering), so only
-    paragraphs found through those words are compared."""
+    Opening alike is a dictionary look-up. Sharing NEAR_DUPLICATE of their words (Jaccard)
+    is a set-similarity join (PPJoin): with words ranked rarest first, two such sets share
+    one of the first few words of each, so paragraphs are indexed by a short prefix and
+    looked up by a slightly longer one, smallest first, and a shared word too late in both
+    orders rules a pair out. The work grows with the text, not with its square, even when
+    every paragraph shares most of its words with every other."""
     words = [p.core.split() for p in paras]
     sets = [set(w) for w in words]
     frequency = collections.Counter(word for found in sets for word in found)
-    rank = {
-        word: n
-        for n, (word, _) in enumerate(
-            sorted(frequency.items(), key=lambda item: (item[1], item[0]))
-        )
-    }
+    rank = {w: n for n, (w, _) in enumerate(sorted(frequency.items(), key=lambda i: (i[1], i[0])))}
+    ordered = [sorted(found, key=rank.__getitem__) for found in sets]
+    t = NEAR_DUPLICATE
+    resembles: dict[int, int] = {}  # later paragraph → earliest one it resembles
+
+    def found(i: int, j: int) -> None:
+        first, later = min(i, j), max(i, j)
+        if resembles.get(later, later) > first:
+            resembles[later] = first
+
     opening: dict[tuple[str, ...], int] = {}
-    by_prefix: dict[str, list[int]] = {}
-    for j, later in enumerate(paras):
-        b = sets[j]
-        prefix = sorted(b, key=rank.__getitem__)[: len(b) - math.ceil(NEAR_DUPLICATE * len(b)) + 1]
-        candidates = {opening[key]} if (key := tuple(words[j][:5])) in opening else set()
-        for word in prefix:
-            candidates.update(by_prefix.get(word, ()))
-        low, high = NEAR_DUPLICATE * len(b), len(b) / NEAR_DUPLICATE
-        for i in sorted(candidates):
-            a = sets[i]
-            if words[i][:5] == words[j][:5] or (
-                low <= len(a) <= high and len(a & b) >= NEAR_DUPLICATE * len(a | b)
-            ):
-                doubts.append(
-                    f"line {later.line}: kept {_quoted(later.text)}: "
-                    f"resembles line {paras[i].line} but differs"
-                )
-                break
-        opening.setdefault(key, j)
-        for word in prefix:
-            by_prefix.setdefault(word, []).append(j)
+    for j, w in enumerate(words):
+        key = tuple(w[:5])
+        if key in opening:
+            found(opening[key], j)
+        else:
+            opening[key] = j
+    index: dict[str, list[tuple[int, int]]] = {}  # word → (paragraph, its rank in it)
+    for x in sorted(range(len(paras)), key=lambda k: (len(sets[k]), k)):
+        size = len(sets[x])
+        probe = ordered[x][: size - math.ceil(t * size) + 1]
+        seen: set[int] = set()
+        for position, word in enumerate(probe):
+            for y, rank_in_y in index.get(word, ()):
+                if y in seen:
+                    continue
+                seen.add(y)
+                other = len(sets[y])
+                needed = math.ceil(t / (1 + t) * (size + other))
+                # Before the first shared word nothing is shared, so this bounds the overlap.
+                bound = 1 + min(size - position - 1, other - rank_in_y - 1)
+                if (
+                    other >= t * size
+                    and bound >= needed
+                    and len(sets[x] & sets[y]) >= t * len(sets[x] | sets[y])
+                ):
+                    found(x, y)
+        kept = size - math.ceil(2 * t / (1 + t) * size) + 1
+        for position, word in enumerate(ordered[x][:kept]):
+            index.setdefault(word, []).append((x, position))
+    for later, earlier in sorted(resembles.items()):
+        doubts.append(
+            f"line {paras[later].line}: kept {_quoted(paras[later].text)}: "
+            f"resembles line {paras[earlier].line} but differs"
+        )
 
 
 def escape_markdown(text: str) -> str:
