@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 
 from pressroom.context import BuildContext
-from pressroom.diagnostics import Diagnostics
+from pressroom.diagnostics import Diagnostic, Diagnostics
 from pressroom.load import load
-from pressroom.writers.epub import write_epub
+from pressroom.writers.epub import CONFORMANCE, write_epub
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
@@ -522,3 +522,32 @@ def test_epubcheck_and_ace_report_nothing(validated, built_book, built_article, 
     epub = (built_book if which == "book" else built_article)["epub"]
     findings = validated[epub.name]
     assert [str(f) for f in findings] == []
+
+
+def test_the_conformance_claim_follows_the_books_own_checks(tmp_path, monkeypatch):
+    import pressroom.checks.epub as rules
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nauthor: A\nrights: r\n---\n\nText.\n")
+    found = Diagnostics()
+    (tmp_path / "a.epub").write_bytes(write_epub(load(source), BuildContext(diagnostics=found)))
+    claimed = Epub(tmp_path / "a.epub")
+    assert claimed.metas("dcterms:conformsTo") == [CONFORMANCE]
+    assert list(found) == []
+    real = rules.check_epub
+
+    def with_a_fault(path, validators):  # the rules fault something this book has
+        return [*real(path, validators), Diagnostic(str(path), "E-ALT", "error", "x")]
+
+    monkeypatch.setattr(rules, "check_epub", with_a_fault)
+    found = Diagnostics()
+    (tmp_path / "b.epub").write_bytes(write_epub(load(source), BuildContext(diagnostics=found)))
+    unclaimed = Epub(tmp_path / "b.epub")
+    assert unclaimed.metas("dcterms:conformsTo") == []
+    assert unclaimed.metas("a11y:certifiedBy") == []
+    (summary,) = unclaimed.metas("schema:accessibilitySummary")
+    assert summary.startswith(
+        "Its conformance to EPUB Accessibility 1.1 was not verified: "
+        "the publisher's checks found problems (E-ALT)."
+    )
+    assert [d.code for d in found] == ["B-CLAIM"]

@@ -27,8 +27,10 @@ import datetime as dt
 import io
 import posixpath
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ebooklib import epub
@@ -120,7 +122,32 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         pages.append(about)
     ncx = layout.render(ctx.theme, "epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx)
+    data = normalise_zip(raw, doc.meta.lang, ctx.clock)
+    problems = own_check(data)
+    if not problems:
+        return data
+    # The claim follows the checks: a book they fault says what was not verified instead.
+    ctx.diagnostics.warn(
+        "B-CLAIM",
+        doc.source,
+        "the EPUB's own checks found "
+        + ", ".join(problems)
+        + ": it does not claim EPUB Accessibility conformance",
+    )
+    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, problems)
     return normalise_zip(raw, doc.meta.lang, ctx.clock)
+
+
+def own_check(data: bytes) -> list[str]:
+    """Codes of the errors Pressroom's own EPUB rules find in `data` (the accessibility
+    metadata, which states the claim itself, left out)."""
+    from ..checks.epub import check_epub  # the check stage, run on this book alone
+
+    with tempfile.TemporaryDirectory(prefix="pressroom-claim-") as folder:
+        path = Path(folder) / "book.epub"
+        path.write_bytes(data)
+        findings = check_epub(path, validators=False)
+    return sorted({f.code for f in findings if f.severity == "error" and f.code != "E-A11Y"})
 
 
 def stylesheets(ctx: BuildContext) -> dict[str, bytes]:
@@ -456,10 +483,15 @@ def how_many(having: int, total: int, noun: str, has: str) -> str:
     return f"{lead} {noun}s {'has' if having == 1 and having != total else 'have'} {has}."
 
 
-def accessibility_summary(doc: Document, content: Content) -> str:
-    parts = [
+def accessibility_summary(doc: Document, content: Content, problems: list[str]) -> str:
+    claim = (
         "This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
-        "Its text reflows and follows the reader's font, size and colour settings. "
+        if not problems
+        else "Its conformance to EPUB Accessibility 1.1 was not verified: the publisher's "
+        f"checks found problems ({', '.join(problems)}). "
+    )
+    parts = [
+        claim + "Its text reflows and follows the reader's font, size and colour settings. "
         "A table of contents and headings give structural navigation, and the reading "
         "order follows the text."
     ]
@@ -492,8 +524,11 @@ def accessibility_summary(doc: Document, content: Content) -> str:
     return " ".join(parts)
 
 
-def describe_accessibility(book: epub.EpubBook, doc: Document, content: Content) -> None:
-    """schema.org discovery metadata, derived from what the package actually holds."""
+def describe_accessibility(
+    book: epub.EpubBook, doc: Document, content: Content, problems: list[str]
+) -> None:
+    """schema.org discovery metadata, derived from what the package actually holds; the
+    conformance claim only when the book's own checks found no problem."""
     visual = content.images > 0
     modes = ["textual"] + (["visual"] if visual else [])
     sufficient = ["textual"] + (["textual,visual"] if visual else [])
@@ -507,11 +542,14 @@ def describe_accessibility(book: epub.EpubBook, doc: Document, content: Content)
         + [("schema:accessibilityFeature", f) for f in features]
         + [
             ("schema:accessibilityHazard", "none"),
-            ("schema:accessibilitySummary", accessibility_summary(doc, content)),
+            ("schema:accessibilitySummary", accessibility_summary(doc, content, problems)),
+        ]
+    )
+    if not problems:
+        values += [
             ("dcterms:conformsTo", CONFORMANCE),
             ("a11y:certifiedBy", doc.meta.publisher or "Pressroom"),
         ]
-    )
     for prop, value in values:
         book.add_metadata(None, "meta", value, {"property": prop})
 
@@ -525,10 +563,11 @@ def package(
     texts: list[Text],
     styles: dict[str, bytes],
     ctx: BuildContext,
+    problems: list[str] | None = None,
 ) -> bytes:
     book = epub.EpubBook()
     describe_metadata(book, doc)
-    describe_accessibility(book, doc, survey(doc, texts))
+    describe_accessibility(book, doc, survey(doc, texts), problems or [])
     for n, (href, css) in enumerate(styles.items()):
         book.add_item(
             epub.EpubItem(
