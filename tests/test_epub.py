@@ -536,8 +536,8 @@ def test_the_conformance_claim_follows_the_books_own_checks(tmp_path, monkeypatc
     assert list(found) == []
     real = rules.check_epub
 
-    def with_a_fault(path, validators):  # the rules fault something this book has
-        return [*real(path, validators), Diagnostic(str(path), "E-ALT", "error", "x")]
+    def with_a_fault(path, **options):  # the rules fault something this book has
+        return [*real(path, **options), Diagnostic(str(path), "E-ALT", "error", "x")]
 
     monkeypatch.setattr(rules, "check_epub", with_a_fault)
     found = Diagnostics()
