@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    StreamObject,
+)
 
-from pressroom.checks import Finding, ace_findings, check, check_file, report, tools
-from pressroom.diagnostics import is_known
+import pressroom.checks
+from pressroom.checks import ace_findings, check, check_file, epub, pdf, report, tools
+from pressroom.checks.validators import ACE_NAMES, ace
+from pressroom.diagnostics import Diagnostic, catalogue, is_known
+from support import ACE
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
@@ -32,7 +44,7 @@ def outputs(built_book, built_article) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def findings(validated) -> list[Finding]:
+def findings(validated) -> list[Diagnostic]:
     """Every output through the own rules, EPUBCheck, Ace and qpdf: once a session."""
     missing = [name for name in ("epubcheck", "ace") if tools()[name] is None]
     if missing:
@@ -43,11 +55,11 @@ def findings(validated) -> list[Finding]:
     return [f for found in validated.values() for f in found]
 
 
-def codes(findings: list[Finding], severity: str = "error") -> set[str]:
+def codes(findings: list[Diagnostic], severity: str = "error") -> set[str]:
     return {f.code for f in findings if f.severity == severity}
 
 
-def errors(findings: list[Finding]) -> list[str]:
+def errors(findings: list[Diagnostic]) -> list[str]:
     return [str(f) for f in findings if f.severity == "error"]
 
 
@@ -64,6 +76,7 @@ def test_built_outputs_pass_every_check(findings):
     assert errors(findings) == []
     skipped = [str(f) for f in findings if f.code == "SKIP"]
     assert skipped == [], "a validator did not run"
+    assert [str(f) for f in findings if not is_known(f.code)] == []
 
 
 def test_built_outputs_pass_the_own_rules(outputs):
@@ -71,11 +84,16 @@ def test_built_outputs_pass_the_own_rules(outputs):
         assert check_file(path, validators=False) == [], path.name
 
 
+def test_rules_are_chosen_by_the_registry_not_the_suffix_case(outputs, tmp_path):
+    shouting = shutil.copyfile(outputs["book.epub"], tmp_path / "BOOK.EPUB")
+    assert check_file(shouting, validators=False) == []
+
+
 def test_report_ends_with_a_summary():
     findings = [
-        Finding("a.epub", "E-ID", "error", "x"),
-        Finding("a.epub", "E-META", "warning", "y"),
-        Finding("b.pdf", "P-TAG", "warning", "z"),
+        Diagnostic("a.epub", "E-ID", "error", "x"),
+        Diagnostic("a.epub", "E-META", "warning", "y"),
+        Diagnostic("b.pdf", "P-TAG", "warning", "z"),
     ]
     lines = report(findings, [Path("a.epub"), Path("b.pdf"), Path("c.pdf")])
     assert lines[0] == "a.epub: error E-ID: x"
@@ -90,10 +108,11 @@ def rewrite(source: Path, target: Path, edits: dict[str, tuple[bytes, bytes] | N
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            edit = next((e for suffix, e in edits.items() if info.filename.endswith(suffix)), 0)
-            if edit is None:
-                continue
-            if edit:
+            suffix = next((s for s in edits if info.filename.endswith(s)), None)
+            if suffix is not None:
+                edit = edits[suffix]
+                if edit is None:
+                    continue
                 old, new = edit
                 assert old in data, (info.filename, old)
                 data = data.replace(old, new, 1)
@@ -216,15 +235,77 @@ def test_epubcheck_reports_an_invalid_epub(outputs, tmp_path):
     from_epubcheck = [f for f in findings if EPUBCHECK_ID.match(f.code)]
     assert from_epubcheck and from_epubcheck[0].severity == "error", findings
     assert "OPF-002" in {f.code for f in from_epubcheck}
+    assert [str(f) for f in findings if not is_known(f.code)] == []
 
 
 @pytest.mark.validators
-def test_ace_reports_an_image_without_alt(outputs, tmp_path):
+def test_ace_reports_an_image_without_alt(outputs, tmp_path, monkeypatch):
     member, old, new, _, _ = BREAKAGES["img-without-alt"]
     broken = rewrite(outputs["book.epub"], tmp_path / "no-alt.epub", {member: (old, new)})
+    # As from an installed wheel: no checkout around the working folder, Ace named explicitly.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRESSROOM_ACE", str(ACE))
     findings = ace_findings(broken)
     assert findings and all(f.code == "ACE" and f.severity == "error" for f in findings)
     assert any("chapter-1.xhtml" in f.message and "image-alt" in f.message for f in findings)
+
+
+# -- finding Ace -------------------------------------------------------------------------------
+def path_without_ace() -> str:
+    """PATH less every folder that holds an `ace` or `ace-cli`."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(d for d in folders if not any((Path(d) / n).exists() for n in ACE_NAMES))
+
+
+@pytest.fixture
+def elsewhere(tmp_path, monkeypatch) -> Path:
+    """A working folder outside the checkout, with no Ace configured or on the PATH."""
+    monkeypatch.delenv("PRESSROOM_ACE", raising=False)
+    monkeypatch.setenv("PATH", path_without_ace())
+    folder = tmp_path / "project" / "chapters"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def test_ace_is_not_looked_up_next_to_the_package(elsewhere):
+    # This checkout has node_modules/.bin/ace-cli; a project elsewhere does not see it.
+    assert (ROOT / "node_modules" / ".bin" / ACE.name).exists()
+    assert ace() is None
+    (finding,) = ace_findings(elsewhere / "book.epub")
+    assert (finding.code, finding.severity) == ("SKIP", "warning")
+
+
+def test_ace_in_node_modules_of_a_folder_above(elsewhere):
+    local = elsewhere.parent / "node_modules" / ".bin"
+    local.mkdir(parents=True)
+    (local / "ace").symlink_to(ACE)
+    assert ace() == str(local.resolve() / "ace")
+
+
+def test_ace_on_the_path(elsewhere, tmp_path, monkeypatch):
+    tools_ = tmp_path / "bin"
+    tools_.mkdir()
+    (tools_ / "ace").symlink_to(ACE)
+    monkeypatch.setenv("PATH", f"{tools_}{os.pathsep}{path_without_ace()}")
+    assert ace() == str(tools_ / "ace")
+
+
+def test_pressroom_ace_comes_first(tmp_path, monkeypatch):
+    mine = tmp_path / "my-ace"
+    mine.symlink_to(ACE)
+    monkeypatch.chdir(ROOT)  # which has its own node_modules/.bin
+    monkeypatch.setenv("PRESSROOM_ACE", str(mine))
+    assert ace() == str(mine)
+
+
+def test_pressroom_ace_that_is_not_there_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # a working Ace here does not stand in for the one asked for
+    monkeypatch.setenv("PRESSROOM_ACE", str(tmp_path / "missing"))
+    assert ace() is None
+    (finding,) = ace_findings(tmp_path / "book.epub")
+    assert (finding.code, finding.severity) == ("V-FAIL", "error")
+    assert "PRESSROOM_ACE" in finding.message
 
 
 # -- PDFs ------------------------------------------------------------------------------------
@@ -237,6 +318,7 @@ def copy_pdf(source: Path, target: Path, change) -> Path:
 
 def set_xmp(writer: PdfWriter, old: bytes, new: bytes) -> None:
     stream = writer.root_object["/Metadata"].get_object()
+    assert isinstance(stream, StreamObject)
     data = stream.get_data()
     assert old in data
     stream.set_data(data.replace(old, new))
@@ -388,6 +470,7 @@ def test_ignore_leaves_only_the_other_code(outputs, tmp_path):
     assert codes(check([broken], validators=False)) == {"E-LANG", "E-ID"}
     left = check([broken], validators=False, ignore=["E-ID"])
     assert codes(left) == {"E-LANG"}
+    assert check([broken], validators=False, select=["E-"], ignore=["E-L*", "E-ID"]) == []
 
 
 def test_select_by_exact_code_prefix_and_glob(outputs, tmp_path):
@@ -398,16 +481,45 @@ def test_select_by_exact_code_prefix_and_glob(outputs, tmp_path):
     assert check([broken], validators=False, select=["P-"]) == []
 
 
-def test_every_code_the_checks_use_is_catalogued():
-    """Codes written in the rules' sources are in data/codes.yml (or are EPUBCheck's)."""
-    import pressroom.checks as package
+@pytest.mark.validators
+def test_select_and_ignore_epubcheck_ids_by_glob(outputs, tmp_path):
+    broken = rewrite(outputs["book.epub"], tmp_path / "no-package.epub", {".opf": None})
+    chosen = check([broken], select=["OPF-*"])
+    assert "OPF-002" in {f.code for f in chosen}
+    assert all(f.code.startswith("OPF-") for f in chosen), [str(f) for f in chosen]
+    rest = check([broken], ignore=["OPF-*", "RSC-*"])
+    assert "E-PKG" in codes(rest)
+    assert not [str(f) for f in rest if f.code.startswith(("OPF-", "RSC-"))]
 
-    folder = Path(package.__file__).parent
-    used = set()
-    for source in folder.glob("*.py"):
-        used |= set(re.findall(r'"([A-Z]{1,4}-[A-Z0-9]{2,8})"', source.read_text("utf-8")))
-    used |= {"ACE", "SKIP"} & set(
-        re.findall(r'"([A-Z]+)"', "".join(s.read_text("utf-8") for s in folder.glob("*.py")))
-    )
-    assert used >= {"E-META", "P-XMP", "F-TYPE", "ACE", "SKIP"}
+
+# -- the catalogue ---------------------------------------------------------------------------------
+def written_codes() -> set[str]:
+    """The codes written in the checks' sources: of every `Diagnostic(file, code, …)` and
+    every (code, severity, message) a rule yields."""
+    found = set()
+    for source in Path(pressroom.checks.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Diagnostic":
+                code = node.args[1] if len(node.args) > 1 else None
+            elif isinstance(node, ast.Yield) and isinstance(node.value, ast.Tuple):
+                code = node.value.elts[0]
+            else:
+                continue
+            if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                found.add(code.value)
+    return found
+
+
+def test_every_code_the_checks_use_is_catalogued():
+    used = written_codes()
+    assert {"E-META", "E-BACK", "P-XMP", "P-ATTACH", "F-TYPE", "ACE", "SKIP", "V-FAIL"} <= used
     assert sorted(code for code in used if not is_known(code)) == []
+    # and the other way: no check code in the catalogue that nothing reports
+    assert used == {code for code, entry in catalogue().items() if entry.stage == "check"}
+
+
+@pytest.mark.parametrize("module", [epub, pdf], ids=["epub", "pdf"])
+def test_every_rule_is_in_its_list(module):
+    rules = [f for name, f in vars(module).items() if name.startswith("rule_")]
+    assert sorted(module.RULES, key=rules.index) == rules
+    assert len(set(module.RULES)) == len(module.RULES)

@@ -7,8 +7,8 @@ code and one message naming what is wrong and where; next to them, the real vali
 A finding is an error or a warning; a check fails when it has an error. Nothing here raises
 on a bad file: a file that cannot be read at all gives one finding.
 
-    checks/epub.py         the package reader and the EPUB rules (E-…)
-    checks/pdf.py          the PDF rules (P-…)
+    checks/epub.py         the package reader and the EPUB rules (E-…), `epub.RULES`
+    checks/pdf.py          the PDF reader and the PDF rules (P-…), `pdf.RULES`
     checks/validators.py   EPUBCheck, DAISY Ace and qpdf, each its own process
 
 Which rules a file gets is the writer registry's answer (`writers.writer_for`), not a guess
@@ -32,10 +32,7 @@ from .epub import check_epub
 from .pdf import check_pdf
 from .validators import ace, ace_findings, epubcheck, epubcheck_findings, qpdf_findings
 
-Finding = Diagnostic  # what a check reports is a diagnostic like any other
-
 __all__ = [
-    "Finding",
     "ace_findings",
     "check",
     "check_file",
@@ -77,8 +74,8 @@ def check_file(path: Path, *, validators: bool = True) -> list[Diagnostic]:
         return [Diagnostic(name, "F-READ", "error", what)]
     try:
         if writer.check == "epub":
-            return check_epub(path, validators)
-        return check_pdf(path, validators)
+            return check_epub(path, validators=validators)
+        return check_pdf(path, validators=validators)
     except Exception as err:  # a rule tripped on something unforeseen: report, don't crash
         return [
             Diagnostic(

@@ -1,7 +1,7 @@
 """EPUB rules: read the package as a reading system would, then check what it says.
 
-Each rule takes the read `Package` and yields (code, severity, message); the codes are in
-the catalogue (`pressroom/data/codes.yml`).
+Each rule in `RULES` takes the read `Package` and yields (code, severity, message); the
+codes are in the catalogue (`pressroom/data/codes.yml`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +18,10 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from ..diagnostics import Diagnostic as Finding
+from ..diagnostics import Diagnostic, Severity
 from .validators import ace_findings, epubcheck_findings
 
-Rule = Iterator[tuple[str, str, str]]
+Findings = Iterator[tuple[str, Severity, str]]  # what a rule yields: (code, severity, message)
 
 NS = {
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
@@ -99,24 +99,24 @@ def _read(zf: zipfile.ZipFile, member: str) -> bytes:
     return data
 
 
-def check_epub(path: Path, validators: bool) -> list[Finding]:
+def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
     name = str(path)
     try:
         with zipfile.ZipFile(path) as zf:
             unsafe = unsafe_archive(zf)
             if unsafe:  # no validator is given it either
-                return [Finding(name, "E-ZIP", "error", f"unsafe archive: {unsafe}")]
+                return [Diagnostic(name, "E-ZIP", "error", f"unsafe archive: {unsafe}")]
             try:
                 package, findings = read_package(zf, name)
             except PackageError as err:
-                findings = [Finding(name, "E-PKG", "error", str(err))]
+                findings = [Diagnostic(name, "E-PKG", "error", str(err))]
                 # EPUBCheck says precisely what is wrong; Ace needs a readable package.
                 return findings + (epubcheck_findings(path) if validators else [])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
-        return [Finding(name, "E-ZIP", "error", f"not a readable EPUB (zip) archive: {err}")]
+        return [Diagnostic(name, "E-ZIP", "error", f"not a readable EPUB (zip) archive: {err}")]
     except Exception as err:  # zlib.error, NotImplementedError (compression): a broken entry
         return [
-            Finding(
+            Diagnostic(
                 name, "E-ZIP", "error", f"a zip entry cannot be read ({type(err).__name__}: {err})"
             )
         ]
@@ -132,7 +132,7 @@ def _parse(data: bytes) -> etree._Element:
     return etree.fromstring(data, XML_PARSER)
 
 
-def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]]:
+def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Diagnostic]]:
     names = set(zf.namelist())
     if "META-INF/container.xml" not in names:
         raise PackageError("META-INF/container.xml is missing")
@@ -162,7 +162,7 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]
         target = posixpath.normpath(posixpath.join(base, unquote(href)))
         if target not in names:
             findings.append(
-                Finding(name, "E-PKG", "error", f"manifest item {href} is not in the archive")
+                Diagnostic(name, "E-PKG", "error", f"manifest item {href} is not in the archive")
             )
             continue
         if item.get("media-type") != "application/xhtml+xml":
@@ -172,24 +172,25 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Finding]
         except etree.XMLSyntaxError as err:
             unreadable.add(target)
             findings.append(
-                Finding(name, "E-PKG", "error", f"{target} is not well-formed XML: {err}")
+                Diagnostic(name, "E-PKG", "error", f"{target} is not well-formed XML: {err}")
             )
     return Package(opf_path=opf_path, opf=opf, docs=docs, unreadable=unreadable), findings
 
 
-def lint_epub(name: str, package: Package) -> list[Finding]:
-    findings = []
-    for rule in (rule_metadata, rule_accessibility, rule_notes, rule_ids, rule_lang, rule_alt):
-        findings += [
-            Finding(name, code, severity, message) for code, severity, message in rule(package)
-        ]
-    return findings
-
-
-def _texts(elements) -> list[str]:
+def lint_epub(name: str, package: Package) -> list[Diagnostic]:
+    """Every rule's findings, rule by rule in the order of `RULES`."""
     return [
-        " ".join("".join(e.itertext()).split()) for e in elements if "".join(e.itertext()).strip()
+        Diagnostic(name, code, severity, message)
+        for rule in RULES
+        for code, severity, message in rule(package)
     ]
+
+
+def _texts(elements: Iterable[etree._Element]) -> list[str]:
+    """The text of each element, spaces collapsed; elements without any text left out."""
+    # str(): a tree parsed from bytes gives str text, which the stubs cannot know.
+    texts = (" ".join("".join(str(t) for t in e.itertext()).split()) for e in elements)
+    return [text for text in texts if text]
 
 
 def _metas(opf: etree._Element, prop: str) -> list[str]:
@@ -200,7 +201,7 @@ def _dc(opf: etree._Element, name: str) -> list[etree._Element]:
     return opf.findall(f"opf:metadata/dc:{name}", NS)
 
 
-def rule_metadata(package: Package):
+def rule_metadata(package: Package) -> Findings:
     opf = package.opf
     if not _texts(_dc(opf, "title")):
         yield "E-META", "error", "no dc:title in the package metadata"
@@ -226,7 +227,7 @@ def rule_metadata(package: Package):
             yield "E-META", "warning", f"no dc:{field} in the package metadata"
 
 
-def rule_accessibility(package: Package):
+def rule_accessibility(package: Package) -> Findings:
     for prop in A11Y_REQUIRED:
         if not _metas(package.opf, prop):
             yield "E-A11Y", "error", f"no {prop} accessibility metadata"
@@ -239,7 +240,7 @@ def _tokens(el: etree._Element, attr: str) -> set[str]:
     return set((el.get(attr) or "").split())
 
 
-def _elements(root: etree._Element):
+def _elements(root: etree._Element) -> Iterator[etree._Element]:
     return (el for el in root.iter() if isinstance(el.tag, str))
 
 
@@ -262,46 +263,54 @@ def _resolve(package: Package, source: str, href: str) -> etree._Element | None:
     return next((el for el in _elements(doc) if el.get("id") == fragment), None)
 
 
-def rule_notes(package: Package):
+def _is_note(el: etree._Element) -> bool:
+    return bool(NOTE_TYPES & _tokens(el, EPUB_TYPE))
+
+
+def rule_notes(package: Package) -> Findings:
     for file, doc in package.docs.items():
         for el in _elements(doc):
-            if "noteref" in _tokens(el, EPUB_TYPE) or "doc-noteref" in _tokens(el, "role"):
-                href = el.get("href") or ""
+            if "noteref" not in _tokens(el, EPUB_TYPE) and "doc-noteref" not in _tokens(el, "role"):
+                continue
+            href = el.get("href") or ""
+            if _target_file(file, href) in package.unreadable:
+                continue  # E-PKG names that file; its ids are unknown
+            target = _resolve(package, file, href)
+            if target is None:
+                yield "E-NOTE", "error", f'{file}: noteref to "{href}" resolves nowhere'
+            elif not _is_note(target):
+                yield (
+                    "E-NOTE",
+                    "error",
+                    f'{file}: noteref to "{href}" points to an element '
+                    "that is not a footnote or endnote",
+                )
+
+
+def rule_back(package: Package) -> Findings:
+    for file, doc in package.docs.items():
+        for note in filter(_is_note, _elements(doc)):
+            label = note.get("id") or f"<{etree.QName(note).localname}> without id"
+            backs = [
+                a
+                for a in _elements(note)
+                if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
+            ]
+            if not backs:
+                yield "E-BACK", "error", f"{file}: note {label} has no back link (doc-backlink)"
+            for a in backs:
+                href = a.get("href") or ""
                 if _target_file(file, href) in package.unreadable:
                     continue
-                target = _resolve(package, file, href)
-                if target is None:
-                    yield "E-NOTE", "error", f'{file}: noteref to "{href}" resolves nowhere'
-                elif not NOTE_TYPES & _tokens(target, EPUB_TYPE):
+                if _resolve(package, file, href) is None:
                     yield (
-                        "E-NOTE",
+                        "E-BACK",
                         "error",
-                        f'{file}: noteref to "{href}" points to an element '
-                        "that is not a footnote or endnote",
+                        f'{file}: back link of note {label} to "{href}" resolves nowhere',
                     )
-            if NOTE_TYPES & _tokens(el, EPUB_TYPE):
-                note = el.get("id") or f"<{etree.QName(el).localname}> without id"
-                backs = [
-                    a
-                    for a in _elements(el)
-                    if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
-                ]
-                if not backs:
-                    yield "E-BACK", "error", f"{file}: note {note} has no back link (doc-backlink)"
-                for a in backs:
-                    href = a.get("href") or ""
-                    if (
-                        _target_file(file, href) not in package.unreadable
-                        and _resolve(package, file, href) is None
-                    ):
-                        yield (
-                            "E-BACK",
-                            "error",
-                            f'{file}: back link of note {note} to "{href}" resolves nowhere',
-                        )
 
 
-def rule_ids(package: Package):
+def rule_ids(package: Package) -> Findings:
     for file, doc in package.docs.items():
         counts = Counter(el.get("id") for el in _elements(doc) if el.get("id") is not None)
         for ident, n in counts.items():
@@ -309,7 +318,7 @@ def rule_ids(package: Package):
                 yield "E-ID", "error", f'{file}: id "{ident}" is used {n} times'
 
 
-def rule_lang(package: Package):
+def rule_lang(package: Package) -> Findings:
     languages = _texts(_dc(package.opf, "language"))
     if not languages:
         return  # E-META says so
@@ -327,7 +336,7 @@ def rule_lang(package: Package):
                 )
 
 
-def rule_alt(package: Package):
+def rule_alt(package: Package) -> Findings:
     for file, doc in package.docs.items():
         for img in doc.iter(f"{XHTML_NS}img"):
             if (img.get("alt") or "").strip():
@@ -336,3 +345,17 @@ def rule_alt(package: Package):
                 continue
             what = "empty alt" if img.get("alt") is not None else "no alt"
             yield "E-ALT", "error", f'{file}: <img src="{img.get("src", "")}"> has {what}'
+
+
+Rule = Callable[[Package], Findings]
+
+# In the order their findings are reported.
+RULES: list[Rule] = [
+    rule_metadata,
+    rule_accessibility,
+    rule_notes,
+    rule_back,
+    rule_ids,
+    rule_lang,
+    rule_alt,
+]

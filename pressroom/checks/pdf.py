@@ -1,16 +1,20 @@
 """PDF rules: metadata, XMP, fonts, tagging, PDF/A identification and attachments.
 
-Which rules are errors depends on what the file is: an archival copy (by the writer
-registry's name for it) must be PDF/A-3a with its sources attached.
+Each rule in `RULES` takes the read `Pdf` and yields (code, severity, message). Which findings
+are errors depends on what the file is: an archival copy (by the writer registry's name for
+it) must be PDF/A-3a with its sources attached.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..diagnostics import Diagnostic as Finding
+from ..diagnostics import Diagnostic, Severity
 from ..writers import writer_for
 from .validators import qpdf_findings
 
@@ -19,36 +23,60 @@ DC = "http://purl.org/dc/elements/1.1/"
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
 
+Findings = Iterator[tuple[str, Severity, str]]  # what a rule yields: (code, severity, message)
 
-def check_pdf(path: Path, validators: bool) -> list[Finding]:
-    from pypdf import PdfReader
+
+@dataclass
+class Pdf:
+    reader: Any  # pypdf.PdfReader (untyped)
+    catalog: Any  # the document catalog, resolved
+    xmp: ET.Element | None  # the catalog's XMP packet, when readable
+    archival: bool  # the registry's archival copy: PDF/A-3a or an error
+
+    @property
+    def title(self) -> str:
+        return str(_get(self.reader.metadata, "/Title") or "").strip()
+
+
+def check_pdf(path: Path, *, validators: bool = True) -> list[Diagnostic]:
+    from pypdf import PdfReader  # only when a PDF is checked: it is slow to import
 
     name = str(path)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repair it makes
     with path.open("rb") as stream:
         if b"%PDF-" not in stream.read(1024):
-            return [Finding(name, "P-READ", "error", "not a readable PDF (no %PDF- header)")]
+            return [Diagnostic(name, "P-READ", "error", "not a readable PDF (no %PDF- header)")]
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
-            return [Finding(name, "P-READ", "error", "the PDF is encrypted: it cannot be checked")]
+            return [
+                Diagnostic(name, "P-READ", "error", "the PDF is encrypted: it cannot be checked")
+            ]
         catalog = reader.trailer["/Root"].get_object()
         _ = len(reader.pages)
     except Exception as err:  # pypdf raises many types on a damaged file
-        return [Finding(name, "P-READ", "error", f"not a readable PDF ({err})")]
+        return [Diagnostic(name, "P-READ", "error", f"not a readable PDF ({err})")]
+    writer = writer_for(path)
     try:
-        findings = [
-            Finding(name, code, severity, message)
-            for code, severity, message in lint_pdf(path, reader, catalog)
-        ]
+        pdf = Pdf(reader, catalog, _xmp(catalog), writer is not None and writer.name == "archival")
+        findings = lint_pdf(name, pdf)
     except Exception as err:  # objects broken past pypdf's repairs surface while reading them
-        return [Finding(name, "P-READ", "error", f"a damaged PDF ({type(err).__name__}: {err})")]
+        return [Diagnostic(name, "P-READ", "error", f"a damaged PDF ({type(err).__name__}: {err})")]
     if validators:
         findings += qpdf_findings(path)
     return findings
 
 
-def _xmp(catalog) -> ET.Element | None:
+def lint_pdf(name: str, pdf: Pdf) -> list[Diagnostic]:
+    """Every rule's findings, rule by rule in the order of `RULES`."""
+    return [
+        Diagnostic(name, code, severity, message)
+        for rule in RULES
+        for code, severity, message in rule(pdf)
+    ]
+
+
+def _xmp(catalog: Any) -> ET.Element | None:
     stream = _get(catalog, "/Metadata")
     if stream is None or not hasattr(stream, "get_data"):
         return None
@@ -80,7 +108,7 @@ def _xmp_values(root: ET.Element, ns: str, name: str) -> list[str] | None:
     return found
 
 
-def _get(obj, key: str):
+def _get(obj: Any, key: str) -> Any:
     """obj[key] resolved, or None (pypdf's .get keeps indirect references)."""
     if obj is None:
         return None
@@ -88,84 +116,93 @@ def _get(obj, key: str):
     return value.get_object() if value is not None else None
 
 
-def _name(value) -> str:
+def _name(value: Any) -> str:
     return str(value).lstrip("/") if value is not None else ""
 
 
-def lint_pdf(path: Path, reader, catalog):
-    writer = writer_for(path)
-    archival = writer is not None and writer.name == "archival"
-    title = str(_get(reader.metadata, "/Title") or "").strip()
-    author = str(_get(reader.metadata, "/Author") or "").strip()
-    if not title:
+def rule_metadata(pdf: Pdf) -> Findings:
+    if not pdf.title:
         yield "P-META", "error", "no document title (Info /Title)"
-    if not str(_get(catalog, "/Lang") or "").strip():
+    if not str(_get(pdf.catalog, "/Lang") or "").strip():
         yield "P-META", "error", "no document language (catalog /Lang)"
 
-    xmp = _xmp(catalog)
-    if xmp is None:
+
+def rule_xmp(pdf: Pdf) -> Findings:
+    if pdf.xmp is None:
         yield (
             "P-XMP",
-            "error" if archival else "warning",
+            "error" if pdf.archival else "warning",
             "no readable XMP metadata stream in the catalog",
         )
-    else:
-        xmp_title = (_xmp_values(xmp, DC, "title") or [""])[0].strip()
-        if xmp_title != title:
-            yield (
-                "P-XMP",
-                "error",
-                f'XMP dc:title "{xmp_title}" differs from Info /Title "{title}"',
-            )
-        creators = [c.strip() for c in _xmp_values(xmp, DC, "creator") or [] if c.strip()]
-        authors = [a.strip() for a in author.split(", ") if a.strip()]
-        if creators != authors:
-            yield (
-                "P-XMP",
-                "error",
-                f'XMP dc:creator "{"; ".join(creators)}" differs from Info /Author "{author}"',
-            )
+        return
+    title = pdf.title
+    xmp_title = (_xmp_values(pdf.xmp, DC, "title") or [""])[0].strip()
+    if xmp_title != title:
+        yield "P-XMP", "error", f'XMP dc:title "{xmp_title}" differs from Info /Title "{title}"'
+    author = str(_get(pdf.reader.metadata, "/Author") or "").strip()
+    creators = [c.strip() for c in _xmp_values(pdf.xmp, DC, "creator") or [] if c.strip()]
+    authors = [a.strip() for a in author.split(", ") if a.strip()]
+    if creators != authors:
+        yield (
+            "P-XMP",
+            "error",
+            f'XMP dc:creator "{"; ".join(creators)}" differs from Info /Author "{author}"',
+        )
 
-    for font in _unembedded_fonts(reader):
+
+def rule_fonts(pdf: Pdf) -> Findings:
+    for font in _unembedded_fonts(pdf.reader):
         yield "P-FONT", "error", f"font {font} is not embedded"
 
-    pdfua = xmp is not None and _xmp_values(xmp, PDFUAID, "part") is not None
-    marked = _get(_get(catalog, "/MarkInfo"), "/Marked") == True  # noqa: E712 BooleanObject
-    severity = "error" if archival or pdfua else "warning"
+
+def rule_tags(pdf: Pdf) -> Findings:
+    # Untagged is an error only for a file that promises tags: PDF/UA or the archival copy.
+    pdfua = pdf.xmp is not None and _xmp_values(pdf.xmp, PDFUAID, "part") is not None
+    severity: Severity = "error" if pdf.archival or pdfua else "warning"
+    marked = _get(_get(pdf.catalog, "/MarkInfo"), "/Marked") == True  # noqa: E712 BooleanObject
     if not marked:
         yield "P-TAG", severity, "not tagged: /MarkInfo /Marked is not true"
-    if "/StructTreeRoot" not in catalog:
+    if "/StructTreeRoot" not in pdf.catalog:
         yield "P-TAG", severity, "not tagged: no /StructTreeRoot"
 
-    part = _xmp_values(xmp, PDFAID, "part") if xmp is not None else None
-    if part is None or xmp is None:
-        if archival:
+
+def _pdfa_part(pdf: Pdf) -> str | None:
+    """The PDF/A part the file claims (pdfaid:part in XMP), or None."""
+    part = _xmp_values(pdf.xmp, PDFAID, "part") if pdf.xmp is not None else None
+    return part[0].strip() if part is not None else None
+
+
+def rule_pdfa(pdf: Pdf) -> Findings:
+    part = _pdfa_part(pdf)
+    if part is None or pdf.xmp is None:
+        if pdf.archival:
             yield (
                 "P-PDFA",
                 "error",
                 "an archival copy without PDF/A identification (no pdfaid:part in XMP)",
             )
         return
-    if part[0].strip() != "3":
-        yield "P-PDFA", "error", f"pdfaid:part is {part[0]}: the archival copy must be PDF/A-3"
-    conformance = (_xmp_values(xmp, PDFAID, "conformance") or [""])[0].strip()
+    if part != "3":
+        yield "P-PDFA", "error", f"pdfaid:part is {part}: the archival copy must be PDF/A-3"
+    conformance = (_xmp_values(pdf.xmp, PDFAID, "conformance") or [""])[0].strip()
     if conformance.upper() != "A":
         yield (
             "P-PDFA",
             "error",
             f'pdfaid:conformance is "{conformance}": the archival copy is level A (tagged)',
         )
-    intents = [i.get_object() for i in (_get(catalog, "/OutputIntents") or [])]
+    intents = [i.get_object() for i in (_get(pdf.catalog, "/OutputIntents") or [])]
     if not any(
         _get(i, "/S") == "/GTS_PDFA1" and _get(i, "/DestOutputProfile") is not None for i in intents
     ):
-        yield (
-            "P-PDFA",
-            "error",
-            "no PDF/A output intent (/S /GTS_PDFA1 with a /DestOutputProfile)",
-        )
+        yield "P-PDFA", "error", "no PDF/A output intent (/S /GTS_PDFA1 with a /DestOutputProfile)"
+
+
+def rule_attachments(pdf: Pdf) -> Findings:
+    if _pdfa_part(pdf) is None:
+        return  # only a file claiming PDF/A(-3) promises its sources; P-PDFA covers the rest
     sources = []
-    for spec in _get(catalog, "/AF") or []:
+    for spec in _get(pdf.catalog, "/AF") or []:
         spec = spec.get_object()
         label = str(_get(spec, "/UF") or _get(spec, "/F") or "?")
         if _get(_get(spec, "/EF"), "/F") is None:
@@ -180,23 +217,23 @@ def lint_pdf(path: Path, reader, catalog):
         )
 
 
-def _unembedded_fonts(reader) -> list[str]:
+def _unembedded_fonts(reader: Any) -> list[str]:
     """Names of fonts used on any page (or in its forms and annotations) with no font
     program in their descriptor; Type3 fonts are drawn by the PDF itself."""
-    seen: set = set()
+    seen: set[object] = set()
     missing: list[str] = []
 
-    def key(obj):
+    def key(obj: Any) -> object:
         ref = getattr(obj, "indirect_reference", None)
         return (ref.idnum, ref.generation) if ref is not None else id(obj)
 
-    def descriptor_ok(font) -> bool:
+    def descriptor_ok(font: Any) -> bool:
         descriptor = _get(font, "/FontDescriptor")
         if descriptor is None:
             return False
         return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
-    def font(obj):
+    def font(obj: Any) -> None:
         obj = obj.get_object()
         if key(obj) in seen:
             return
@@ -215,7 +252,7 @@ def _unembedded_fonts(reader) -> list[str]:
                 if label not in missing:
                     missing.append(label)
 
-    def resources(res):
+    def resources(res: Any) -> None:
         if res is None:
             return
         res = res.get_object()
@@ -243,3 +280,9 @@ def _unembedded_fonts(reader) -> list[str]:
             for stream in streams:
                 resources(_get(stream, "/Resources"))
     return missing
+
+
+Rule = Callable[[Pdf], Findings]
+
+# In the order their findings are reported.
+RULES: list[Rule] = [rule_metadata, rule_xmp, rule_fonts, rule_tags, rule_pdfa, rule_attachments]

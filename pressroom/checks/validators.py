@@ -1,9 +1,9 @@
 """The outside validators: EPUBCheck, DAISY Ace and qpdf, each run as its own process.
 
-A validator that is not installed gives one SKIP warning saying so; one that is installed and
-fails (crash, time-out, no report) is a V-FAIL error: a check that did not happen never
-passes. Chromium, which Ace drives, runs with name resolution off: it reaches nothing but
-the local server Ace gives it the book from.
+A validator that is not installed gives one SKIP warning saying so; one that is installed, or
+named by PRESSROOM_ACE, and fails (missing, crash, time-out, no report) is a V-FAIL error: a
+check that did not happen never passes. Chromium, which Ace drives, runs with name
+resolution off: it reaches nothing but the local server Ace gives it the book from.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..diagnostics import Diagnostic as Finding
-from ..diagnostics import Severity
+from ..diagnostics import Diagnostic, Severity
 
 # EPUBCheck's severities; USAGE and INFO are advice, not problems, and are left out.
 SEVERITY: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
@@ -68,11 +67,11 @@ def _last_line(run: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else "no output"
 
 
-def epubcheck_findings(path: Path) -> list[Finding]:
+def epubcheck_findings(path: Path) -> list[Diagnostic]:
     name = str(path)
     command, _, why = epubcheck()
     if command is None:
-        return [Finding(name, "SKIP", "warning", f"EPUBCheck skipped: {why}")]
+        return [Diagnostic(name, "SKIP", "warning", f"EPUBCheck skipped: {why}")]
     with tempfile.TemporaryDirectory(prefix="pressroom-epubcheck-") as tmp:
         out = Path(tmp) / "report.json"
         try:
@@ -84,7 +83,7 @@ def epubcheck_findings(path: Path) -> list[Finding]:
             )
         except subprocess.TimeoutExpired:
             return [
-                Finding(
+                Diagnostic(
                     name,
                     "V-FAIL",
                     "error",
@@ -92,12 +91,12 @@ def epubcheck_findings(path: Path) -> list[Finding]:
                 )
             ]
         except OSError as err:
-            return [Finding(name, "V-FAIL", "error", f"EPUBCheck did not start: {err}")]
+            return [Diagnostic(name, "V-FAIL", "error", f"EPUBCheck did not start: {err}")]
         try:
             messages = json.loads(out.read_text("utf-8"))["messages"]
         except (OSError, ValueError, KeyError, TypeError):
             return [
-                Finding(name, "V-FAIL", "error", f"EPUBCheck wrote no report: {_last_line(run)}")
+                Diagnostic(name, "V-FAIL", "error", f"EPUBCheck wrote no report: {_last_line(run)}")
             ]
     findings = []
     for message in messages:
@@ -113,23 +112,33 @@ def epubcheck_findings(path: Path) -> list[Finding]:
                 where += f":{first['line']}"
             more = f" (+{len(locations) - 1} more)" if len(locations) > 1 else ""
             text = f"{where}: {text}{more}" if where else text + more
-        findings.append(Finding(name, message.get("ID", "EPUBCHECK"), severity, text))
+        code = message.get("ID")
+        if not code:  # every code reported is catalogued or one of EPUBCheck's IDs
+            findings.append(
+                Diagnostic(name, "V-FAIL", "error", f"EPUBCheck message without an ID: {text}")
+            )
+            continue
+        findings.append(Diagnostic(name, code, severity, text))
     return findings
 
 
+ACE_NAMES = ("ace", "ace-cli")  # what @daisy/ace-cli installs, by version
+
+
 def ace() -> str | None:
-    """DAISY Ace: `PRESSROOM_ACE`, else `node_modules/.bin/ace` in this folder or one above
-    it (where `npm install @daisy/ace-cli` puts it), else `ace` on the PATH."""
+    """DAISY Ace: `PRESSROOM_ACE`, else `node_modules/.bin/ace` in the working folder or a
+    folder above it (where `npm install @daisy/ace-cli` puts it), else `ace` on the PATH.
+    Never next to this package: installed from a wheel, it has no checkout around it."""
     explicit = os.environ.get("PRESSROOM_ACE")
-    if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
+    if explicit:  # asked for by name: no other Ace stands in for it
+        return shutil.which(explicit)
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
-        for tool in ("ace", "ace-cli"):
+        for tool in ACE_NAMES:
             local = folder / "node_modules" / ".bin" / tool
             if local.is_file() and os.access(local, os.X_OK):
                 return str(local)
-    return shutil.which("ace") or shutil.which("ace-cli")
+    return next(filter(None, map(shutil.which, ACE_NAMES)), None)
 
 
 OFFLINE_FLAGS = (
@@ -165,12 +174,17 @@ def _browser(folder: Path) -> dict[str, str]:
     return env
 
 
-def ace_findings(path: Path) -> list[Finding]:
+def ace_findings(path: Path) -> list[Diagnostic]:
     name = str(path)
     command = ace()
+    explicit = os.environ.get("PRESSROOM_ACE")
+    if command is None and explicit:  # configured, so a check that must not pass unseen
+        return [
+            Diagnostic(name, "V-FAIL", "error", f"PRESSROOM_ACE={explicit} is not an executable")
+        ]
     if command is None:
         return [
-            Finding(
+            Diagnostic(
                 name,
                 "SKIP",
                 "warning",
@@ -189,13 +203,15 @@ def ace_findings(path: Path) -> list[Finding]:
                 env=_browser(Path(tmp)),
             )
         except subprocess.TimeoutExpired:
-            return [Finding(name, "V-FAIL", "error", f"Ace did not finish within {ACE_TIMEOUT} s")]
+            return [
+                Diagnostic(name, "V-FAIL", "error", f"Ace did not finish within {ACE_TIMEOUT} s")
+            ]
         except OSError as err:
-            return [Finding(name, "V-FAIL", "error", f"Ace did not start: {err}")]
+            return [Diagnostic(name, "V-FAIL", "error", f"Ace did not start: {err}")]
         try:
             data = json.loads((out / "report.json").read_text("utf-8"))
         except (OSError, ValueError):
-            return [Finding(name, "V-FAIL", "error", f"Ace wrote no report: {_last_line(run)}")]
+            return [Diagnostic(name, "V-FAIL", "error", f"Ace wrote no report: {_last_line(run)}")]
     findings = []
     for document in data.get("assertions", []):
         where = document.get("earl:testSubject", {}).get("url", "")
@@ -207,13 +223,13 @@ def ace_findings(path: Path) -> list[Finding]:
             what = test.get("help", {}).get("dct:description") or test.get("dct:description", "")
             impact = test.get("earl:impact")
             message = f"{where}: {rule}: {what}" + (f" ({impact})" if impact else "")
-            findings.append(Finding(name, "ACE", "error", message))
+            findings.append(Diagnostic(name, "ACE", "error", message))
     if not findings and data.get("earl:result", {}).get("earl:outcome") == "fail":
-        findings.append(Finding(name, "ACE", "error", "Ace reports a failure (see its report)"))
+        findings.append(Diagnostic(name, "ACE", "error", "Ace reports a failure (see its report)"))
     return findings
 
 
-def qpdf_findings(path: Path) -> list[Finding]:
+def qpdf_findings(path: Path) -> list[Diagnostic]:
     qpdf = shutil.which("qpdf")
     if qpdf is None:
         return []
@@ -223,7 +239,7 @@ def qpdf_findings(path: Path) -> list[Finding]:
             [qpdf, "--check", str(path)], capture_output=True, text=True, timeout=QPDF_TIMEOUT
         )
     except (OSError, subprocess.SubprocessError) as err:
-        return [Finding(name, "V-FAIL", "error", f"qpdf --check did not run: {err}")]
+        return [Diagnostic(name, "V-FAIL", "error", f"qpdf --check did not run: {err}")]
     if run.returncode == 0:
         return []
     lines = [
@@ -235,4 +251,4 @@ def qpdf_findings(path: Path) -> list[Finding]:
     first = lines[0] if lines else f"exit status {run.returncode}"
     more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
     severity: Severity = "warning" if run.returncode == 3 else "error"
-    return [Finding(name, "P-QPDF", severity, f"qpdf --check: {first}{more}")]
+    return [Diagnostic(name, "P-QPDF", severity, f"qpdf --check: {first}{more}")]
