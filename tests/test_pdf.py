@@ -77,6 +77,31 @@ def test_document_metadata(article):
     assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
 
 
+def test_handout_xmp_describes_it_like_the_epub(article):
+    """Publisher, language, identifier and publication date, so a reading system shows the
+    book's date and not the build's."""
+    from xml.etree import ElementTree as ET
+
+    from pressroom.writers.pdf import DC, RDF
+
+    meta = load(ARTICLE).meta
+    data = article.trailer["/Root"]["/Metadata"].get_object().get_data()
+    xmp = ET.fromstring(data[data.index(b"<x:xmpmeta") : data.rindex(b"</x:xmpmeta>") + 12])
+
+    def values(name: str) -> list[str]:
+        found = []
+        for element in xmp.iter(f"{{{DC}}}{name}"):
+            items = list(element.iter(f"{{{RDF}}}li"))
+            found += [i.text for i in items] if items else [element.text]
+        return found
+
+    assert values("publisher") == [meta.publisher]
+    assert values("language") == ["en"]
+    assert values("identifier") == [meta.identifier]
+    assert values("date") == ["2021-08-26"]
+    assert values("rights") == [meta.rights]
+
+
 def test_every_author_is_in_the_metadata(book):
     assert book.metadata["/Author"] == "Anahit Petrosyan, John Q. Reader, Mariam Ծաղիկյան"
 
@@ -261,3 +286,18 @@ def test_hostile_markup_does_not_reach_the_pdf(book):
     assert "alert" not in text and "must not survive" in text
     assert all("/JavaScript" not in str(page.get("/AA", "")) for page in book.pages)
     assert "/JavaScript" not in book.trailer["/Root"].get("/Names", {})
+
+
+def test_extracted_text_has_whole_words_where_lines_were_hyphenated(built_article, tmp_path):
+    """pdftotext (poppler) joins a word split at a line end only at a hyphen-minus."""
+    import subprocess
+
+    text = tmp_path / "article.txt"
+    subprocess.run(["pdftotext", str(built_article["pdf"]), str(text)], check=True)
+    extracted = text.read_text("utf-8")
+    assert not [line for line in extracted.splitlines() if line.endswith("\u2010")]
+    source = ARTICLE.read_text("utf-8").split("\n---\n", 1)[1]
+    long_words = set(re.findall(r"\b[a-z]{11,}\b", re.sub(r"\[\^[^\]]+\]:?.*", "", source)))
+    assert len(long_words) > 40
+    missing = sorted(w for w in long_words if w not in extracted)
+    assert missing == [], missing

@@ -12,20 +12,19 @@ import io
 import json
 import platform
 from importlib.metadata import version
-from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import weasyprint
-from weasyprint.pdf.metadata import NS, DocumentMetadata
 
 from .. import __version__
 from ..context import BuildContext
 from ..dates import w3c
 from ..model import Document
-from .pdf import identify_notes
+from .pdf import DC, RDF, described, identify_notes
+
+__all__ = ["DC", "RDF", "write_archival"]
 
 VARIANT = "pdf/a-3a"  # level A: the tagged structure is kept, not only the appearance
 TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml", "babel")
-RDF, DC = NS["rdf"], NS["dc"]
 
 
 def sha256(data: bytes) -> str:
@@ -49,42 +48,6 @@ def build_manifest(doc: Document, ctx: BuildContext, sources: dict[str, bytes]) 
         "tools": {name: version(name) for name in TOOLS},
         "inputs": dict(sorted(inputs.items())),
     }
-
-
-class DublinCoreMetadata(DocumentMetadata):
-    """WeasyPrint's XMP plus the Dublin Core fields it leaves out (language, identifier,
-    date, publisher, rights, subjects), so the archive describes itself like the EPUB."""
-
-    def __init__(self, base: DocumentMetadata, doc: Document):
-        super().__init__(**vars(base))
-        self.doc = doc
-
-    def generate_rdf_metadata(self, variant, version, conformance):
-        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
-        meta = self.doc.meta
-        about = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
-        _container(about, "language", "Bag", [meta.lang])
-        SubElement(about, f"{{{DC}}}identifier").text = meta.identifier
-        if meta.date:
-            _container(about, "date", "Seq", [meta.date])
-        if meta.publisher:
-            _container(about, "publisher", "Bag", [meta.publisher])
-        if meta.keywords:
-            _container(about, "subject", "Bag", list(meta.keywords))
-        if meta.rights:
-            _container(about, "rights", "Alt", [meta.rights])
-        if meta.original:
-            SubElement(about, f"{{{DC}}}source").text = meta.original.publication
-        return tostring(rdf, encoding="utf-8")
-
-
-def _container(parent: Element, name: str, kind: str, values: list[str]) -> None:
-    holder = SubElement(SubElement(parent, f"{{{DC}}}{name}"), f"{{{RDF}}}{kind}")
-    for value in values:
-        item = SubElement(holder, f"{{{RDF}}}li")
-        item.text = value
-        if kind == "Alt":
-            item.set("xml:lang", "x-default")
 
 
 def attachments(
@@ -140,15 +103,10 @@ def write_archival(doc: Document, ctx: BuildContext, pages: weasyprint.Document)
     """The PDF/A-3a copy, from pages already laid out for the handout."""
     sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
     manifest = build_manifest(doc, ctx, sources)
-    # The pages are shared with the handout: their metadata is swapped only while writing.
-    base = pages.metadata
-    pages.metadata = DublinCoreMetadata(base, doc)
-    try:
+    with described(pages, doc):
         return pages.write_pdf(
             pdf_variant=VARIANT,
             pdf_identifier=True,
             attachments=attachments(doc, ctx, sources, manifest),
             finisher=_finish,
         )
-    finally:
-        pages.metadata = base

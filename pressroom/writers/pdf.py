@@ -6,19 +6,22 @@ and `archival.py` writes the PDF/A copy from the same pages.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
+from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
 from weasyprint.pdf import tags as weasyprint_tags
+from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__
@@ -31,6 +34,7 @@ from ..tree import add_class, replace
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
+RDF, DC = NS["rdf"], NS["dc"]
 PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
 
 
@@ -215,9 +219,58 @@ def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
     return frozenset(n for n, page in note_page.items() if call_page.get(n) != page)
 
 
+class DublinCoreMetadata(DocumentMetadata):
+    """WeasyPrint's XMP plus the Dublin Core fields it leaves out (language, identifier,
+    date, publisher, rights, subjects), so both PDFs describe themselves like the EPUB."""
+
+    def __init__(self, base: DocumentMetadata, doc: Document):
+        super().__init__(**vars(base))
+        self.doc = doc
+
+    def generate_rdf_metadata(self, variant, version, conformance):
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        meta = self.doc.meta
+        about = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+        _container(about, "language", "Bag", [meta.lang])
+        SubElement(about, f"{{{DC}}}identifier").text = meta.identifier
+        if meta.date:
+            _container(about, "date", "Seq", [meta.date])
+        if meta.publisher:
+            _container(about, "publisher", "Bag", [meta.publisher])
+        if meta.keywords:
+            _container(about, "subject", "Bag", list(meta.keywords))
+        if meta.rights:
+            _container(about, "rights", "Alt", [meta.rights])
+        if meta.original:
+            SubElement(about, f"{{{DC}}}source").text = meta.original.publication
+        return tostring(rdf, encoding="utf-8")
+
+
+def _container(parent: Element, name: str, kind: str, values: list[str]) -> None:
+    holder = SubElement(SubElement(parent, f"{{{DC}}}{name}"), f"{{{RDF}}}{kind}")
+    for value in values:
+        item = SubElement(holder, f"{{{RDF}}}li")
+        item.text = value
+        if kind == "Alt":
+            item.set("xml:lang", "x-default")
+
+
+@contextlib.contextmanager
+def described(pages: weasyprint.Document, doc: Document) -> Iterator[None]:
+    """The pages' metadata with the Dublin Core fields, while one PDF is written from them
+    (the pages are shared by the handout and the archival copy)."""
+    base = pages.metadata
+    pages.metadata = DublinCoreMetadata(base, doc)
+    try:
+        yield
+    finally:
+        pages.metadata = base
+
+
 def write_handout(doc: Document, ctx: BuildContext, pages: weasyprint.Document) -> bytes:
     """The tagged print PDF (PDF/UA-1: structure tags, /Lang, title shown in the window)."""
-    return pages.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=identify_notes)
+    with described(pages, doc):
+        return pages.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=identify_notes)
 
 
 def _tag_notes_as_notes() -> None:
