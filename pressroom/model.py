@@ -43,6 +43,8 @@ class Metadata:
     description: str | None = None
     keywords: tuple[str, ...] = ()
     original: Original | None = None
+    toc: bool = True  # a printed contents page, for a book
+    toc_depth: int = 2  # heading levels in the contents, printed and in the EPUB's nav
 
     @property
     def running_title(self) -> str:

@@ -551,3 +551,16 @@ def test_the_conformance_claim_follows_the_books_own_checks(tmp_path, monkeypatc
         "the publisher's checks found problems (E-ALT)."
     )
     assert [d.code for d in found] == ["B-CLAIM"]
+
+
+def test_nav_follows_toc_depth(tmp_path):
+    source = tmp_path / "t.md"
+    body = "# One\n\nA.\n\n## Two\n\nB.\n\n### Three\n\nC.\n\n#### Four\n\nD.\n"
+    for depth, labels in ((1, ["One"]), (2, ["One", "Two"]), (3, ["One", "Two", "Three"])):
+        source.write_text(f"---\ntitle: T\ntoc-depth: {depth}\n---\n\n{body}")
+        out = tmp_path / f"{depth}.epub"
+        out.write_bytes(render_epub(source))
+        nav = Epub(out).xml("nav.xhtml").find(".//x:nav[@id='toc']", NS)
+        assert [text(a) for a in nav.iter("{*}a")] == labels
+        # nested: each level in the list of the one above
+        assert len(list(nav.iter("{*}ol"))) == len(labels)

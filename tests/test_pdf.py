@@ -147,6 +147,7 @@ def test_bookmarks_follow_the_headings(book):
     assert titles(book.outline) == [
         "Stones and Letters: A Short Book",
         [
+            "Contents",
             "The Alphabet",
             ["Letters on stone", "Hostile markup"],
             "Stone Crosses",
@@ -170,8 +171,9 @@ def test_fonts_are_the_bundled_faces_embedded(book):
 
 
 def test_armenian_text_is_set_in_the_armenian_face(book):
-    text = book.pages[0].extract_text()
+    text = "".join(page.extract_text() for page in book.pages)
     assert "Ճանաչել զիմաստութիւն" in text
+    assert "Ծաղիկյան" in book.pages[0].extract_text()  # the byline on the title page
 
 
 def test_tagged_structure(book):
@@ -301,3 +303,88 @@ def test_extracted_text_has_whole_words_where_lines_were_hyphenated(built_articl
     assert len(long_words) > 40
     missing = sorted(w for w in long_words if w not in extracted)
     assert missing == [], missing
+
+
+# -- a book in print ---------------------------------------------------------------------------
+def page_texts(reader: PdfReader) -> list[str]:
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def heads(page) -> list[str]:
+    return [text.strip() for size, text in runs(page) if size == 8.5]
+
+
+def test_a_book_has_a_contents_page_with_the_right_page_numbers(book):
+    texts = page_texts(book)
+    (contents,) = [n for n, text in enumerate(texts, 1) if text.lstrip().startswith("Contents")]
+    assert contents % 2 == 1, "the contents open on a right-hand page"
+    listed = {}
+    for line in texts[contents - 1].splitlines()[1:]:
+        match = re.fullmatch(r"(.+?)[ .]*\.\s*(\d+)", line.strip())
+        if match:
+            listed[match[1].strip(" .")] = int(match[2])
+    chapters = [c.title for c in load(BOOK).chapters]
+    assert set(chapters) <= set(listed), listed
+    assert {"Letters on stone", "Hostile markup", "Diagrams"} <= set(listed)  # toc-depth 2
+    for title, number in listed.items():
+        assert title in texts[number - 1], f"{title} is not on page {number}"
+
+
+def test_every_chapter_opens_on_a_right_hand_page_and_blank_pages_stay_blank(book):
+    texts = page_texts(book)
+    for chapter in load(BOOK).chapters:
+        opening = next(
+            n for n, text in enumerate(texts, 1) if text.lstrip().startswith(chapter.title or "")
+        )
+        assert opening % 2 == 1, f"{chapter.title} opens on page {opening}"
+    blanks = [n for n, text in enumerate(texts, 1) if not text.strip()]
+    assert blanks, "the fixture's short chapters leave pages blank before the next"
+    assert all(n % 2 == 0 for n in blanks)
+
+
+def test_book_running_heads_and_mirrored_margins(book):
+    title = load(BOOK).meta.running_title
+    for number, page in enumerate(book.pages, 1):
+        text = page.extract_text() or ""
+        if not text.strip() or number == 1:
+            continue
+        opening = text.lstrip().startswith(tuple(c.title or "" for c in load(BOOK).chapters))
+        if number % 2 == 0:
+            assert heads(page) == [title]
+        elif opening or text.lstrip().startswith("Contents"):
+            assert heads(page) == [], f"page {number} opens a chapter: no head"
+        else:
+            assert len(heads(page)) == 1 and heads(page) != [title]
+    lefts = []
+    for page in book.pages:
+        xs = [tm[4] * cm[0] + cm[4] for _, cm, tm in _body_runs(page)]
+        lefts.append(round(min(xs) * 25.4 / 72) if xs else None)
+    assert {x for x in lefts[0::2] if x} == {35}  # right pages: the gutter on the left
+
+
+def _body_runs(page):
+    found = []
+    page.extract_text(
+        visitor_text=lambda t, cm, tm, f, s: (
+            found.append((t, cm, tm)) if t.strip() and s * tm[0] * cm[0] > 9 else None
+        )
+    )
+    return found
+
+
+def test_toc_false_and_toc_depth(tmp_path):
+    text = BOOK.read_text("utf-8")
+    for front, expected in (("toc: false\n", None), ("toc-depth: 1\n", False)):
+        source = BOOK.parent / f"toc-{len(front)}.md"
+        try:
+            source.write_text(text.replace("lang: en\n", "lang: en\n" + front, 1), "utf-8")
+            build(source, tmp_path, ("pdf",))
+            texts = page_texts(PdfReader(tmp_path / f"{source.stem}.pdf"))
+        finally:
+            source.unlink()
+        contents = [t for t in texts if t.lstrip().startswith("Contents")]
+        if expected is None:
+            assert contents == []
+        else:
+            assert len(contents) == 1 and "Letters on stone" not in contents[0]
+            assert "Stone Crosses" in contents[0]

@@ -44,6 +44,8 @@ METADATA_KEYS = frozenset(
         "description",
         "keywords",
         "original",
+        "toc",
+        "toc-depth",
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -267,7 +269,19 @@ def parse_metadata(layers: list[Layer], fallback: Path) -> Metadata:
         key: smarten(text_field(key) or "") or None
         for key in ("subtitle", "short_title", "publisher", "rights", "description")
     }
+    toc = value("toc")
+    if toc is not None and not isinstance(toc, bool):
+        raise fail("toc", "'toc' must be true or false")
+    depth = value("toc-depth")
+    if isinstance(depth, str) and depth.strip().isdigit():  # -M toc-depth=3
+        depth = int(depth)
+    if depth is not None and (
+        not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 6
+    ):
+        raise fail("toc-depth", "'toc-depth' must be a whole number from 1 to 6")
     return Metadata(
+        toc=True if toc is None else toc,
+        toc_depth=2 if depth is None else depth,
         title=smarten(title),
         authors=authors,
         lang=lang,

@@ -346,17 +346,21 @@ def about_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes]) -> Pa
 
 
 def toc_entries(doc: Document, texts: list[Text], about: Page | None) -> list[TocEntry]:
-    """Chapters (or the article) with their `##` sections, then the about page."""
+    """Chapters (or the article) with their sections down to `toc-depth` (as the printed
+    contents), nested by level, then the about page."""
     entries = []
     for text in texts:
-        sections = [
-            TocEntry(label=h.text, href=f"{text.href}#{h.id}")
-            for h in text.chapter.headings
-            if h.level == 2
-        ]
-        entries.append(
-            TocEntry(label=text.chapter.title or doc.meta.title, href=text.href, children=sections)
-        )
+        chapter = TocEntry(label=text.chapter.title or doc.meta.title, href=text.href)
+        open_levels: list[tuple[int, TocEntry]] = [(1, chapter)]
+        for h in text.chapter.headings:
+            if h.level == 1 or h.level > doc.meta.toc_depth:
+                continue
+            while open_levels[-1][0] >= h.level:
+                open_levels.pop()
+            entry = TocEntry(label=h.text, href=f"{text.href}#{h.id}")
+            open_levels[-1][1].children.append(entry)
+            open_levels.append((h.level, entry))
+        entries.append(chapter)
     if about:
         entries.append(TocEntry(label=about.title, href=about.href))
     return entries

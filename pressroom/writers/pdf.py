@@ -35,7 +35,13 @@ from ..tree import add_class, replace
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
 RDF, DC = NS["rdf"], NS["dc"]
-PAPER = {"a4": "", "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"}
+# The same measure on every paper: letter is wider and shorter than A4.
+PAPER = {
+    "a4": "",
+    "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"
+    " @page book:left { margin-left: 50mm; margin-right: 38mm; }"
+    " @page book:right { margin-left: 38mm; margin-right: 50mm; }",
+}
 
 
 def notes_at_foot(
