@@ -131,7 +131,7 @@ BREAKAGES = {
     "noteref-to-text": (
         "chapter-1.xhtml",
         b'href="#note-1"',
-        b'href="#sec-2"',
+        b'href="#letters-on-stone"',
         "E-NOTE",
         "not a footnote or endnote",
     ),
@@ -151,10 +151,10 @@ BREAKAGES = {
     ),
     "duplicate-id": (
         "chapter-1.xhtml",
-        b'<h2 id="sec-2">',
-        b'<h2 id="sec-1">',
+        b'<h2 id="letters-on-stone">',
+        b'<h2 id="the-alphabet">',
         "E-ID",
-        'EPUB/chapter-1.xhtml: id "sec-1" is used 2 times',
+        'EPUB/chapter-1.xhtml: id "the-alphabet" is used 2 times',
     ),
     "wrong-lang": (
         "chapter-2.xhtml",
@@ -460,7 +460,7 @@ def two_errors(outputs: dict[str, Path], target: Path) -> Path:
         target,
         {
             "chapter-2.xhtml": (b'xml:lang="en"', b'xml:lang="fr"'),
-            "chapter-1.xhtml": (b'<h2 id="sec-2">', b'<h2 id="sec-1">'),
+            "chapter-1.xhtml": (b'<h2 id="letters-on-stone">', b'<h2 id="the-alphabet">'),
         },
     )
 

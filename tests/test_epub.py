@@ -564,3 +564,26 @@ def test_nav_follows_toc_depth(tmp_path):
         assert [text(a) for a in nav.iter("{*}a")] == labels
         # nested: each level in the list of the one above
         assert len(list(nav.iter("{*}ol"))) == len(labels)
+
+
+def test_links_to_headings_reach_them_across_chapter_files(tmp_path):
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\nrights: r\n---\n\n# Chapter One\n\nSee "
+        "[the second](#chapter-two).\n\n# Chapter Two\n\nBack to "
+        "[the first](#chapter-one) and [here](#chapter-two).\n"
+    )
+    out = tmp_path / "t.epub"
+    out.write_bytes(render_epub(source))
+    epub = Epub(out)
+    links = {
+        href: [a.get("href") for a in epub.xml(href).iter("{*}a")]
+        for href in ("chapter-1.xhtml", "chapter-2.xhtml")
+    }
+    assert links == {
+        "chapter-1.xhtml": ["chapter-2.xhtml#chapter-two"],
+        "chapter-2.xhtml": ["chapter-1.xhtml#chapter-one", "#chapter-two"],
+    }
+    for href, targets in links.items():
+        for target in targets:
+            assert epub.target(href, target) is not None, target

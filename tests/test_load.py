@@ -197,3 +197,24 @@ def test_every_heading_keeps_an_id_even_when_its_own_was_a_duplicate(tmp_path):
     headings = doc.chapters[0].headings
     assert [h.text for h in headings] == ["One", "Two"]
     assert headings[0].id == "x" and headings[1].id and headings[1].id != "x"
+
+
+def test_headings_get_pandoc_style_ids(tmp_path):
+    doc = load(
+        write(
+            tmp_path,
+            "---\ntitle: T\n---\n\n# Chapter One\n\nA.\n\n## Chapter One\n\n"
+            "B.\n\n## Custom {#mine}\n\nC.\n\n## 1999: A Year!\n\nD.\n\n"
+            "## Café au lait\n\nE.\n\n## Ճանաչել\n\nF.\n\n## Note\n\nG.\n",
+        )
+    )
+    ids = [h.id for c in doc.chapters for h in c.headings]
+    assert ids == [
+        "chapter-one",
+        "chapter-one-1",
+        "mine",
+        "a-year",
+        "cafe-au-lait",
+        "section",
+        "note",
+    ]

@@ -12,6 +12,7 @@ through the whole book. Nothing here knows about PDF or EPUB.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -294,14 +295,29 @@ def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_
 
 
 def _number_headings(root: ET.Element) -> None:
+    """Headings without an id get one from their text, as Pandoc makes them (`# Chapter One`
+    → `chapter-one`, then `chapter-one-1` for a second one), in ASCII so that every link
+    to them is a plain URL."""
     used = {el.get("id") for el in root.iter() if el.get("id")}
-    n = 0
     for el in root.iter():
         if el.tag in HEADINGS and not el.get("id"):
-            n += 1
-            while f"sec-{n}" in used:
+            base = heading_id(text_of(el))
+            ident, n = base, 0
+            while ident in used or RESERVED_ID.fullmatch(ident):
                 n += 1
-            el.set("id", f"sec-{n}")
+                ident = f"{base}-{n}"
+            used.add(ident)
+            el.set("id", ident)
+
+
+def heading_id(text: str) -> str:
+    """Pandoc's identifier for a heading's text: letters, digits, `_-.`, spaces as hyphens,
+    lower case, from the first letter on; `section` when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^\w\s.-]", "", ascii_text).lower()
+    kept = re.sub(r"\s+", "-", kept.strip())
+    kept = re.sub(r"^[^a-z]+", "", kept)
+    return kept or "section"
 
 
 def _resolve_links(

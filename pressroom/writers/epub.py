@@ -216,7 +216,27 @@ def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
     for note in (n for t in texts for n in t.notes):
         for img in note["body"].iter("img"):
             img.set("src", image_href.get(img.get("src", ""), img.get("src", "")))
+    link_across_files(texts)
     return texts
+
+
+def link_across_files(texts: list[Text]) -> None:
+    """A link to `#id` in a one-file manuscript lands in another XHTML file once chapters
+    are split: it is pointed at that file (`chapter-3.xhtml#id`)."""
+    home: dict[str, str] = {}
+    for text in texts:
+        trees = [text.body, *(note["body"] for note in text.notes)]
+        home |= {
+            el.get("id", ""): text.href for tree in trees for el in tree.iter() if el.get("id")
+        }
+        home |= {note["id"]: text.href for note in text.notes}
+    for text in texts:
+        for tree in [text.body, *(note["body"] for note in text.notes)]:
+            for a in tree.iter("a"):
+                href = a.get("href", "")
+                target = home.get(href[1:]) if href.startswith("#") else None
+                if target and target != text.href:
+                    a.set("href", target + href)
 
 
 def prepare_body(chapter: Chapter, image_href: dict[str, str]) -> ET.Element:
