@@ -189,26 +189,10 @@ def check_pandoc_pdf(tools: Tools, env: dict, scratch: Path) -> None:
 def command(tools: Tools, contender: str, source: Path, out: Path) -> tuple[list[str], Path]:
     """The command line for one run, and the file it should produce."""
     stem = source.stem
-    if contender == "pressroom-pdf":
-        return [
-            tools.pressroom,
-            "build",
-            str(source),
-            "-o",
-            str(out),
-            "--format",
-            "pdf",
-        ], out / f"{stem}.pdf"
-    if contender == "pressroom-epub":
-        return [
-            tools.pressroom,
-            "build",
-            str(source),
-            "-o",
-            str(out),
-            "--format",
-            "epub",
-        ], out / f"{stem}.epub"
+    if contender in ("pressroom-pdf", "pressroom-epub"):
+        fmt = contender.removeprefix("pressroom-")
+        build = [tools.pressroom, "build", str(source), "-o", str(out), "--format", fmt]
+        return build, out / f"{stem}.{fmt}"
     if contender == "pandoc-epub":
         return [tools.pandoc, str(source), "-o", str(out / f"{stem}.epub")], out / f"{stem}.epub"
     if contender == "pandoc-pdf":

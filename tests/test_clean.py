@@ -308,23 +308,30 @@ def test_a_borderline_standfirst_stays_in_the_body_with_a_doubt():
     assert any("may be a standfirst" in d for d in result.doubts)
 
 
+FURNITURE = [
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Print Friendly, PDF & Email",
+    "Share this:",
+    "Share on Facebook",
+    "Tweet",
+    "Subscribe to our newsletter",
+    "Sign up for our weekly newsletter",
+    "Read more: Ferries return to the Tamsin",
+    "Related:",
+    "Click here to subscribe",
+    "Continue reading",
+    "Follow us on Twitter",
+    "Photo: Getty Images",
+    "This site uses cookies. By continuing you agree to our cookie policy.",
+]
+
+
 @pytest.mark.parametrize(
     "line",
     [
-        "Print Friendly, PDF & Email",
-        "ADVERTISEMENT",
+        *FURNITURE,
         "Advertisement - Continue Reading Below",
-        "Share this:",
-        "Share on Facebook",
-        "Tweet",
-        "Subscribe to our newsletter",
-        "Sign up for our weekly newsletter",
-        "Read more: Ferries return to the Tamsin",
-        "Related:",
-        "Click here to subscribe",
-        "Continue reading",
-        "Follow us on Twitter",
-        "Photo: Getty Images",
         "Image: Reuters/Stringer",
         "Photo credit: Jane Doe",
         "This website uses cookies to improve your experience. Accept",
@@ -524,23 +531,6 @@ SPECIAL = [
 ]
 STARTS = ["", "", "", "", "# ", "> ", "- ", "+ ", "* ", "1. ", "2) ", "1994. "]
 NAMES = ["Maria Lopez", "Alex Galitsky", "Jane van der Berg", "Tomás Ó Briain"]
-FURNITURE = [
-    "Advertisement",
-    "ADVERTISEMENT",
-    "Print Friendly, PDF & Email",
-    "Share this:",
-    "Share on Facebook",
-    "Tweet",
-    "Subscribe to our newsletter",
-    "Sign up for our weekly newsletter",
-    "Read more: Ferries return to the Tamsin",
-    "Related:",
-    "Click here to subscribe",
-    "Continue reading",
-    "Follow us on Twitter",
-    "Photo: Getty Images",
-    "This site uses cookies. By continuing you agree to our cookie policy.",
-]
 
 word = st.one_of(*[st.sampled_from(VOCAB)] * 4, st.sampled_from(SPECIAL))
 
