@@ -16,7 +16,7 @@ from .errors import PressroomError
 
 
 def parser() -> argparse.ArgumentParser:
-    from .context import PAPERS
+    from .paper import NAMED
     from .writers import WRITERS
 
     main = argparse.ArgumentParser(
@@ -55,7 +55,19 @@ def parser() -> argparse.ArgumentParser:
         choices=list(WRITERS),
         help="output format; repeat for several (default: pdf, epub, archival)",
     )
-    build.add_argument("--paper", choices=PAPERS, help="paper size (default: a4)")
+    build.add_argument(
+        "--paper",
+        type=paper_size,
+        metavar="SIZE",
+        help=(f"paper: {', '.join(NAMED)}, or WxH with units such as 150x230mm (default: a4)"),
+    )
+    build.add_argument(
+        "--bleed",
+        type=float,
+        default=3.0,
+        metavar="MM",
+        help="bleed for --format press, in millimetres (default: 3)",
+    )
     build.add_argument("--theme", type=Path, help="a theme folder laid out like the default")
     build.add_argument(
         "--css",
@@ -146,6 +158,16 @@ def main(argv: list[str] | None = None) -> int:
         return 70
 
 
+def paper_size(text: str) -> str:
+    from .paper import paper
+
+    try:
+        paper(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def codes(values: list[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
@@ -194,6 +216,7 @@ def run_build(args: argparse.Namespace) -> int:
         ctx = BuildContext(
             theme=theme,
             paper=args.paper or config.paper or "a4",
+            bleed=args.bleed,
             css=tuple(house_style(book.files) + user_css),
         )
         with time_limit(book.limits.seconds, book.files[0]):

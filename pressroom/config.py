@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .context import PAPERS
 from .diagnostics import Diagnostics
 from .errors import PressroomError
 from .files import read_text
 from .limits import DEFAULT, Limits
 from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
+from .paper import paper
 from .writers import WRITERS
 
 CONFIG_NAME = "pressroom.yml"
@@ -96,8 +96,11 @@ def read_config(path: Path, diagnostics: Diagnostics) -> Config:
         if name not in WRITERS:
             raise fail("formats", f"unknown format '{name}' (choose from {', '.join(WRITERS)})")
     config.paper = one("paper")
-    if config.paper and config.paper not in PAPERS:
-        raise fail("paper", f"unknown paper '{config.paper}' (choose from {', '.join(PAPERS)})")
+    if config.paper:
+        try:
+            paper(config.paper)
+        except ValueError as err:
+            raise fail("paper", str(err)) from None
     theme, output = one("theme"), one("output")
     config.theme = base / theme if theme else None
     config.output = base / output if output else None

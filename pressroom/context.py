@@ -16,7 +16,6 @@ from .diagnostics import Diagnostics
 from .errors import PressroomError
 from .themes import Theme
 
-PAPERS = ("a4", "letter")
 CSS_KINDS = ("print", "epub")
 
 
@@ -46,6 +45,7 @@ class Stylesheet:
 class BuildContext:
     theme: Theme = field(default_factory=Theme.load)
     paper: str = "a4"
+    bleed: float = 3.0  # mm, for the print shop's PDF
     css: tuple[Stylesheet, ...] = ()
     clock: dt.datetime = field(default_factory=build_time)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)

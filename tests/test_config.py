@@ -107,7 +107,7 @@ def test_settings_are_typed_and_relative_to_the_file(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message", "line"),
     [
-        ("paper: a3\n", "unknown paper 'a3'", 6),
+        ("paper: a3\n", "paper 'a3' is not a4, letter", 6),
         ("format_: x\n", "unknown key 'format_'", 6),
         ("formats: [docx]\n", "'formats' is given twice (first on line 5)", 6),
         ("css: 42\n", "'css' must be a list of file names", 6),

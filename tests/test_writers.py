@@ -14,7 +14,7 @@ BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"
 
 
 def test_registry():
-    assert list(WRITERS) == ["pdf", "epub", "archival", "bag"]
+    assert list(WRITERS) == ["pdf", "epub", "archival", "press", "bag"]
     assert DEFAULT_FORMATS == ("pdf", "epub", "archival")
     assert len({w.suffix for w in WRITERS.values()}) == len(WRITERS)
     assert [w.name for w in WRITERS.values() if w.pages] == ["pdf", "archival"]

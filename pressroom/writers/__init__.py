@@ -71,6 +71,15 @@ WRITERS: dict[str, Writer] = {
             check="pdf",
         ),
         Writer(
+            "press",
+            "-press.pdf",
+            "press",
+            "write_press",
+            "print-ready PDF for a print shop: bleed, crop marks, TrimBox and BleedBox, PDF/X-4",
+            check="pdf",
+            default=False,
+        ),
+        Writer(
             "bag",
             "-bag",
             "bag",

@@ -30,18 +30,12 @@ from ..context import BuildContext
 from ..dates import w3c
 from ..errors import PressroomError
 from ..model import Chapter, Document, Note
+from ..paper import paper
 from ..tree import add_class, replace
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
 RDF, DC = NS["rdf"], NS["dc"]
-# The same measure on every paper: letter is wider and shorter than A4.
-PAPER = {
-    "a4": "",
-    "letter": "@page { size: letter; margin: 22mm 44mm 24mm 44mm; }"
-    " @page book:left { margin-left: 50mm; margin-right: 38mm; }"
-    " @page book:right { margin-left: 38mm; margin-right: 50mm; }",
-}
 
 
 def notes_at_foot(
@@ -169,8 +163,9 @@ class LocalFetcher(weasyprint.URLFetcher):
         return None
 
 
-def layout(doc: Document, ctx: BuildContext) -> weasyprint.Document:
-    """Lay out the pages once; both the handout and the archival copy are written from them."""
+def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Document:
+    """Lay out the pages once; both the handout and the archival copy are written from them.
+    `finish` is CSS over everything else (the print shop's bleed and marks)."""
     refused: list[str] = []
     user = ctx.stylesheets("print")
     images = {image.src: image.data for image in doc.images}
@@ -178,8 +173,11 @@ def layout(doc: Document, ctx: BuildContext) -> weasyprint.Document:
     roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
-    sources = [(ctx.theme.css("print") + PAPER[ctx.paper], THEME_URL)]
+    # The paper's geometry first: the theme, then the user's stylesheets, may override it.
+    sources = [(paper(ctx.paper).css() + ctx.theme.css("print"), THEME_URL)]
     sources += [(sheet.text(), css_url(n)) for n, sheet in enumerate(user)]
+    if finish:
+        sources.append((finish, THEME_URL))
     sheets = [
         weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
         for css, base in sources
