@@ -109,6 +109,7 @@ class Document:
     notes: dict[str, Note]
     images: list[Image]
     inputs: tuple[Path, ...] = ()  # other files the book was made from (pressroom.yml, …)
+    cover: Image | None = None  # the book's own cover image, when it has one
 
     @property
     def source(self) -> Path:
@@ -127,5 +128,6 @@ class Document:
 
     def source_files(self) -> dict[str, bytes]:
         """The manuscript files, other inputs and images, under their names in the project."""
-        files = {self.name_of(p): p.read_bytes() for p in (*self.sources, *self.inputs)}
+        own = (*self.sources, *self.inputs, *([self.cover.path] if self.cover else []))
+        files = {self.name_of(p): p.read_bytes() for p in own}
         return files | {image.src: image.path.read_bytes() for image in self.images}

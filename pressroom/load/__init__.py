@@ -151,6 +151,7 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     _resolve_links(trees, set(notes), diagnostics, files)
     _drop_empty_paragraphs(root_el)
     _warn_for_check(meta, diagnostics, first)
+    cover = _cover(winners.get("cover"), root, limits)
     return Document(
         sources=tuple(f.path for f in files),
         root=root,
@@ -160,6 +161,7 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
         notes=notes,
         images=list(images.values()),
         inputs=tuple(sources.inputs),
+        cover=cover,
     )
 
 
@@ -177,6 +179,30 @@ def _read_files(paths: list[Path], limits: Limits) -> tuple[list[_File], Layer |
             front = read_yaml(path, block, first_line=2, what="front matter", limits=limits)
         files.append(_File(path=path, text=text, body=body, body_line=body_line))
     return files, front
+
+
+def _cover(layer: Layer | None, root: Path, limits: Limits) -> Image | None:
+    """`cover: image.jpg`, named from the file that says so."""
+    if layer is None:
+        return None
+    value = layer.data["cover"]
+    line = layer.line("cover")
+    if not isinstance(value, str) or not value.strip():
+        raise PressroomError(layer.path, "'cover' must name an image file", line)
+    target = (layer.path.parent / value.strip()).resolve()
+    if not target.is_relative_to(root):
+        raise PressroomError(layer.path, f"cover {value} is outside the project's folder", line)
+    if not target.is_file():
+        raise PressroomError(layer.path, f"cover {value} not found", line)
+    media_type = IMAGE_TYPES.get(target.suffix.lower())
+    if media_type is None:
+        raise PressroomError(layer.path, f"cover {value}: use PNG, JPEG, GIF or SVG", line)
+    try:
+        checked = check_image(target, media_type, limits)
+    except ImageError as err:
+        raise PressroomError(layer.path, f"cover {value} {err}", line) from None
+    name = target.relative_to(root).as_posix()
+    return Image(src=name, path=target, media_type=media_type, alt="Cover", data=checked.data)
 
 
 def _warn_for_check(meta, diagnostics: Diagnostics, source: Path) -> None:

@@ -46,6 +46,7 @@ METADATA_KEYS = frozenset(
         "original",
         "toc",
         "toc-depth",
+        "cover",
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

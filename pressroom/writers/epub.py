@@ -113,7 +113,9 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
     styles = stylesheets(ctx)
     about = about_page(doc, ctx, styles)
     toc = toc_entries(doc, texts, about)
+    cover = cover_image(doc, ctx)
     pages = [
+        cover_page(doc, ctx, styles, cover),
         title_page(doc, ctx, styles),
         nav_page(doc, ctx, styles, toc, texts),
         *text_pages(doc, ctx, styles, texts),
@@ -121,7 +123,7 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
     if about:
         pages.append(about)
     ncx = layout.render(ctx.theme, "epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
-    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx)
+    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover)
     data = normalise_zip(raw, doc.meta.lang, ctx.clock)
     problems = own_check(data)
     if not problems:
@@ -134,7 +136,7 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         + ", ".join(problems)
         + ": it does not claim EPUB Accessibility conformance",
     )
-    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, problems)
+    raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover, problems)
     return normalise_zip(raw, doc.meta.lang, ctx.clock)
 
 
@@ -153,6 +155,33 @@ def own_check(data: bytes) -> list[str]:
         path.write_bytes(data)
         findings = check_epub(path, validators=False)
     return sorted({f.code for f in findings if f.severity == "error" and f.code in CLAIM_RULES})
+
+
+@dataclass
+class Cover:
+    href: str
+    media_type: str
+    data: bytes
+
+
+def cover_image(doc: Document, ctx: BuildContext) -> Cover:
+    """The book's own cover image, or a typographic one made from its metadata."""
+    if doc.cover is not None:
+        suffix = posixpath.splitext(doc.cover.src)[1].lower()
+        return Cover(f"images/cover{suffix}", doc.cover.media_type, doc.cover.data)
+    from ..cover import generated_cover
+
+    return Cover("images/cover.jpg", "image/jpeg", generated_cover(doc.meta, ctx.theme))
+
+
+def cover_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes], cover: Cover) -> Page:
+    """First in reading order, out of the contents (a landmark only)."""
+    words = ctx.strings(doc.meta.lang)
+    alt = words["cover_of"].format(title=doc.meta.title)
+    if doc.meta.authors:
+        alt += f", {doc.meta.author_names}"
+    content = page("epub/cover.xhtml", doc, ctx, styles, words["cover"], src=cover.href, alt=alt)
+    return Page(id="cover", href="cover.xhtml", title=words["cover"], content=content)
 
 
 def stylesheets(ctx: BuildContext) -> dict[str, bytes]:
@@ -411,6 +440,7 @@ def nav_page(
 ) -> Page:
     words = ctx.strings(doc.meta.lang)
     landmarks = [
+        {"type": "cover", "href": "cover.xhtml", "label": words["cover"]},
         {"type": "titlepage", "href": "titlepage.xhtml", "label": words["title_page"]},
         {"type": "toc", "href": "nav.xhtml#toc", "label": words["contents"]},
         {"type": "bodymatter", "href": texts[0].href, "label": words["start_of_text"]},
@@ -592,10 +622,18 @@ def package(
     texts: list[Text],
     styles: dict[str, bytes],
     ctx: BuildContext,
+    cover: Cover,
     problems: list[str] | None = None,
 ) -> bytes:
     book = epub.EpubBook()
     describe_metadata(book, doc)
+    # EPUB 3's cover-image property, and EPUB 2's <meta name="cover"> older readers look for.
+    image = epub.EpubImage(
+        uid="cover-image", file_name=cover.href, media_type=cover.media_type, content=cover.data
+    )
+    image.properties = ["cover-image"]
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     describe_accessibility(book, doc, survey(doc, texts), problems or [])
     for n, (href, css) in enumerate(styles.items()):
         book.add_item(
