@@ -1,8 +1,9 @@
 """Shared pytest setup: a fixed Hypothesis profile, and the two real books built once.
 
 The book fixture (tests/fixtures/book/) and the article (manuscript/) are built once per
-session, with SOURCE_DATE_EPOCH fixed, into every format; the PDF, EPUB, archive and check
-tests all read those same files back. Each EPUB and PDF is run through the validators once.
+session, with SOURCE_DATE_EPOCH fixed: both into the handout, the EPUB and the archival copy,
+the book into a bag as well. The PDF, EPUB, archive and check tests all read those same files
+back (`built_book["epub"]`), and each EPUB and PDF goes through the validators once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from pressroom.build import Built, build
 from pressroom.checks import check
 from pressroom.diagnostics import Diagnostic
+from pressroom.writers import WRITERS
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
@@ -34,7 +36,9 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=SLOW,
 )
-settings.register_profile("dev", max_examples=500, deadline=None, suppress_health_check=SLOW)
+settings.register_profile(
+    "dev", max_examples=500, deadline=None, print_blob=True, suppress_health_check=SLOW
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
@@ -44,29 +48,28 @@ def pytest_configure(config):
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outputs:
-    """One book built into every format."""
+    """One book built into some formats: `out["epub"]` is the EPUB's path, `out.built` what
+    `build` returned (its outputs and diagnostics)."""
 
     built: Built
     folder: Path
+    paths: dict[str, Path]
 
     def __getitem__(self, fmt: str) -> Path:
-        stem = self.built.outputs[0].name.split(".")[0]
-        names = {
-            "pdf": f"{stem}.pdf",
-            "epub": f"{stem}.epub",
-            "archival": f"{stem}-archival.pdf",
-            "bag": f"{stem}-bag",
-        }
-        return self.folder / names[fmt]
+        return self.paths[fmt]
 
 
 def _build(source: Path, folder: Path, formats: tuple[str, ...]) -> Outputs:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         built = build(source, folder, formats)
-    return Outputs(built=built, folder=folder)
+    # Named by the writer registry, as `build` names them; and every one of them written.
+    paths = {fmt: WRITERS[fmt].output(folder, source.stem) for fmt in formats}
+    assert sorted(built.outputs) == sorted(paths.values()), built.outputs
+    assert all(path.exists() for path in paths.values())
+    return Outputs(built=built, folder=folder, paths=paths)
 
 
 @pytest.fixture(scope="session")

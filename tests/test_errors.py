@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from pressroom.cli import main
 
@@ -159,8 +160,14 @@ def test_remote_and_outside_references_are_not_fetched(project):
     result = run("build", "essay.md", "-o", "out", "--format", "pdf", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.count("warning B-HTML") == 2
-    assert (project / "out" / "essay.pdf").stat().st_size > 1000
+    refused = [line for line in result.stderr.splitlines() if " warning B-HTML: " in line]
+    assert len(refused) == 2, result.stderr
+    assert "'http://127.0.0.1:9/x.png'" in refused[0] and "'file:///etc/hostname'" in refused[1]
+    assert all(line.startswith("pressroom: essay.md: ") for line in refused)
+    assert "B-FETCH" not in result.stderr  # refused before the layout ever asked for them
+    pdf = PdfReader(project / "out" / "essay.pdf")
+    assert "Text." in pdf.pages[0].extract_text()
+    assert [image for page in pdf.pages for image in page.images] == []
 
 
 def test_build_py_is_pressroom_build(tmp_path):

@@ -1,10 +1,16 @@
-"""The print handout, read back from the PDF WeasyPrint wrote (pypdf)."""
+"""The print handout, read back from the PDF WeasyPrint wrote (pypdf, and poppler's
+pdftotext for where each line and word sits)."""
 
 from __future__ import annotations
 
+import functools
 import re
+import shutil
+import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +18,7 @@ from pypdf import PdfReader
 from pressroom.build import build
 from pressroom.clean import clean_text
 from pressroom.load import load
+from pressroom.tree import text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
@@ -48,13 +55,64 @@ def runs(page) -> list[tuple[float, str]]:
     return [(size, text) for size, _, text in placed_runs(page)]
 
 
-def measure(reader: PdfReader) -> float:
-    """Average characters in a full line of body text (last lines of paragraphs left out)."""
-    lines = []
-    for page in reader.pages[1:-1]:
-        lines += [text.strip() for size, text in runs(page) if size == BODY_SIZE]
-    full = [line for line in lines if len(line) > 40][:-1]
-    return sum(len(line) for line in full) / len(full)
+@dataclass(frozen=True)
+class Word:
+    text: str
+    height: float  # of its box: a note call is half the height of the words around it
+
+
+@dataclass(frozen=True)
+class Line:
+    left: float
+    right: float
+    height: float
+    words: tuple[Word, ...]
+
+
+@functools.cache
+def lines_by_page(path: Path) -> list[list[Line]]:
+    """Every line pdftotext finds, page by page, with its box (points) and its words."""
+    run = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, check=True
+    )
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for page in ET.fromstring(run.stdout).iter(f"{xhtml}page"):
+        found = []
+        for line in page.iter(f"{xhtml}line"):
+            box = {k: float(line.get(k)) for k in ("xMin", "xMax", "yMin", "yMax")}
+            words = tuple(
+                Word(w.text or "", float(w.get("yMax")) - float(w.get("yMin")))
+                for w in line.iter(f"{xhtml}word")
+            )
+            found.append(Line(box["xMin"], box["xMax"], box["yMax"] - box["yMin"], words))
+        pages.append(found)
+    return pages
+
+
+def measure(path: Path) -> float:
+    """Average characters in a full line of body text: a line of the body's type (the most
+    common line height) running the whole width of the text column, from the left margin
+    to the right. So a paragraph's first line (indented) and last line (short) do not
+    count, words are joined by one space however widely the line was justified, and note
+    calls are left out."""
+    lines = [line for page in lines_by_page(path) for line in page]
+    body_height = Counter(round(line.height, 1) for line in lines).most_common(1)[0][0]
+    body = [line for line in lines if round(line.height, 1) == body_height]
+    left, right = min(line.left for line in body), max(line.right for line in body)
+    full = [line for line in body if line.left - left < 0.5 and right - line.right < 0.5]
+    assert len(full) >= 40, f"only {len(full)} full lines: not enough to measure"
+    counts = [
+        len(" ".join(w.text for w in line.words if w.height > 0.7 * line.height)) for line in full
+    ]
+    return sum(counts) / len(counts)
+
+
+@functools.cache
+def page_texts_of(path: Path) -> list[str]:
+    """The text of each page as pdftotext reads it (pages end with a form feed)."""
+    run = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return run.stdout.split("\f")[:-1]
 
 
 def squeeze(text: str) -> str:
@@ -128,16 +186,18 @@ def test_a4_pages_numbered_with_running_heads(article):
             assert heads == [expected]
 
 
-def test_letter_paper_keeps_the_measure(article, tmp_path):
+def test_letter_paper_keeps_the_measure(built_article, tmp_path):
+    """Letter is wider and shorter than A4: its margins keep the line as long."""
     build(ARTICLE, tmp_path, ("pdf",), paper="letter")
-    letter = PdfReader(tmp_path / f"{ARTICLE.stem}.pdf")
-    page = letter.pages[0]
-    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
-    assert abs(measure(letter) - measure(article)) <= 2.5, (measure(letter), measure(article))
+    path = tmp_path / f"{ARTICLE.stem}.pdf"
+    for page in PdfReader(path).pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+    a4, letter = measure(built_article["pdf"]), measure(path)
+    assert abs(letter - a4) <= 2, (letter, a4)
 
 
-def test_measure_is_60_to_75_characters(article):
-    assert 60 <= measure(article) <= 75, measure(article)
+def test_measure_is_60_to_75_characters(built_article):
+    assert 60 <= measure(built_article["pdf"]) <= 75, measure(built_article["pdf"])
 
 
 def test_bookmarks_follow_the_headings(book):
@@ -233,8 +293,11 @@ def test_book_footnotes_and_second_calls(book):
     calls, notes = note_pages(book)
     assert sorted(notes) == [1, 2, 3, 4, 5]
     assert all(calls[n] == notes[n] for n in notes)
-    last = book.pages[-1].extract_text()
-    assert "cites the first note again." in last
+    last = book.pages[-1]
+    assert "cites the first note again." in last.extract_text()
+    # The second call of note 1 is there, numbered 1; the note is not printed again.
+    assert [text.strip() for size, text in runs(last) if size < 7] == ["1"]
+    assert [size for size, _ in runs(last) if size == NOTE_SIZE] == []
 
 
 def test_footnotes_sit_at_the_foot_of_their_pages(article):
@@ -249,6 +312,23 @@ def test_footnotes_sit_at_the_foot_of_their_pages(article):
             pages_with_notes += 1
             assert max(notes) < min(body), "a note line above the text of its page"
     assert pages_with_notes >= 3
+
+
+@pytest.mark.parametrize("which", ["article", "book"])
+def test_footnotes_are_not_endnotes(request, which):
+    """Each note's whole text is printed once, on the page where it is first called, and
+    on no other page: not gathered at the end, not run over to the next page."""
+    built = request.getfixturevalue(f"built_{which}")
+    calls, _ = note_pages(PdfReader(built["pdf"]))
+    texts = [squeeze(text) for text in page_texts_of(built["pdf"])]
+    notes = load(ARTICLE if which == "article" else BOOK).notes.values()
+    assert sorted(calls) == [note.number for note in notes], "every note is called"
+    for note in notes:
+        wanted = squeeze(text_of(note.body))
+        pages = [number for number, text in enumerate(texts, 1) if wanted in text]
+        assert pages == [calls[note.number]], f"note {note.number}: called on page " + (
+            f"{calls[note.number]}, printed on {pages}"
+        )
 
 
 # -- text -----------------------------------------------------------------------------------
@@ -283,11 +363,46 @@ def test_pull_quote_is_set_as_display(article):
     )
 
 
-def test_hostile_markup_does_not_reach_the_pdf(book):
+def test_hostile_markup_does_not_reach_the_pdf(book, built_book, tmp_path):
     text = "".join(page.extract_text() for page in book.pages)
     assert "alert" not in text and "must not survive" in text
     assert all("/JavaScript" not in str(page.get("/AA", "")) for page in book.pages)
     assert "/JavaScript" not in book.trailer["/Root"].get("/Names", {})
+    # Every object, uncompressed: no script, no action, nothing of the removed frame and
+    # tracker (links to the web are allowed; the fixture's hostile markup has none).
+    plain = tmp_path / "plain.pdf"
+    subprocess.run(
+        ["qpdf", "--qdf", "--object-streams=disable", str(built_book["pdf"]), str(plain)],
+        check=True,
+    )
+    data = plain.read_bytes()
+    assert re.findall(rb"/(?:JavaScript|JS|Launch|AA|OpenAction|SubmitForm)\b", data) == []
+    assert b"example.com" not in data
+
+
+def test_what_the_layout_may_not_fetch_is_reported_and_not_fetched(tmp_path):
+    """A stylesheet reads files from its own folder only: a file outside it, or missing, is
+    a B-FETCH warning naming it, and the build goes on without it."""
+    shutil.copytree(BOOK.parent, tmp_path / "book")
+    (tmp_path / "secret.png").write_bytes((BOOK.parent / "images" / "map.png").read_bytes())
+    css = tmp_path / "book" / "extra.css"
+    css.write_text(
+        "h1 { background: url(../secret.png) no-repeat; }\n"
+        "h2 { background: url(missing.png) no-repeat; }\n"
+        ".chapter p { background: url(images/map.png) no-repeat; }\n",  # its own folder: fine
+        encoding="utf-8",
+    )
+    built = build(tmp_path / "book" / BOOK.name, tmp_path / "out", ("pdf",), css=[css])
+    fetch = [
+        (d.code, d.severity, d.line, d.message) for d in built.diagnostics if d.code == "B-FETCH"
+    ]
+    says = "not fetched (outside the project or missing): "
+    assert fetch == [
+        ("B-FETCH", "warning", None, says + "file:///secret.png"),
+        ("B-FETCH", "warning", None, says + "file:///css-0/missing.png"),
+    ]
+    assert [d.code for d in built.diagnostics if d.code != "B-FETCH"] == ["B-HTML"] * 3
+    assert PdfReader(tmp_path / "out" / "book.pdf").pages
 
 
 def test_extracted_text_has_whole_words_where_lines_were_hyphenated(built_article, tmp_path):
@@ -342,46 +457,86 @@ def test_every_chapter_opens_on_a_right_hand_page_and_blank_pages_stay_blank(boo
     assert all(n % 2 == 0 for n in blanks)
 
 
-def test_book_running_heads_and_mirrored_margins(book):
-    title = load(BOOK).meta.running_title
-    for number, page in enumerate(book.pages, 1):
-        text = page.extract_text() or ""
-        if not text.strip() or number == 1:
-            continue
-        opening = text.lstrip().startswith(tuple(c.title or "" for c in load(BOOK).chapters))
-        if number % 2 == 0:
-            assert heads(page) == [title]
-        elif opening or text.lstrip().startswith("Contents"):
-            assert heads(page) == [], f"page {number} opens a chapter: no head"
-        else:
-            assert len(heads(page)) == 1 and heads(page) != [title]
-    lefts = []
-    for page in book.pages:
-        xs = [tm[4] * cm[0] + cm[4] for _, cm, tm in _body_runs(page)]
-        lefts.append(round(min(xs) * 25.4 / 72) if xs else None)
-    assert {x for x in lefts[0::2] if x} == {35}  # right pages: the gutter on the left
-
-
-def _body_runs(page):
-    found = []
-    page.extract_text(
-        visitor_text=lambda t, cm, tm, f, s: (
-            found.append((t, cm, tm)) if t.strip() and s * tm[0] * cm[0] > 9 else None
-        )
+@pytest.fixture(scope="module")
+def long_book(tmp_path_factory) -> Path:
+    """The book with a chapter long enough to fill left and right pages of its own (in the
+    fixture every chapter fits on its opening page, and every left page is blank)."""
+    folder = tmp_path_factory.mktemp("long")
+    shutil.copytree(BOOK.parent, folder / "book")
+    source = folder / "book" / BOOK.name
+    filler = "\n\n".join(
+        f"Paragraph {n} of a longer chapter: the carvers cut the cross, the rosettes and the "
+        "knotwork into one face of the stone, and the stone was raised where the village "
+        "would see it every day."
+        for n in range(1, 41)
     )
+    text = source.read_text("utf-8")
+    assert text.count("more were lost.\n") == 1
+    source.write_text(text.replace("more were lost.\n", f"more were lost.\n\n{filler}\n"), "utf-8")
+    build(source, folder / "out", ("pdf",))
+    return folder / "out" / "book.pdf"
+
+
+def margins_mm(path: Path, width: float) -> dict[int, tuple[float, float]]:
+    """(left, right) margin in mm of each page full of body text (20 lines or more: its
+    justified lines run from one margin to the other), by page number."""
+    pages = lines_by_page(path)
+    every = [line for page in pages for line in page]
+    body_height = Counter(round(line.height, 1) for line in every).most_common(1)[0][0]
+    found = {}
+    for number, lines in enumerate(pages, 1):
+        body = [line for line in lines if round(line.height, 1) == body_height]
+        if len(body) >= 20:
+            left, right = min(line.left for line in body), max(line.right for line in body)
+            found[number] = (left * 25.4 / 72, (width - right) * 25.4 / 72)
     return found
 
 
+def test_book_running_heads_and_mirrored_margins(long_book):
+    """Left pages: the book's title as head; right pages: the chapter's title; a chapter's
+    opening page (and the title and contents pages): no head. The margins are mirrored:
+    the inner one (the gutter) narrower than the outer, on the right of a left page and on
+    the left of a right page."""
+    doc = load(BOOK)
+    titles = [c.title or "" for c in doc.chapters]
+    chapter, seen = None, Counter()
+    reader = PdfReader(long_book)
+    for number, page in enumerate(reader.pages, 1):
+        text = (page.extract_text() or "").lstrip()
+        if not text:
+            continue  # a blank page: see above
+        opening = next((title for title in titles if text.startswith(title)), None)
+        chapter = opening or chapter
+        if number == 1 or opening or text.startswith("Contents"):
+            kind, expected = "opening", []
+        elif number % 2 == 0:
+            kind, expected = "left", [doc.meta.running_title]
+        else:
+            kind, expected = "right", [chapter]
+        assert heads(page) == expected, f"page {number} ({kind})"
+        seen[kind] += 1
+    assert seen["left"] >= 2 and seen["right"] >= 1 and seen["opening"] >= 5, seen
+
+    full = margins_mm(long_book, float(reader.pages[0].mediabox.width))
+    assert {n % 2 for n in full} == {0, 1}, f"full pages on both sides: {sorted(full)}"
+    inner_outer = {
+        number: (right, left) if number % 2 == 0 else (left, right)
+        for number, (left, right) in full.items()
+    }
+    gutter, outer = inner_outer[min(full)]
+    assert gutter < outer - 5, (gutter, outer)
+    for number, (inner, out) in inner_outer.items():
+        assert abs(inner - gutter) < 0.3 and abs(out - outer) < 0.3, (number, inner, out)
+
+
 def test_toc_false_and_toc_depth(tmp_path):
+    shutil.copytree(BOOK.parent, tmp_path / "book")  # never written into the fixture
     text = BOOK.read_text("utf-8")
     for front, expected in (("toc: false\n", None), ("toc-depth: 1\n", False)):
-        source = BOOK.parent / f"toc-{len(front)}.md"
-        try:
-            source.write_text(text.replace("lang: en\n", "lang: en\n" + front, 1), "utf-8")
-            build(source, tmp_path, ("pdf",))
-            texts = page_texts(PdfReader(tmp_path / f"{source.stem}.pdf"))
-        finally:
-            source.unlink()
+        source = tmp_path / "book" / f"toc-{len(front)}.md"
+        source.write_text(text.replace("lang: en\n", "lang: en\n" + front, 1), "utf-8")
+        build(source, tmp_path / "out", ("pdf",))
+        texts = page_texts(PdfReader(tmp_path / "out" / f"{source.stem}.pdf"))
         contents = [t for t in texts if t.lstrip().startswith("Contents")]
         if expected is None:
             assert contents == []
