@@ -91,16 +91,20 @@ def plan(
         )
         for f in files
     ]
-    stems: dict[str, Path] = {}
+    # Output names, not only stems, must differ: the archival copy of notes.md and the
+    # handout of notes-archival.md would both be notes-archival.pdf.
+    writes: dict[str, Path] = {}
     for book in books:
-        stem = book.files[0].stem
-        if stem in stems and stems[stem].resolve() != book.files[0].resolve():
-            raise PressroomError(
-                book.files[0],
-                f"has the same name as {stems[stem]}: both "
-                f"would write {stem}.pdf; build them into separate folders",
-            )
-        stems[stem] = book.files[0]
+        first = book.files[0]
+        for writer in WRITERS.values():
+            name = writer.output(Path(), first.stem).name
+            if name in writes and writes[name].resolve() != first.resolve():
+                raise PressroomError(
+                    first,
+                    f"has the same name as {writes[name]}: both "
+                    f"would write {name}; build them into separate folders",
+                )
+            writes[name] = first
     return books
 
 

@@ -188,3 +188,21 @@ def test_two_manuscripts_with_one_name_are_refused(tmp_path):
     run = pressroom("build", "one/dup.md", "two/dup.md", "--format", "epub", cwd=project)
     assert run.returncode == 1 and "same name" in run.stderr
     assert not (project / "dist").exists()
+
+
+def test_manuscripts_whose_outputs_would_collide_are_refused(tmp_path):
+    """notes-archival.md's handout is notes.md's archival copy: one would replace the other."""
+    project = write(
+        tmp_path,
+        {
+            "notes.md": "---\ntitle: A\n---\n\nText.\n",
+            "notes-archival.md": "---\ntitle: B\n---\n\nText.\n",
+        },
+    )
+    run = pressroom("build", "notes.md", "notes-archival.md", cwd=project)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert (
+        "notes-archival.md: has the same name as notes.md: both would write "
+        "notes-archival.pdf" in run.stderr
+    )
+    assert not (project / "dist").exists()
