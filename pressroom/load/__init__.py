@@ -189,20 +189,29 @@ def _cover(layer: Layer | None, root: Path, limits: Limits) -> Image | None:
     line = layer.line("cover")
     if not isinstance(value, str) or not value.strip():
         raise PressroomError(layer.path, "'cover' must name an image file", line)
-    target = (layer.path.parent / value.strip()).resolve()
-    if not target.is_relative_to(root):
-        raise PressroomError(layer.path, f"cover {value} is outside the project's folder", line)
-    if not target.is_file():
-        raise PressroomError(layer.path, f"cover {value} not found", line)
-    media_type = IMAGE_TYPES.get(target.suffix.lower())
-    if media_type is None:
-        raise PressroomError(layer.path, f"cover {value}: use PNG, JPEG, GIF or SVG", line)
+    target, media_type = _local_image(layer.path, line, "cover", value.strip(), root)
     try:
         checked = check_image(target, media_type, limits)
     except ImageError as err:
         raise PressroomError(layer.path, f"cover {value} {err}", line) from None
     name = target.relative_to(root).as_posix()
     return Image(src=name, path=target, media_type=media_type, alt="Cover", data=checked.data)
+
+
+def _local_image(
+    source: Path, line: int | None, what: str, name: str, root: Path
+) -> tuple[Path, str]:
+    """The file an image named in `source` is, and its media type by name; it must lie in
+    the project's folder."""
+    target = (source.parent.resolve() / name).resolve()
+    if not target.is_relative_to(root):
+        raise PressroomError(source, f"{what} {name} is outside the manuscript's folder", line)
+    if not target.is_file():
+        raise PressroomError(source, f"{what} {name} not found", line)
+    media_type = IMAGE_TYPES.get(target.suffix.lower())
+    if media_type is None:
+        raise PressroomError(source, f"{what} {name}: use PNG, JPEG, GIF or SVG", line)
+    return target, media_type
 
 
 def _warn_for_check(meta, diagnostics: Diagnostics, source: Path) -> None:
@@ -229,18 +238,10 @@ def _collect_images(
     limits: Limits,
 ) -> None:
     """Check each image and name it from the project folder (what the writers use)."""
-    folder = file.path.parent.resolve()
     for img in tree.iter("img"):
         src = img.get("src", "")
         line = _line_of(file, src)
-        target = (folder / src).resolve()
-        if not target.is_relative_to(root):
-            raise PressroomError(file.path, f"image {src} is outside the manuscript's folder", line)
-        if not target.is_file():
-            raise PressroomError(file.path, f"image {src} not found", line)
-        media_type = IMAGE_TYPES.get(target.suffix.lower())
-        if media_type is None:
-            raise PressroomError(file.path, f"image {src}: use PNG, JPEG, GIF or SVG", line)
+        target, media_type = _local_image(file.path, line, "image", src, root)
         alt = " ".join((img.get("alt") or "").split())
         if not alt:
             raise PressroomError(
