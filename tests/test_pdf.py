@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
 SEED = ROOT / "tests" / "fixtures" / "seed" / "article-raw.txt"
-BODY_SIZE, NOTE_SIZE = 10.5, 8.3  # from the default theme's print.css
+BODY_SIZE, NOTE_SIZE = 10.5, 8.3
+CALL_MAX = 8.0  # a note call (72% of the text, 7.6 pt) is smaller than the notes' type
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def measure(path: Path) -> float:
     full = [line for line in body if line.left - left < 0.5 and right - line.right < 0.5]
     assert len(full) >= 40, f"only {len(full)} full lines: not enough to measure"
     counts = [
-        len(" ".join(w.text for w in line.words if w.height > 0.7 * line.height)) for line in full
+        len(" ".join(w.text for w in line.words if w.height > 0.8 * line.height)) for line in full
     ]
     return sum(counts) / len(counts)
 
@@ -272,7 +273,7 @@ def note_pages(reader: PdfReader) -> tuple[dict[int, int], dict[int, int]]:
     calls, notes = {}, {}
     for number, page in enumerate(reader.pages, start=1):
         for size, text in runs(page):
-            if size < 7 and text.strip().isdigit():
+            if size < CALL_MAX and text.strip().isdigit():
                 calls.setdefault(int(text), number)
             match = re.fullmatch(r"(\d+)\.\xa0", text)  # the marker, as print.css writes it
             if size == NOTE_SIZE and match:
@@ -296,7 +297,7 @@ def test_book_footnotes_and_second_calls(book):
     last = book.pages[-1]
     assert "cites the first note again." in last.extract_text()
     # The second call of note 1 is there, numbered 1; the note is not printed again.
-    assert [text.strip() for size, text in runs(last) if size < 7] == ["1"]
+    assert [text.strip() for size, text in runs(last) if size < CALL_MAX] == ["1"]
     assert [size for size, _ in runs(last) if size == NOTE_SIZE] == []
 
 
@@ -543,3 +544,14 @@ def test_toc_false_and_toc_depth(tmp_path):
         else:
             assert len(contents) == 1 and "Letters on stone" not in contents[0]
             assert "Stone Crosses" in contents[0]
+
+
+def test_note_calls_are_at_least_seven_tenths_of_the_text(article):
+    calls = [
+        size
+        for page in article.pages
+        for size, text in runs(page)
+        if size < CALL_MAX and text.strip().isdigit()
+    ]
+    assert len(calls) >= 10
+    assert min(calls) >= 0.7 * BODY_SIZE, min(calls)
