@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,19 +96,36 @@ def read_yaml(
     return Layer(path=path, data={str(k): v for k, v in data.items()}, lines=lines)
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node once, in document order (an alias is the node it names)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            yield node
+            stack.extend(reversed(_children(node)))
+
+
 def _bounded(path: Path, root: yaml.Node, first_line: int, limit: int) -> None:
-    """Refuse YAML whose aliases expand past `limit` values ("billion laughs")."""
+    """Refuse YAML whose aliases expand past `limit` values ("billion laughs"): each node
+    counts once for every place it is named."""
     sizes: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if id(node) in sizes:
             continue
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
+        children = _children(node)
         if done or not children:
             sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
             if sizes[id(node)] > limit:
@@ -124,9 +142,7 @@ def _bounded(path: Path, root: yaml.Node, first_line: int, limit: int) -> None:
 def _check_nodes(path: Path, root: yaml.Node | None, first_line: int) -> None:
     """What YAML takes silently but a writer means otherwise: a key given twice (the last
     would win), and escapes ("\\ud800", "\\x07") making characters text cannot hold."""
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
+    for node in _nodes(root) if root is not None else ():
         if isinstance(node, yaml.ScalarNode):
             bad = bad_character(str(node.value))
             if bad is not None:
@@ -135,36 +151,29 @@ def _check_nodes(path: Path, root: yaml.Node | None, first_line: int) -> None:
                     f"{bad[1]} in a value: not allowed in text",
                     node.start_mark.line + first_line,
                 )
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
             seen: dict[object, int] = {}
-            for key, value in node.value:
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
                 line = key.start_mark.line + first_line
-                if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                if key.value in seen:
                     raise PressroomError(
                         path,
                         f"'{key.value}' is given twice (first on line {seen[key.value]}); keep one",
                         line,
                     )
-                if isinstance(key, yaml.ScalarNode):
-                    seen[key.value] = line
-                stack.extend((key, value))
+                seen[key.value] = line
 
 
 def _bad_timestamp_line(loader: yaml.SafeLoader, root: yaml.Node, first_line: int) -> int | None:
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    """The line of the first value YAML reads as a date that names no day."""
+    for node in _nodes(root):
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
             try:
                 loader.construct_yaml_timestamp(node)
             except ValueError:
                 return node.start_mark.line + first_line
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(n for pair in node.value for n in pair)
     return None
 
 

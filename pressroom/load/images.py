@@ -184,39 +184,39 @@ def sanitize_svg(data: bytes, limits: Limits = DEFAULT) -> Checked:
 
 
 def _clean(root: etree._Element, removed: list[str]) -> None:
-    gone: set[etree._Element] = set()
-    for el in list(root.iter()):
-        if any(ancestor in gone for ancestor in el.iterancestors()):
-            continue  # inside an element already removed
-        if el is not root and (
-            not isinstance(el.tag, str)
-            or etree.QName(el).namespace != SVG
-            or etree.QName(el).localname not in ELEMENTS
-        ):
-            gone.add(el)
-        if not isinstance(el.tag, str):
-            _drop(el, removed, "a comment or instruction")
-            continue
-        name = etree.QName(el)
-        if name.namespace != SVG or name.localname not in ELEMENTS:
-            _drop(el, removed, f"<{name.localname}>")
-            continue
-        for attribute, raw in list(el.attrib.items()):
-            value = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
-            local = etree.QName(attribute).localname
-            lowered = value.strip().lower()
-            if local.lower().startswith("on"):
-                why = f"event handler {local}"
-            elif local == "href" and not value.strip().startswith("#"):
-                why = f"link to {value[:60]!r}"
-            elif "javascript:" in lowered or ("data:" in lowered and local != "d"):
-                why = f"{local}={value[:60]!r}"
-            elif any(not ref.startswith("#") for _, ref in URL.findall(value)):
-                why = f"outside reference in {local}"
+    """Keep allowed elements with their safe attributes; drop the rest with all inside."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        _clean_attributes(el, removed)
+        kept = []
+        for child in list(el):
+            if not isinstance(child.tag, str):  # an entity left unresolved
+                _drop(child, removed, "an entity reference")
+            elif (name := etree.QName(child)).namespace != SVG or name.localname not in ELEMENTS:
+                _drop(child, removed, f"<{name.localname}>")
             else:
-                continue
-            del el.attrib[attribute]
-            removed.append(why)
+                kept.append(child)
+        stack.extend(reversed(kept))  # document order
+
+
+def _clean_attributes(el: etree._Element, removed: list[str]) -> None:
+    for attribute, raw in list(el.attrib.items()):
+        value = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        local = etree.QName(attribute).localname
+        lowered = value.strip().lower()
+        if local.lower().startswith("on"):
+            why = f"event handler {local}"
+        elif local == "href" and not value.strip().startswith("#"):
+            why = f"link to {value[:60]!r}"
+        elif "javascript:" in lowered or ("data:" in lowered and local != "d"):
+            why = f"{local}={value[:60]!r}"
+        elif any(not ref.startswith("#") for _, ref in URL.findall(value)):
+            why = f"outside reference in {local}"
+        else:
+            continue
+        del el.attrib[attribute]
+        removed.append(why)
 
 
 def _drop(el: etree._Element, removed: list[str], what: str) -> None:
