@@ -9,13 +9,13 @@ outputs stay as they were.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .context import BuildContext, Stylesheet
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import Diagnostic
 from .errors import PressroomError
 from .files import write_outputs
 from .load import Sources, load
@@ -64,12 +64,13 @@ def plan(
     *,
     metadata: Sequence[Layer] = (),
     overrides: Sequence[Layer] = (),
+    timeout: int | None = None,
 ) -> list[Sources]:
     """Which books to build: the files named (each a book), else the config's chapters
-    (one book), else every manuscript/*.md."""
+    (one book), else every manuscript/*.md. Metadata files are inputs of every book."""
     defaults = [*([config.metadata] if config.metadata else []), *metadata]
-    limits = config.limits
-    inputs = [config.path] if config.path else []
+    limits = config.limits if timeout is None else replace(config.limits, seconds=timeout)
+    inputs = [*([config.path] if config.path else []), *(layer.path for layer in metadata)]
     if not manuscripts and config.chapters:
         return [
             Sources(
@@ -114,17 +115,20 @@ def build(
     formats: Sequence[str] = DEFAULT_FORMATS,
     paper: str = "a4",
     *,
-    theme: Path | None = None,
-    css: Sequence[Path] = (),
-    ctx: BuildContext | None = None,
+    theme: Theme | Path | None = None,
+    css: Sequence[Stylesheet | Path] = (),
+    bleed: float = 3.0,
 ) -> Built:
-    """Build one book. Renders every output in memory first, so a failure writes nothing."""
+    """Build one book. Renders every output in memory first, so a failure writes nothing.
+    The book's context is its own: its clock, its diagnostics, the house style beside it."""
     sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
-    if ctx is None:
-        sheets = house_style(sources.files) + [Stylesheet.of(Path(p)) for p in css]
-        ctx = BuildContext(
-            theme=Theme.load(theme), paper=paper, css=tuple(sheets), diagnostics=Diagnostics()
-        )
+    sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
+    ctx = BuildContext(
+        theme=theme if isinstance(theme, Theme) else Theme.load(theme),
+        paper=paper,
+        bleed=bleed,
+        css=(*house_style(sources.files), *sheets),
+    )
     doc = load(sources, ctx.diagnostics)
     made: dict[str, Any] = {}
     names = expand(formats)

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -184,9 +183,9 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from .build import build, house_style, plan
+    from .build import build, plan
     from .config import Config, find_config, read_config
-    from .context import BuildContext, Stylesheet
+    from .context import Stylesheet
     from .diagnostics import Diagnostics
     from .files import read_text
     from .load.frontmatter import METADATA_KEYS, parse_override, read_yaml, warn_unknown
@@ -200,7 +199,9 @@ def run_build(args: argparse.Namespace) -> int:
     overrides = [parse_override(Path("-M"), pair) for pair in args.metadata]
     for layer in metadata + overrides:
         warn_unknown(layer, found, METADATA_KEYS)
-    books = plan(args.manuscripts, config, metadata=metadata, overrides=overrides)
+    books = plan(
+        args.manuscripts, config, metadata=metadata, overrides=overrides, timeout=args.timeout
+    )
     formats = tuple(args.format or config.formats or DEFAULT_FORMATS)
     out = args.output or config.output or Path("dist")
     theme = Theme.load(args.theme or config.theme)
@@ -210,17 +211,16 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"pressroom: {diagnostic}", file=sys.stderr)
     outputs: list[Path] = []
     for book in books:
-        book.inputs += list(args.metadata_file)
-        if args.timeout is not None:
-            book.limits = replace(book.limits, seconds=args.timeout)
-        ctx = BuildContext(
-            theme=theme,
-            paper=args.paper or config.paper or "a4",
-            bleed=args.bleed,
-            css=tuple(house_style(book.files) + user_css),
-        )
         with time_limit(book.limits.seconds, book.files[0]):
-            built = build(book, out, formats, ctx=ctx)
+            built = build(
+                book,
+                out,
+                formats,
+                args.paper or config.paper or "a4",
+                theme=theme,
+                css=user_css,
+                bleed=args.bleed,
+            )
         for diagnostic in built.diagnostics:
             print(f"pressroom: {diagnostic}", file=sys.stderr)
         warnings += built.diagnostics
