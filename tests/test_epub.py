@@ -548,12 +548,12 @@ def test_the_conformance_claim_follows_the_books_own_checks(tmp_path, monkeypatc
     claimed = Epub(tmp_path / "a.epub")
     assert claimed.metas("dcterms:conformsTo") == [CONFORMANCE]
     assert list(found) == []
-    real = rules.check_epub
+    real = rules.lint_archive
 
-    def with_a_fault(path, **options):  # the rules fault something this book has
-        return [*real(path, **options), Diagnostic(str(path), "E-ALT", "error", "x")]
+    def with_a_fault(data, name):  # the rules fault something this book has
+        return [*real(data, name), Diagnostic(name, "E-ALT", "error", "x")]
 
-    monkeypatch.setattr(rules, "check_epub", with_a_fault)
+    monkeypatch.setattr(rules, "lint_archive", with_a_fault)
     found = Diagnostics()
     (tmp_path / "b.epub").write_bytes(write_epub(load(source), BuildContext(diagnostics=found)))
     unclaimed = Epub(tmp_path / "b.epub")

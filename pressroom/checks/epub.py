@@ -6,6 +6,7 @@ codes are in the catalogue (`pressroom/data/codes.yml`).
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -97,6 +98,16 @@ def _read(zf: zipfile.ZipFile, member: str) -> bytes:
     if len(data) > MAX_DOCUMENT:
         raise PackageError(f"{member} is larger than {MAX_DOCUMENT:,} bytes")
     return data
+
+
+def lint_archive(data: bytes, name: str) -> list[Diagnostic]:
+    """The own rules alone, on an EPUB still in memory (the writer checks what it made)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        try:
+            package, findings = read_package(zf, name)
+        except PackageError as err:
+            return [Diagnostic(name, "E-PKG", "error", str(err))]
+    return findings + lint_epub(name, package)
 
 
 def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:

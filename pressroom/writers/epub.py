@@ -27,10 +27,8 @@ import datetime as dt
 import io
 import posixpath
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ebooklib import epub
@@ -148,12 +146,9 @@ CLAIM_RULES = frozenset({"E-ALT", "E-LANG", "E-NOTE", "E-BACK", "E-ID", "E-PKG"}
 
 def own_check(data: bytes) -> list[str]:
     """Codes of the accessibility errors Pressroom's own EPUB rules find in `data`."""
-    from ..checks.epub import check_epub  # the check stage, run on this book alone
+    from ..checks.epub import lint_archive  # the check stage, run on this book alone
 
-    with tempfile.TemporaryDirectory(prefix="pressroom-claim-") as folder:
-        path = Path(folder) / "book.epub"
-        path.write_bytes(data)
-        findings = check_epub(path, validators=False)
+    findings = lint_archive(data, "book.epub")
     return sorted({f.code for f in findings if f.severity == "error" and f.code in CLAIM_RULES})
 
 
