@@ -69,17 +69,8 @@ class Diagnostics:
     def warn(self, code: str, file: object, message: str, line: int | None = None) -> None:
         self.items.append(Diagnostic(str(file), code, "warning", message, line))
 
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
-
-    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
-
     def __iter__(self):
         return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def select(

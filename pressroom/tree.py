@@ -41,20 +41,6 @@ def replace(parent: ET.Element, old: ET.Element, new: ET.Element) -> None:
     parent[list(parent).index(old)] = new
 
 
-def unwrap(parent: ET.Element, child: ET.Element) -> None:
-    """Replace `child` by its content (text and children), in place."""
-    index = list(parent).index(child)
-    _append_text(parent, index, child.text)
-    inner = list(child)
-    if inner:
-        inner[-1].tail = (inner[-1].tail or "") + (child.tail or "")
-    else:
-        _append_text(parent, index, child.tail)
-    parent.remove(child)
-    for offset, element in enumerate(inner):
-        parent.insert(index + offset, element)
-
-
 def has_class(el: ET.Element, name: str) -> bool:
     return name in (el.get("class") or "").split()
 

@@ -37,7 +37,7 @@ from lxml import etree
 from .. import layout
 from ..context import BuildContext
 from ..model import Chapter, Document, Image
-from ..tree import replace, without_class
+from ..tree import parents, replace, without_class
 
 # ElementTree would invent an `ns0:` prefix for a namespaced attribute; the literal name is
 # well-formed because every template declares xmlns:epub on <html>.
@@ -287,7 +287,7 @@ def place_notes(doc: Document, texts: list[Text]) -> None:
         for a in note_calls(text.body):
             home.setdefault(a.get("href", "")[1:], (text.href, a.get("id", "")))
     for text in texts:
-        parents = {child: parent for parent in text.body.iter() for child in parent}
+        parent_of = parents(text.body)
         for a in note_calls(text.body):
             href = a.get("href", "")
             note_file, _ = home[href[1:]]
@@ -296,7 +296,7 @@ def place_notes(doc: Document, texts: list[Text]) -> None:
             a.set(EPUB_TYPE, "noteref")
             a.set("role", "doc-noteref")
             sup = ET.Element("sup")
-            replace(parents[a], a, sup)
+            replace(parent_of[a], a, sup)
             a.tail = None
             sup.append(a)
     for note in sorted(doc.notes.values(), key=lambda n: n.number):
