@@ -100,14 +100,19 @@ def _read(zf: zipfile.ZipFile, member: str) -> bytes:
     return data
 
 
+def _lint(zf: zipfile.ZipFile, name: str) -> tuple[list[Diagnostic], bool]:
+    """The own rules' findings, and whether the package could be read far enough for them."""
+    try:
+        package, findings = read_package(zf, name)
+    except PackageError as err:
+        return [Diagnostic(name, "E-PKG", "error", str(err))], False
+    return findings + lint_epub(name, package), True
+
+
 def lint_archive(data: bytes, name: str) -> list[Diagnostic]:
     """The own rules alone, on an EPUB still in memory (the writer checks what it made)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        try:
-            package, findings = read_package(zf, name)
-        except PackageError as err:
-            return [Diagnostic(name, "E-PKG", "error", str(err))]
-    return findings + lint_epub(name, package)
+        return _lint(zf, name)[0]
 
 
 def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
@@ -117,12 +122,7 @@ def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
             unsafe = unsafe_archive(zf)
             if unsafe:  # no validator is given it either
                 return [Diagnostic(name, "E-ZIP", "error", f"unsafe archive: {unsafe}")]
-            try:
-                package, findings = read_package(zf, name)
-            except PackageError as err:
-                findings = [Diagnostic(name, "E-PKG", "error", str(err))]
-                # EPUBCheck says precisely what is wrong; Ace needs a readable package.
-                return findings + (epubcheck_findings(path) if validators else [])
+            findings, readable = _lint(zf, name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
         return [Diagnostic(name, "E-ZIP", "error", f"not a readable EPUB (zip) archive: {err}")]
     except Exception as err:  # zlib.error, NotImplementedError (compression): a broken entry
@@ -131,12 +131,13 @@ def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
                 name, "E-ZIP", "error", f"a zip entry cannot be read ({type(err).__name__}: {err})"
             )
         ]
-    findings += lint_epub(name, package)
-    if validators:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            ace = pool.submit(ace_findings, path)
-            findings += epubcheck_findings(path) + ace.result()
-    return findings
+    if not validators:
+        return findings
+    if not readable:  # EPUBCheck says precisely what is wrong; Ace needs a readable package.
+        return findings + epubcheck_findings(path)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ace = pool.submit(ace_findings, path)
+        return findings + epubcheck_findings(path) + ace.result()
 
 
 def _parse(data: bytes) -> etree._Element:
