@@ -20,6 +20,15 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Contributor:
+    """Someone other than an author who made the book, with a MARC relator code for the
+    role (`trl` translator, `edt` editor, `ill` illustrator …)."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Original:
     """Where the text first appeared, for a reprint."""
 
@@ -43,6 +52,11 @@ class Metadata:
     description: str | None = None
     keywords: tuple[str, ...] = ()
     original: Original | None = None
+    contributors: tuple[Contributor, ...] = ()
+    series: str | None = None
+    series_index: str | None = None  # "2", "2.5": its place in the series
+    isbn: str | None = None  # 13 digits, checked
+    number_sections: bool = False  # print section numbers in headings
     toc: bool = True  # a printed contents page, for a book
     toc_depth: int = 2  # heading levels in the contents, printed and in the EPUB's nav
 

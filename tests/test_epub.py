@@ -170,6 +170,24 @@ def test_book_metadata(book):
     assert book.dc("source") == []  # not a reprint
 
 
+def test_contributors_series_and_isbn(book):
+    contributors = book.dc("contributor")
+    assert [c.text for c in contributors] == ["Lilit Example", "Aram Editor"]
+    roles = [book.refines(c.get("id"), "role")[0] for c in contributors]
+    assert [(r.text, r.get("scheme")) for r in roles] == [
+        ("trl", "marc:relators"),
+        ("edt", "marc:relators"),
+    ]
+    (series,) = book.opf.findall("opf:metadata/opf:meta[@property='belongs-to-collection']", NS)
+    assert series.text == "Pressroom Test Books"
+    assert book.refines(series.get("id"), "collection-type")[0].text == "series"
+    assert book.refines(series.get("id"), "group-position")[0].text == "3"
+    (identifier,) = book.dc("identifier")
+    assert identifier.text == "urn:isbn:9783161484100"
+    (scheme,) = book.refines(identifier.get("id"), "identifier-type")
+    assert (scheme.text, scheme.get("scheme")) == ("15", "onix:codelist5")  # ISBN-13
+
+
 def test_article_metadata_names_the_original(article):
     (source,) = article.dc("source")
     assert source.text.startswith("Foreign Policy, 2021-08-26")

@@ -74,6 +74,22 @@ BAD = {
         7,
     ),
     "front_matter_only": ("---\ntitle: T\n---\n\n", r"no text after the front matter", 4),
+    "isbn_check_digit": (
+        "---\ntitle: T\nisbn: 978-3-16-148410-1\n---\n\nText.\n",
+        r"'isbn: 978-3-16-148410-1' has a wrong check digit",
+        3,
+    ),
+    "isbn_not_a_number": ("---\ntitle: T\nisbn: soon\n---\n\nText.\n", r"is not an ISBN", 3),
+    "unknown_role": (
+        "---\ntitle: T\ncontributors:\n  - name: A. Person\n    role: caterer\n---\n\nText.\n",
+        r"role 'caterer' of A. Person is not one of translator, editor",
+        3,
+    ),
+    "series_index_not_a_number": (
+        "---\ntitle: T\nseries: S\nseries-index: second\n---\n\nText.\n",
+        r"'series-index' must be a number",
+        4,
+    ),
     "author_without_name": (
         "---\ntitle: T\nauthor:\n  - bio: x\n---\n\nText.\n",
         r"needs a 'name'",

@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 from pressroom.diagnostics import Diagnostics
 from pressroom.load import Sources, load, stable_identifier
 from pressroom.load.sanitize import sanitize
+from pressroom.tree import text_of
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"
 
@@ -40,7 +41,7 @@ def test_book_model():
         ("images/diagram.svg", "image/svg+xml"),
     ]
     figure = doc.chapters[0].body.find(".//figure")
-    assert figure.find("figcaption").text == "A simple map"
+    assert text_of(figure.find("figcaption")) == "Figure 1: A simple map"
 
 
 def test_the_book_fixture_warns_only_of_its_hostile_markup():
@@ -238,3 +239,39 @@ def test_headings_get_pandoc_style_ids(tmp_path):
         "section",
         "note",
     ]
+
+
+def test_contributors_series_and_isbn(tmp_path):
+    """Roles as keys or as a list (words or MARC codes); an ISBN-10 becomes the ISBN-13 and,
+    with no identifier given, the book's identifier."""
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\ntranslator: [A. One, B. Two]\nillustrator: C. Three\n"
+        "contributors:\n  - name: D. Four\n    role: edt\n  - name: E. Five\n"
+        "series: The Series\nseries-index: 2.5\nisbn: 0-306-40615-2\n---\n\nText.\n",
+        encoding="utf-8",
+    )
+    meta = load(source).meta
+    assert [(c.name, c.role) for c in meta.contributors] == [
+        ("A. One", "trl"),
+        ("B. Two", "trl"),
+        ("C. Three", "ill"),
+        ("D. Four", "edt"),
+        ("E. Five", "ctb"),
+    ]
+    assert (meta.series, meta.series_index) == ("The Series", "2.5")
+    assert meta.isbn == "9780306406157"
+    assert meta.identifier == "urn:isbn:9780306406157"
+
+
+def test_a_note_holding_a_list_is_one_note(tmp_path):
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A list:\n\n    - one\n    - two\n",
+        encoding="utf-8",
+    )
+    diagnostics = Diagnostics()
+    doc = load(source, diagnostics)
+    assert [d.code for d in diagnostics if d.code == "B-NOTE"] == []
+    (note,) = doc.notes.values()
+    assert [li.text for li in note.body.iter("li")] == ["one", "two"]

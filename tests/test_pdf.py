@@ -118,7 +118,7 @@ def page_texts_of(path: Path) -> list[str]:
 
 def squeeze(text: str) -> str:
     """Compare text across line breaks: hyphenation may split any word, spaces may stretch."""
-    return re.sub(r"[\s\-\u00ad\u2010]", "", text)
+    return re.sub(r"[\s\-\u00ad\u2010•]", "", text)  # and list bullets
 
 
 # -- metadata -------------------------------------------------------------------------------
@@ -159,6 +159,34 @@ def test_handout_xmp_describes_it_like_the_epub(article):
     assert values("identifier") == [meta.identifier]
     assert values("date") == ["2021-08-26"]
     assert values("rights") == [meta.rights]
+
+
+def test_xmp_has_contributors_isbn_and_series(built_book):
+    """The ISBN as XMP's qualified identifier and the series as calibre reads them; the
+    archival copy leaves the series out (PDF/A admits no undeclared schema)."""
+    from xml.etree import ElementTree as ET
+
+    from pressroom.writers.pdf import DC, RDF, SERIES, SERIES_INDEX, XMP, XMPIDQ
+
+    def xmp(path: Path) -> ET.Element:
+        data = PdfReader(path).trailer["/Root"]["/Metadata"].get_object().get_data()
+        return ET.fromstring(data[data.index(b"<x:xmpmeta") : data.rindex(b"</x:xmpmeta>") + 12])
+
+    handout, archival = xmp(built_book["pdf"]), xmp(built_book["archival"])
+    for tree in (handout, archival):
+        contributors = tree.find(f".//{{{DC}}}contributor")
+        assert [li.text for li in contributors.iter(f"{{{RDF}}}li")] == [
+            "Lilit Example",
+            "Aram Editor",
+        ]
+        (item,) = tree.find(f".//{{{XMP}}}Identifier").iter(f"{{{RDF}}}li")
+        assert item.find(f"{{{XMPIDQ}}}Scheme").text == "ISBN"
+        assert item.find(f"{{{RDF}}}value").text == "9783161484100"
+        assert tree.find(f".//{{{DC}}}identifier").text == "urn:isbn:9783161484100"
+    series = handout.find(f".//{{{SERIES}}}series")
+    assert series.find(f"{{{RDF}}}value").text == "Pressroom Test Books"
+    assert series.find(f"{{{SERIES_INDEX}}}series_index").text == "3.00"
+    assert archival.find(f".//{{{SERIES}}}series") is None
 
 
 def test_every_author_is_in_the_metadata(book):
@@ -288,6 +316,47 @@ def test_each_footnote_is_on_the_page_of_its_call(article):
     assert count >= 10
     assert sorted(notes) == list(range(1, count + 1)), "every note once, numbered in order"
     assert calls == notes
+
+
+@pytest.mark.parametrize("which", ["article", "book"])
+def test_every_note_call_is_a_link_to_its_note(request, which):
+    """Each call is a link annotation (with an area to click) going to its note, tagged as
+    a Link in the structure tree."""
+    reader = PdfReader(request.getfixturevalue(f"built_{which}")["pdf"])
+    notes = load(ARTICLE if which == "article" else BOOK).notes
+    links: dict[str, list[float]] = {}
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            destination = str(annotation.get("/Dest"))
+            if destination.startswith("note-"):
+                links.setdefault(destination, [float(v) for v in annotation["/Rect"]])
+                assert "/StructParent" in annotation
+    assert sorted(links) == sorted(notes)
+    for x1, y1, x2, y2 in links.values():
+        assert abs(x2 - x1) > 2 and abs(y2 - y1) > 5  # not a zero-height strip
+
+
+def test_a_note_of_several_blocks_is_set_whole_at_the_foot(tmp_path):
+    """Paragraphs, code and lists in a note stay in the note; the text around the call
+    stays together."""
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nText.[^a] Rest of it.\n\nMore text.[^b]\n\n"
+        "[^a]: First paragraph of the note.\n\n    Second paragraph of the note.\n\n"
+        "        code_in_the_note()\n\n"
+        "[^b]: A note with a list:\n\n    - first item\n    - second item\n",
+        encoding="utf-8",
+    )
+    build(source, tmp_path, ("pdf",))
+    (page,) = [squeeze(t) for t in page_texts_of(tmp_path / "t.pdf")]
+    assert "Text.1Restofit.Moretext.2" in page
+    body_end = page.index("Moretext.2")
+    for part in (
+        "1.Firstparagraphofthenote.Secondparagraphofthenote.code_in_the_note()",
+        "2.Anotewithalist:firstitemseconditem",
+    ):
+        assert part in page[body_end:], page
 
 
 def test_book_footnotes_and_second_calls(book):
@@ -472,8 +541,9 @@ def long_book(tmp_path_factory) -> Path:
         for n in range(1, 41)
     )
     text = source.read_text("utf-8")
-    assert text.count("more were lost.\n") == 1
-    source.write_text(text.replace("more were lost.\n", f"more were lost.\n\n{filler}\n"), "utf-8")
+    end = "come before @sec:diagrams.\n"
+    assert text.count(end) == 1
+    source.write_text(text.replace(end, f"{end}\n{filler}\n"), "utf-8")
     build(source, folder / "out", ("pdf",))
     return folder / "out" / "book.pdf"
 

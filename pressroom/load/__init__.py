@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..diagnostics import Diagnostics
@@ -22,7 +24,10 @@ from ..errors import PressroomError
 from ..files import read_text
 from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
+from ..themes import Theme
 from ..tree import remove, text_of
+from .crossref import caption_tables
+from .crossref import number as number_items
 from .frontmatter import (
     METADATA_KEYS,
     Layer,
@@ -74,7 +79,16 @@ class _File:
     body_line: int
 
 
-def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) -> Document:
+Strings = Callable[[str], Mapping[str, Any]]  # a language's UI strings (the theme's)
+
+
+def load(
+    sources: Sources | str | Path,
+    diagnostics: Diagnostics | None = None,
+    strings: Strings | None = None,
+) -> Document:
+    """`strings` gives the words of numbered items' labels ("Figure", "Table" …) in the
+    book's language: the theme's, the default theme's when None."""
     if not isinstance(sources, Sources):
         sources = Sources(files=[Path(sources)])
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
@@ -125,6 +139,7 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
         for warning in dropped:
             diagnostics.warn("B-HTML", file.path, warning)
         tree = ET.fromstring(f"<div>{safe}</div>")
+        caption_tables(tree)
         _collect_images(file, root, tree, images, diagnostics, limits)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
@@ -148,6 +163,13 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
     trees = [root_el, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
     _number_headings(root_el)  # after: every heading keeps an id, so every heading has a target
+
+    def warn_reference(message: str, written: str) -> None:
+        path, line = _find_line(files, (written,))
+        diagnostics.warn("B-XREF", path, message, line)
+
+    words = (strings or Theme.load().strings)(meta.lang)
+    number_items(root_el, words, meta.number_sections, warn_reference)
     _resolve_links(trees, set(notes), diagnostics, files)
     _drop_empty_paragraphs(root_el)
     _warn_for_check(meta, diagnostics, first)
@@ -307,7 +329,7 @@ def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_
         times[ident] = times.get(ident, 0) + 1
         own = el.tag == "a" and el.get("class") == "noteref"
         reserved = not own and (ident in calls or RESERVED_ID.fullmatch(ident) is not None)
-        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
+        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.:-]*", ident):
             el.attrib.pop("id")
             needles = (f'id="{ident}"', f"id='{ident}'", f"{{#{ident}")
             path, line = _find_line(files, needles, times[ident] - 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,24 @@ from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..files import bad_character
 from ..limits import DEFAULT, Limits
-from ..model import Author, Metadata, Original
+from ..model import Author, Contributor, Metadata, Original
 from .typography import smarten
 
 # Keys a manuscript's metadata may hold. Anything else is reported (B-KEY): a typo such as
 # `auther:` should not pass in silence.
+# Contributor roles written as their own keys (`translator: A. Name`), and their MARC
+# relator codes, which EPUB packages and catalogues use.
+ROLES = {
+    "translator": "trl",
+    "editor": "edt",
+    "illustrator": "ill",
+    "photographer": "pht",
+    "narrator": "nrt",
+    "introduction": "aui",
+    "afterword": "aft",
+    "cover-designer": "cov",
+    "contributor": "ctb",
+}
 METADATA_KEYS = frozenset(
     {
         "title",
@@ -48,6 +61,12 @@ METADATA_KEYS = frozenset(
         "toc",
         "toc-depth",
         "cover",
+        "contributors",
+        *ROLES,
+        "series",
+        "series-index",
+        "isbn",
+        "number-sections",
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -289,7 +308,23 @@ def parse_metadata(layers: list[Layer], fallback: Path) -> Metadata:
         not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 6
     ):
         raise fail("toc-depth", "'toc-depth' must be a whole number from 1 to 6")
+    series_index = value("series-index")
+    if series_index is not None:
+        series_index = str(series_index).strip()
+        if not re.fullmatch(r"\d+(\.\d+)?", series_index):
+            raise fail("series-index", "'series-index' must be a number such as 2 or 2.5")
+    number_sections = value("number-sections")
+    if number_sections is not None and not isinstance(number_sections, bool):
+        raise fail("number-sections", "'number-sections' must be true or false")
+    isbn = parse_isbn(value("isbn"), lambda m: fail("isbn", m))
+    if isbn and not text_field("identifier"):
+        identifier = f"urn:isbn:{isbn}"
     return Metadata(
+        contributors=parse_contributors(value, fail),
+        series=smarten(text_field("series") or "") or None,
+        series_index=series_index if text_field("series") else None,
+        isbn=isbn,
+        number_sections=bool(number_sections),
         toc=True if toc is None else toc,
         toc_depth=2 if depth is None else depth,
         title=smarten(title),
@@ -323,6 +358,55 @@ def parse_authors(value: Any, fail) -> tuple[Author, ...]:
             )
         )
     return tuple(authors)
+
+
+def parse_contributors(value: Callable[[str], Any], fail) -> tuple[Contributor, ...]:
+    """`translator: A. Name` (or a list) for each role in ROLES, then `contributors:` as
+    a list of `{name, role}` with a role word or a MARC relator code."""
+    found: list[Contributor] = []
+    codes = set(ROLES.values())
+    for key, code in ROLES.items():
+        names = value(key)
+        if names is None:
+            continue
+        for name in names if isinstance(names, list) else [names]:
+            if not isinstance(name, str) or not name.strip():
+                raise fail(key, f"'{key}' must be a name or a list of names")
+            found.append(Contributor(" ".join(name.split()), code))
+    listed = value("contributors")
+    if listed is not None:
+        for item in listed if isinstance(listed, list) else [listed]:
+            name = item.get("name") if isinstance(item, dict) else None
+            role = str(item.get("role") or "contributor").strip() if isinstance(item, dict) else ""
+            if not isinstance(name, str) or not name.strip():
+                raise fail("contributors", "each contributor needs a 'name' and a 'role'")
+            code = ROLES.get(role.lower(), role.lower())
+            if code not in codes:
+                raise fail(
+                    "contributors",
+                    f"role {role!r} of {name} is not one of {', '.join(ROLES)} "
+                    f"(or their MARC codes {', '.join(sorted(codes))})",
+                )
+            found.append(Contributor(" ".join(name.split()), code))
+    return tuple(found)
+
+
+def parse_isbn(value: Any, fail) -> str | None:
+    """An ISBN-13, or an ISBN-10 made into one, as 13 digits; its check digit must hold."""
+    if value is None:
+        return None
+    digits = re.sub(r"[\s-]", "", str(value)).upper()
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        check = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
+        if check % 11:
+            raise fail(f"'isbn: {value}' has a wrong check digit")
+        digits = "978" + digits[:9]
+        digits += str((10 - sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits))) % 10)
+    if not re.fullmatch(r"97[89]\d{10}", digits):
+        raise fail(f"'isbn: {value}' is not an ISBN (13 digits starting 978 or 979, or 10)")
+    if sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits)) % 10:
+        raise fail(f"'isbn: {value}' has a wrong check digit")
+    return digits
 
 
 def parse_date(value: Any, fail) -> str | None:

@@ -74,6 +74,8 @@ class FigureProcessor(Treeprocessor):
                 continue
             img = p[0]
             p.tag, p.text, img.tail = "figure", None, None
+            if img.get("id", "").startswith("fig:"):  # a numbered figure: the id is the figure's
+                p.set("id", img.attrib.pop("id"))
             caption = img.attrib.pop("title", None)
             if caption:
                 ET.SubElement(p, "figcaption").text = caption

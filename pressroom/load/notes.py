@@ -43,7 +43,9 @@ def extract_notes(root: ET.Element, first_number: int = 1) -> tuple[dict[str, No
     for parent, child in find_all(root, lambda el: el is container):
         remove(parent, child)
     bodies: dict[str, ET.Element] = {}
-    for item in container.iter("li"):
+    # The notes are the items of the container's own list; a note may hold a list too.
+    items = [li for ol in container.findall("ol") for li in ol.findall("li")]
+    for item in items:
         key = (item.get("id") or "").removeprefix("fn:")
         for parent, backref in find_all(item, lambda el: has_class(el, "footnote-backref")):
             remove(parent, backref)

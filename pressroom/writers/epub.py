@@ -476,6 +476,44 @@ def describe_metadata(book: epub.EpubBook, doc: Document) -> None:
         book.add_metadata(
             None, "meta", file_as(author.name), {"refines": f"#{uid}", "property": "file-as"}
         )
+    for n, person in enumerate(meta.contributors, start=1):
+        uid = f"contributor-{n}"
+        book.add_metadata("DC", "contributor", person.name, {"id": uid})
+        book.add_metadata(
+            None,
+            "meta",
+            person.role,
+            {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"},
+        )
+        book.add_metadata(
+            None, "meta", file_as(person.name), {"refines": f"#{uid}", "property": "file-as"}
+        )
+    if meta.isbn:
+        # ONIX code 15 is ISBN-13: reading systems and stores take the number from it.
+        isbn_id = "pub-id"
+        if meta.identifier != f"urn:isbn:{meta.isbn}":
+            isbn_id = "isbn"
+            book.add_metadata("DC", "identifier", f"urn:isbn:{meta.isbn}", {"id": isbn_id})
+        book.add_metadata(
+            None,
+            "meta",
+            "15",
+            {"refines": f"#{isbn_id}", "property": "identifier-type", "scheme": "onix:codelist5"},
+        )
+    if meta.series:
+        book.add_metadata(
+            None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"}
+        )
+        book.add_metadata(
+            None, "meta", "series", {"refines": "#series", "property": "collection-type"}
+        )
+        if meta.series_index:
+            book.add_metadata(
+                None,
+                "meta",
+                meta.series_index,
+                {"refines": "#series", "property": "group-position"},
+            )
     simple = {
         "date": meta.date,
         "publisher": meta.publisher,

@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
+from weasyprint.formatting_structure.boxes import InlineBox
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
@@ -35,7 +36,16 @@ from ..tree import add_class, replace
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
-RDF, DC = NS["rdf"], NS["dc"]
+RDF, DC, XMP = NS["rdf"], NS["dc"], NS["xmp"]
+XMPIDQ = "http://ns.adobe.com/xmp/Identifier/qual/1.0/"
+# calibre's series properties (what calibre and its catalogues read from a PDF).
+SERIES, SERIES_INDEX = (
+    "http://calibre-ebook.com/xmp-namespace",
+    "http://calibre-ebook.com/xmp-namespace-series-index",
+)
+ET.register_namespace("calibre", SERIES)
+ET.register_namespace("calibreSI", SERIES_INDEX)
+ET.register_namespace("xmpidq", XMPIDQ)
 
 
 def notes_at_foot(
@@ -65,20 +75,61 @@ def notes_at_foot(
     return body
 
 
-def _inline_copy(block: ET.Element, span: ET.Element) -> None:
-    """Footnote content must be inline: paragraphs become runs separated by a space. The
-    note's body belongs to the shared document, so its children are copied, not moved."""
-    block = copy.deepcopy(block)
-    span.text = (block.text or "").strip() or None
-    first = True
-    for child in block:
-        if child.tag in ("p", "div"):
-            run = ET.SubElement(span, "span")
-            run.text = ("" if first else " ") + (child.text or "")
-            run[:] = list(child)
-            first = False
-        else:
-            span.append(child)
+# A note is set inside its call's paragraph, where the HTML parser would end the paragraph
+# at a block element: a note's blocks are spans that CSS sets as blocks (`note-p`, …).
+NOTE_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "hr",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ]
+)
+
+
+def _inline_copy(body: ET.Element, span: ET.Element) -> None:
+    """Copy a note's body into its footnote element: the first paragraph runs on from the
+    number, later blocks become spans set as blocks. The body belongs to the shared
+    document, so it is copied, not moved."""
+    body = copy.deepcopy(body)
+    blocks = list(body)
+    span.text = (body.text or "").strip() or None
+    if blocks and blocks[0].tag == "p":
+        first = blocks.pop(0)
+        run = ET.SubElement(span, "span")
+        run.text, run[:] = first.text, list(first)
+    for block in blocks:
+        for el in block.iter():
+            if el.tag in NOTE_BLOCKS:
+                add_class(el, f"note-{el.tag}")
+                if el.tag == "ol" and el.get("start", "").isdigit():
+                    # CSS cannot read `start`; the counter can be set.
+                    el.set("style", f"counter-reset: list-item {int(el.get('start', '1')) - 1}")
+                el.tag = "span"
+        block.tail = None  # white space between blocks would make empty anonymous boxes
+        span.append(block)
 
 
 def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozenset()) -> str:
@@ -203,7 +254,35 @@ def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Doc
         )
     if not rendered.pages:
         raise PressroomError(doc.source, "the layout produced no pages")
+    link_calls(rendered)
     return rendered
+
+
+def _boxes(page: Any) -> Iterator[Any]:
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        yield box
+        stack.extend(getattr(box, "children", None) or ())
+
+
+def link_calls(rendered: weasyprint.Document) -> None:
+    """Make each footnote call a link to its note. WeasyPrint draws the call from the note
+    element (`::footnote-call`) and links only `<a href>`; the link is added to the laid-out
+    page, where the PDF writer makes its annotation and tags it Link."""
+    for page in rendered.pages:
+        for box in _boxes(page):
+            tag = getattr(box, "element_tag", "") or ""
+            if tag.endswith("::footnote-call") and isinstance(box, InlineBox):
+                # The call has no line height of its own; its text has.
+                areas = [b.hit_area() for b in (box, *box.children)]
+                rectangle = (
+                    min(x for x, _, _, _ in areas),
+                    min(y for _, y, _, _ in areas),
+                    max(x + w for x, _, w, _ in areas),
+                    max(y + h for _, y, _, h in areas),
+                )
+                page.links.append(("internal", box.element.get("id"), rectangle, box))
 
 
 def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
@@ -211,15 +290,12 @@ def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
     call_page: dict[str, int] = {}
     note_page: dict[str, int] = {}
     for number, page in enumerate(rendered.pages):
-        stack = [page._page_box]
-        while stack:
-            box = stack.pop()
+        for box in _boxes(page):
             tag = getattr(box, "element_tag", "") or ""
             if tag.endswith("::footnote-call"):
                 call_page.setdefault(box.element.get("id"), number)
             elif tag.endswith("::footnote-marker"):
                 note_page.setdefault(box.element.get("id"), number)
-            stack.extend(getattr(box, "children", None) or ())
     return frozenset(n for n, page in note_page.items() if call_page.get(n) != page)
 
 
@@ -247,7 +323,30 @@ class DublinCoreMetadata(DocumentMetadata):
             _container(about, "rights", "Alt", [meta.rights])
         if meta.original:
             SubElement(about, f"{{{DC}}}source").text = meta.original.publication
+        if meta.contributors:
+            _container(about, "contributor", "Bag", [p.name for p in meta.contributors])
+        if meta.isbn:
+            _isbn(about, meta.isbn)
+        if meta.series and variant != "a":
+            # Left out of the PDF/A copy: PDF/A admits only schemas it knows or that the
+            # file describes, and this one is calibre's own.
+            _series(about, meta.series, meta.series_index)
         return tostring(rdf, encoding="utf-8")
+
+
+def _isbn(about: Element, isbn: str) -> None:
+    """XMP's qualified identifier: the number with its scheme, which catalogues and
+    reading systems read as the ISBN."""
+    holder = SubElement(SubElement(about, f"{{{XMP}}}Identifier"), f"{{{RDF}}}Bag")
+    item = SubElement(holder, f"{{{RDF}}}li", {f"{{{RDF}}}parseType": "Resource"})
+    SubElement(item, f"{{{XMPIDQ}}}Scheme").text = "ISBN"
+    SubElement(item, f"{{{RDF}}}value").text = isbn
+
+
+def _series(about: Element, series: str, index: str | None) -> None:
+    holder = SubElement(about, f"{{{SERIES}}}series", {f"{{{RDF}}}parseType": "Resource"})
+    SubElement(holder, f"{{{RDF}}}value").text = series
+    SubElement(holder, f"{{{SERIES_INDEX}}}series_index").text = f"{float(index or 1):.2f}"
 
 
 def _container(parent: Element, name: str, kind: str, values: list[str]) -> None:
@@ -289,6 +388,8 @@ def _tag_notes_as_notes() -> None:
             return "Note"
         if tag == f"{NOTE_ELEMENT}::footnote-marker":
             return "Lbl"
+        if tag == f"{NOTE_ELEMENT}::footnote-call":
+            return "Link"  # see link_calls
         return original(tag)
 
     weasyprint_tags._get_pdf_tag = pressroom_pdf_tag
@@ -307,6 +408,13 @@ def identify_notes(document: Any, pdf: Any) -> None:
     ]
     if not notes:
         return
+    # A note of several blocks gets an anonymous block around its number and first
+    # paragraph, which WeasyPrint tags as a second Note inside the first: a paragraph.
+    references = {str(note.reference) for note in notes}
+    for note in notes:
+        if str(note.get("P")) in references:
+            note["S"] = "/P"
+    notes = [note for note in notes if note["S"] == "/Note"]
     names = []
     for number, note in enumerate(notes, start=1):
         key = f"note-{number}"
