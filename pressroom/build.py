@@ -31,6 +31,7 @@ class Built:
     source: Path
     outputs: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # verify=True
 
 
 def find_manuscripts(folder: Path = Path("manuscript")) -> list[Path]:
@@ -118,6 +119,7 @@ def build(
     theme: Theme | Path | None = None,
     css: Sequence[Stylesheet | Path] = (),
     bleed: float = 3.0,
+    verify: bool = False,
 ) -> Built:
     """Build one book. Renders every output in memory first, so a failure writes nothing.
     The book's context is its own: its clock, its diagnostics, the house style beside it."""
@@ -128,6 +130,7 @@ def build(
         paper=paper,
         bleed=bleed,
         css=(*house_style(sources.files), *sheets),
+        verify=verify,
     )
     doc = load(sources, ctx.diagnostics, ctx.strings)
     made: dict[str, Any] = {}
@@ -152,4 +155,16 @@ def build(
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
     write_outputs(targets)
-    return Built(source=doc.source, outputs=list(targets), diagnostics=list(ctx.diagnostics))
+    validated = {
+        WRITERS[name].output(out, doc.stem): [
+            replace(f, file=str(WRITERS[name].output(out, doc.stem))) for f in findings
+        ]
+        for name, findings in ctx.validated.items()
+        if name in formats
+    }
+    return Built(
+        source=doc.source,
+        outputs=list(targets),
+        diagnostics=list(ctx.diagnostics),
+        validated=validated,
+    )

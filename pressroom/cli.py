@@ -9,9 +9,13 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import PressroomError
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
 
 
 def parser() -> argparse.ArgumentParser:
@@ -210,6 +214,7 @@ def run_build(args: argparse.Namespace) -> int:
     for diagnostic in warnings:
         print(f"pressroom: {diagnostic}", file=sys.stderr)
     outputs: list[Path] = []
+    validated: dict[Path, list[Diagnostic]] = {}
     for book in books:
         with time_limit(book.limits.seconds, book.files[0]):
             built = build(
@@ -220,6 +225,7 @@ def run_build(args: argparse.Namespace) -> int:
                 theme=theme,
                 css=user_css,
                 bleed=args.bleed,
+                verify=args.check,
             )
         for diagnostic in built.diagnostics:
             print(f"pressroom: {diagnostic}", file=sys.stderr)
@@ -227,11 +233,12 @@ def run_build(args: argparse.Namespace) -> int:
         for path in built.outputs:
             print(path)
         outputs += [p for p in built.outputs if p.is_file()]
+        validated |= built.validated
     status = 1 if args.strict and warnings else 0
     if args.strict and warnings:
         print(f"pressroom: --strict: {len(warnings)} warning(s)", file=sys.stderr)
     if args.check:
-        status = max(status, run_check(outputs, validators=True))
+        status = max(status, run_check(outputs, validators=True, validated=validated))
     return status
 
 
@@ -264,13 +271,20 @@ def run_check(
     validators: bool,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    validated: dict[Path, list[Diagnostic]] | None = None,
 ) -> int:
     from .checks import check, report, tools
 
     if validators:
         found = ", ".join(f"{name} {value}" for name, value in tools().items() if value)
         print(f"validators: {found or 'none found'}")
-    findings = check(files, validators=validators, select=select or (), ignore=ignore or ())
+    findings = check(
+        files,
+        validators=validators,
+        select=select or (),
+        ignore=ignore or (),
+        validated=validated or {},
+    )
     for line in report(findings, files):
         print(line)
     return 1 if any(f.severity == "error" for f in findings) else 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import build_time
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics
 from .errors import PressroomError
 from .themes import Theme
 
@@ -49,6 +49,10 @@ class BuildContext:
     css: tuple[Stylesheet, ...] = ()
     clock: dt.datetime = field(default_factory=build_time)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # Run the validators (EPUBCheck, DAISY Ace) on an output before it is written, so its
+    # claims follow them; what they found, by format, for the report.
+    verify: bool = False
+    validated: dict[str, list[Diagnostic]] = field(default_factory=dict)
 
     def stylesheets(self, kind: str) -> list[Stylesheet]:
         return [sheet for sheet in self.css if kind in sheet.kinds]

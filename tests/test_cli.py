@@ -5,6 +5,7 @@ subprocess, so under the test script these exercise the installed wheel."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,36 @@ def test_an_empty_folder_with_the_article_builds_and_checks_clean(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     assert "epubcheck" in check.stdout and "ace" in check.stdout  # validators ran
     assert check.stdout.strip().endswith("checked 3 files: 0 errors, 0 warnings")
+
+
+@pytest.mark.validators
+def test_build_check_drops_the_claim_when_ace_disagrees(tmp_path):
+    """`build --check` runs EPUBCheck and Ace on the EPUB before writing it: a book Ace
+    faults (here, grey text on white from the publisher's stylesheet) does not claim
+    conformance, says so in its summary, and the check fails; the validators run once."""
+    from lxml import etree
+
+    (tmp_path / "t.md").write_text(
+        "---\ntitle: Pale\nauthor: A. Writer\nrights: © 2024 A. Writer\n---\n\n"
+        "A paragraph of pale text.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "epub.css").write_text("p { color: #d8d8d8; }\n", encoding="utf-8")
+    env = {"PRESSROOM_ACE": str(ACE)}
+    args = ("build", "t.md", "-o", "out", "--format", "epub", "--check", "--css", "epub.css")
+    run = pressroom(*args, cwd=tmp_path, env=env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "warning B-CLAIM: the EPUB's checks found DAISY Ace: " in run.stderr
+    assert "color-contrast" in run.stdout
+    assert run.stdout.count("color-contrast") == len(
+        [line for line in run.stdout.splitlines() if "error ACE:" in line]
+    )
+    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as epub:
+        opf = etree.fromstring(epub.read("EPUB/content.opf"))
+    values = {m.get("property"): m.text for m in opf.iter("{*}meta")}
+    assert "dcterms:conformsTo" not in values
+    assert "was not verified" in values["schema:accessibilitySummary"]
+    assert "DAISY Ace" in values["schema:accessibilitySummary"]
 
 
 LACKING = """---

@@ -275,3 +275,18 @@ def test_a_note_holding_a_list_is_one_note(tmp_path):
     assert [d.code for d in diagnostics if d.code == "B-NOTE"] == []
     (note,) = doc.notes.values()
     assert [li.text for li in note.body.iter("li")] == ["one", "two"]
+
+
+def test_a_skipped_heading_level_is_set_one_below_with_a_warning(tmp_path):
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\n---\n\n# One\n\n#### Aside\n\nText.\n\n## Two\n\n### Three\n",
+        encoding="utf-8",
+    )
+    diagnostics = Diagnostics()
+    doc = load(source, diagnostics)
+    levels = [(h.level, h.text) for ch in doc.chapters for h in ch.headings]
+    assert levels == [(1, "One"), (2, "Aside"), (2, "Two"), (3, "Three")]
+    (warning,) = [d for d in diagnostics if d.code == "B-HEADING"]
+    assert warning.line == 7
+    assert warning.message == "heading 'Aside' is #### right after a #: set as ##"

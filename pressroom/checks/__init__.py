@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,15 +49,25 @@ def check(
     validators: bool = True,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    validated: Mapping[Path, list[Diagnostic]] | None = None,
 ) -> list[Diagnostic]:
     """Check every file (concurrently); findings in the order of `paths`, only the codes
-    chosen by `select` (all when empty) and not in `ignore`."""
+    chosen by `select` (all when empty) and not in `ignore`. The validators' findings for
+    files in `validated` (run by the build, before writing) are taken, not run again."""
+    validated = validated or {}
     paths = [Path(p) for p in paths]
     if not paths:
         return []
     workers = min(len(paths), max(2, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda p: check_file(p, validators=validators), paths)
+        results = pool.map(
+            lambda p: (
+                check_file(p, validators=False) + validated[p]
+                if validators and p in validated
+                else check_file(p, validators=validators)
+            ),
+            paths,
+        )
         findings = [finding for result in results for finding in result]
     return select_codes(findings, select, ignore)
 

@@ -163,6 +163,7 @@ def load(
     trees = [root_el, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
     _number_headings(root_el)  # after: every heading keeps an id, so every heading has a target
+    _level_headings(root_el, diagnostics, files)
 
     def warn_reference(message: str, written: str) -> None:
         path, line = _find_line(files, (written,))
@@ -357,6 +358,30 @@ def _number_headings(root: ET.Element) -> None:
                 ident = f"{base}-{n}"
             used.add(ident)
             el.set("id", ident)
+
+
+def _level_headings(root: ET.Element, diagnostics: Diagnostics, files: list[_File]) -> None:
+    """A heading is at most one level below the one before it (`####` right after `#` is
+    set as `##`): reading systems and screen readers navigate by levels, and a skipped
+    level reads as a missing section (WCAG's heading order, PDF/UA's). The words stay."""
+    previous = 1  # the title, or the chapter's heading
+    for el in root.iter():
+        if el.tag not in HEADINGS:
+            continue
+        level = int(el.tag[1])
+        if level > previous + 1:
+            el.tag = f"h{previous + 1}"
+            text = text_of(el)
+            path, line = _find_line(files, (text,))
+            diagnostics.warn(
+                "B-HEADING",
+                path,
+                f"heading {text!r} is {'#' * level} right after a {'#' * previous}: "
+                f"set as {'#' * (previous + 1)}",
+                line,
+            )
+            level = previous + 1
+        previous = level
 
 
 def heading_id(text: str) -> str:

@@ -27,8 +27,11 @@ import datetime as dt
 import io
 import posixpath
 import re
+import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ebooklib import epub
@@ -36,6 +39,7 @@ from lxml import etree
 
 from .. import layout
 from ..context import BuildContext
+from ..diagnostics import Diagnostic
 from ..model import Chapter, Document, Image
 from ..tree import parents, replace, without_class
 
@@ -124,13 +128,16 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover)
     data = normalise_zip(raw, doc.meta.lang, ctx.clock)
     problems = own_check(data)
+    if not problems and ctx.verify:
+        ctx.validated["epub"] = validate(data)
+        problems = failed(ctx.validated["epub"])
     if not problems:
         return data
     # The claim follows the checks: a book they fault says what was not verified instead.
     ctx.diagnostics.warn(
         "B-CLAIM",
         doc.source,
-        "the EPUB's own checks found "
+        "the EPUB's checks found "
         + ", ".join(problems)
         + ": it does not claim EPUB Accessibility conformance",
     )
@@ -150,6 +157,32 @@ def own_check(data: bytes) -> list[str]:
 
     findings = lint_archive(data, "book.epub")
     return sorted({f.code for f in findings if f.severity == "error" and f.code in CLAIM_RULES})
+
+
+def validate(data: bytes) -> list[Diagnostic]:
+    """EPUBCheck's and DAISY Ace's findings on `data` (a validator not installed: a SKIP
+    warning, as in `pressroom check`)."""
+    from ..checks.validators import ace_findings, epubcheck_findings
+
+    with tempfile.TemporaryDirectory(prefix="pressroom-verify-") as tmp:
+        path = Path(tmp) / "book.epub"
+        path.write_bytes(data)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ace = pool.submit(ace_findings, path)
+            return epubcheck_findings(path) + ace.result()
+
+
+def failed(findings: list[Diagnostic]) -> list[str]:
+    """The validators that found errors, as the claim's summary names them."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        if finding.severity == "error":
+            tool = VALIDATORS.get(finding.code, "EPUBCheck")  # EPUBCheck keeps its own ids
+            counts[tool] = counts.get(tool, 0) + 1
+    return [f"{tool}: {layout.plural(n, 'error')}" for tool, n in counts.items()]
+
+
+VALIDATORS = {"ACE": "DAISY Ace", "V-FAIL": "a validator that did not run"}
 
 
 @dataclass
