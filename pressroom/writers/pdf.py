@@ -24,7 +24,7 @@ from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
-from .. import __version__
+from .. import __version__, language
 from .. import layout as jinja_layout
 from ..context import BuildContext
 from ..dates import w3c
@@ -102,6 +102,7 @@ def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozen
         book=doc.is_book,
         about_level=1 if doc.is_book else 2,
         t=ctx.strings(doc.meta.lang),
+        dir=language.direction(doc.meta.lang),
     )
 
 

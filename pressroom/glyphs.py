@@ -1,0 +1,129 @@
+"""Which characters the print layout has a glyph for, and where a manuscript uses one it lacks.
+
+WeasyPrint sets each character in the first face of the CSS stack that has it, then in any
+face fontconfig knows: a character no font has is drawn as an empty box (.notdef), silently.
+The repertoire is the theme's bundled fonts (their cmaps, through fontTools) and every font
+fontconfig lists (its charset ranges, one `fc-list` call); both are read once per process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fontTools import unicodedata as script_data
+from fontTools.ttLib import TTFont
+
+from .diagnostics import Diagnostics
+from .themes import Theme
+
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+# Not drawn, so no font needs them: controls, format characters (ZWJ, bidi marks, soft
+# hyphen), and variation selectors, which choose a glyph rather than being one.
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
+
+
+@dataclass(frozen=True)
+class Repertoire:
+    bundled: frozenset[int]
+    starts: tuple[int, ...]  # fontconfig's ranges, merged and sorted: starts and ends
+    ends: tuple[int, ...]
+
+    def __contains__(self, code: int) -> bool:
+        if code < 0x80 or code in self.bundled:
+            return True
+        at = bisect.bisect_right(self.starts, code) - 1
+        return at >= 0 and code <= self.ends[at]
+
+
+@cache
+def system_ranges() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Every code point some installed font has, as merged (starts, ends)."""
+    if shutil.which("fc-list") is None:
+        return (), ()
+    listed = subprocess.run(
+        ["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, check=False
+    ).stdout
+    ranges = []
+    for part in listed.split():
+        first, _, last = part.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(r[0] for r in merged), tuple(r[1] for r in merged)
+
+
+@cache
+def repertoire(theme: Theme) -> Repertoire:
+    bundled: set[int] = set()
+    for name, data in theme.files().items():
+        if name.startswith("fonts/") and name.lower().endswith(FONT_SUFFIXES):
+            try:
+                bundled.update(TTFont(io.BytesIO(data), fontNumber=0).getBestCmap() or {})
+            except Exception:  # a font file fontTools cannot read adds nothing
+                continue
+    starts, ends = system_ranges()
+    return Repertoire(frozenset(bundled), starts, ends)
+
+
+def describe(char: str) -> str:
+    """U+0F00 TIBETAN SYLLABLE OM (Tibetan)."""
+    code = ord(char)
+    name = unicodedata.name(char, "") or {
+        "Co": "a private-use character",
+        "Cn": "an unassigned code point",
+    }.get(unicodedata.category(char), "unnamed")
+    script = script_data.script_name(script_data.script(char), default="Unknown")
+    return f"U+{code:04X} {name} ({script.replace('_', ' ')} script)"
+
+
+def drawn(char: str) -> bool:
+    code = ord(char)
+    return unicodedata.category(char) not in INVISIBLE and not any(code in r for r in SELECTORS)
+
+
+def missing(text: str, fonts: Repertoire, seen: set[str]) -> Iterable[str]:
+    """The characters of `text` no font has that are not in `seen` (which they join)."""
+    for char in text:
+        if char in seen or ord(char) in fonts or not drawn(char):
+            continue
+        seen.add(char)
+        yield char
+
+
+def warn_uncovered(paths: Iterable[Path], theme: Theme, diagnostics: Diagnostics) -> None:
+    """One B-GLYPH warning per character per file, at the first line that uses it."""
+    fonts = repertoire(theme)
+    for path in paths:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # load has read it already; nothing new to say here
+        if text.isascii():
+            continue
+        seen: set[str] = set()
+        for number, line in enumerate(text.split("\n"), start=1):
+            if line.isascii():
+                continue
+            for char in missing(line, fonts, seen):
+                diagnostics.warn(
+                    "B-GLYPH",
+                    path,
+                    f"{describe(char)}: no font has it, so it prints as an empty box",
+                    number,
+                )
