@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -35,7 +35,7 @@ SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
 class Repertoire:
     bundled: frozenset[int]
     starts: tuple[int, ...]  # fontconfig's ranges, merged and sorted: starts and ends
-    ends: tuple[int, ...]
+    ends: tuple[int, ...] = field(repr=False)
 
     def __contains__(self, code: int) -> bool:
         if code < 0x80 or code in self.bundled:
@@ -127,3 +127,82 @@ def warn_uncovered(paths: Iterable[Path], theme: Theme, diagnostics: Diagnostics
                     f"{describe(char)}: no font has it, so it prints as an empty box",
                     number,
                 )
+
+
+# -- faces outside a stylesheet (the generated cover): the print stack's order, by script --
+FALLBACK = (
+    "Noto Serif",
+    "Noto Naskh Arabic",
+    "Noto Serif Hebrew",
+    "Noto Serif Devanagari",
+    "Noto Serif Bengali",
+    "Noto Serif Thai",
+    "Noto Serif CJK {cjk}",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Thai",
+    "Noto Sans CJK {cjk}",
+    "Noto Sans Symbols",
+    "Noto Sans Symbols2",
+)
+CJK = {"zh": "SC", "zh-hant": "TC", "zh-tw": "TC", "zh-hk": "TC", "zh-mo": "TC", "ko": "KR"}
+
+
+def _cjk(lang: str) -> str:
+    tag = lang.lower()
+    while tag:
+        if tag in CJK:
+            return CJK[tag]
+        tag = tag.rpartition("-")[0]
+    return "JP"
+
+
+@dataclass(frozen=True)
+class Face:
+    file: str
+    index: int
+    starts: tuple[int, ...] = field(repr=False)
+    ends: tuple[int, ...] = field(repr=False)
+
+    def has(self, text: str) -> bool:
+        for char in text:
+            at = bisect.bisect_right(self.starts, ord(char)) - 1
+            if drawn(char) and not (at >= 0 and ord(char) <= self.ends[at]):
+                return False
+        return True
+
+
+@cache
+def system_face(family: str, bold: bool) -> Face | None:
+    """The installed file of `family` (bold or regular), or None when it is not installed."""
+    if shutil.which("fc-match") is None:
+        return None
+    found = subprocess.run(
+        [
+            "fc-match",
+            "--format",
+            "%{family}|%{file}|%{index}|%{charset}",
+            f"{family}:weight={'bold' if bold else 'regular'}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    names, file, index, charset = [*found.split("|"), "", "", ""][:4]
+    if family not in names.split(",") or not file:
+        return None  # fontconfig's nearest substitute, not the family asked for
+    ranges = [part.partition("-") for part in charset.split()]
+    starts = tuple(int(a, 16) for a, _, _ in ranges)
+    ends = tuple(int(b or a, 16) for a, _, b in ranges)
+    return Face(file, int(index or 0), starts, ends)
+
+
+def face_for(text: str, lang: str, bold: bool) -> Face | None:
+    """The first installed fallback face that has every character of `text`."""
+    for family in FALLBACK:
+        face = system_face(family.format(cjk=_cjk(lang)), bold)
+        if face is not None and face.has(text):
+            return face
+    return None
