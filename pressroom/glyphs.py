@@ -97,17 +97,16 @@ def drawn(char: str) -> bool:
     return unicodedata.category(char) not in INVISIBLE and not any(code in r for r in SELECTORS)
 
 
-def missing(text: str, fonts: Repertoire, seen: set[str]) -> Iterable[str]:
-    """The characters of `text` no font has that are not in `seen` (which they join)."""
-    for char in text:
-        if char in seen or ord(char) in fonts or not drawn(char):
-            continue
-        seen.add(char)
-        yield char
+def missing(text: str, fonts: Repertoire) -> list[str]:
+    """The distinct characters of `text` no font has, in order of first use."""
+    found = [c for c in set(text) if ord(c) not in fonts and drawn(c)]
+    return sorted(found, key=text.index)
 
 
 def warn_uncovered(paths: Iterable[Path], theme: Theme, diagnostics: Diagnostics) -> None:
-    """One B-GLYPH warning per character per file, at the first line that uses it."""
+    """One B-GLYPH warning per character per file, at the first line that uses it. A file's
+    distinct characters are looked up once each: a long book costs little more than a short
+    one in the same scripts."""
     fonts = repertoire(theme)
     for path in paths:
         try:
@@ -116,17 +115,13 @@ def warn_uncovered(paths: Iterable[Path], theme: Theme, diagnostics: Diagnostics
             continue  # load has read it already; nothing new to say here
         if text.isascii():
             continue
-        seen: set[str] = set()
-        for number, line in enumerate(text.split("\n"), start=1):
-            if line.isascii():
-                continue
-            for char in missing(line, fonts, seen):
-                diagnostics.warn(
-                    "B-GLYPH",
-                    path,
-                    f"{describe(char)}: no font has it, so it prints as an empty box",
-                    number,
-                )
+        for char in missing(text, fonts):
+            diagnostics.warn(
+                "B-GLYPH",
+                path,
+                f"{describe(char)}: no font has it, so it prints as an empty box",
+                text.count("\n", 0, text.index(char)) + 1,
+            )
 
 
 # -- faces outside a stylesheet (the generated cover): the print stack's order, by script --

@@ -39,7 +39,7 @@ def test_nothing_installed_has_the_private_use_character():
 @pytest.mark.parametrize("script, word", SCRIPTS.items())
 def test_the_fallback_faces_cover_each_script(script, word):
     fonts = glyphs.repertoire(Theme.load())
-    assert list(glyphs.missing(word, fonts, set())) == [], script
+    assert list(glyphs.missing(word, fonts)) == [], script
 
 
 def test_describe_names_code_point_name_and_script():
@@ -49,8 +49,8 @@ def test_describe_names_code_point_name_and_script():
 
 def test_invisible_characters_need_no_glyph():
     fonts = glyphs.Repertoire(frozenset(), (), ())
-    assert list(glyphs.missing("\u200d\u200f\ufe0f\u00ad", fonts, set())) == []
-    assert list(glyphs.missing(f"{PRIVATE}x{PRIVATE}", fonts, set())) == [PRIVATE]
+    assert list(glyphs.missing("\u200d\u200f\ufe0f\u00ad", fonts)) == []
+    assert list(glyphs.missing(f"x{PRIVATE}y{PRIVATE}", fonts)) == [PRIVATE]
 
 
 def test_cmap_parsing():
