@@ -136,7 +136,7 @@ def build(
         from .glyphs import warn_uncovered
         from .writers.pdf import layout
 
-        warn_uncovered(doc.sources, ctx.theme, ctx.diagnostics)
+        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         pages = layout(doc, ctx)  # once, for every format written from pages
     for name in names:
         writer = WRITERS[name]

@@ -127,3 +127,17 @@ LANGS = ("ja", "zh", "ko", "hi", "th", "bn", "he", "ar", "hy", "und")
 def test_the_generated_cover_sets_each_word_in_a_face_that_has_it(lang, word, face):
     font = _font(Setting(Theme.load(), lang), "bold", 100, word)
     assert face in str(font.path)
+
+
+def test_the_config_file_is_scanned_too(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pressroom.yml": f"title: A box {PRIVATE}\nauthor: A. Writer\nrights: r\n"
+            "chapters: [one.md]\nformats: [pdf]\n",
+            "one.md": "# One\n\nText.\n",
+        },
+    )
+    built = pressroom("build", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "pressroom.yml:1: warning B-GLYPH: U+E000" in built.stderr
