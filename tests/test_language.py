@@ -303,3 +303,18 @@ def test_command_line_build_of_the_arabic_book(tmp_path):
     result = pressroom("build", str(FIXTURES / "arabic.md"), "-o", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "B-GLYPH" not in result.stderr and "B-LANG" not in result.stderr
+
+
+def test_strings_from_the_most_specific_file(tmp_path):
+    strings = write(
+        tmp_path / "theme",
+        {
+            "strings/zh.yml": "contents: 目录\ncover: 封面\n",
+            "strings/zh-Hant.yml": "contents: 目錄\n",
+        },
+    )
+    theme = Theme.load(strings)
+    assert theme.strings("zh-Hant-TW")["contents"] == "目錄"
+    assert theme.strings("zh-Hant-TW")["cover"] == "封面"
+    assert theme.strings("zh-CN")["contents"] == "目录"
+    assert theme.strings("zh")["landmarks"] == "Landmarks"
