@@ -136,8 +136,10 @@ def build(
     made: dict[str, Any] = {}
     names = expand(formats)
     if any(WRITERS[name].pages for name in names):
+        from .glyphs import warn_uncovered
         from .writers.pdf import layout
 
+        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         pages = layout(doc, ctx)  # once, for every format written from pages
     for name in names:
         writer = WRITERS[name]

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from babel.lists import format_list
+
+from . import language
+
 
 @dataclass(frozen=True)
 class Author:
@@ -66,10 +70,9 @@ class Metadata:
 
     @property
     def author_names(self) -> str:
+        """The authors as a list in the book's language (A, B, and C; A、B; A وB)."""
         names = [a.name for a in self.authors]
-        if len(names) <= 2:
-            return " and ".join(names)
-        return ", ".join(names[:-1]) + ", and " + names[-1]
+        return format_list(names, locale=language.locale(self.lang) or "en")
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,41 @@ def rule_fonts(pdf: Pdf) -> Findings:
         yield "P-FONT", "error", f"font {font} is not embedded"
 
 
+def rule_glyphs(pdf: Pdf) -> Findings:
+    from ..glyphs import describe
+    from .notdef import notdef_text
+
+    for font in _page_fonts(pdf.reader):
+        label = _name(_get(font, "/BaseFont")) or "(unnamed)"
+        for text in notdef_text(font, _get):
+            what = ", ".join(describe(c) for c in text) if text else "a character"
+            yield "P-GLYPH", "error", f"{what} drawn as .notdef (an empty box) in font {label}"
+
+
+def _page_fonts(reader: Any) -> Iterator[Any]:
+    """Each font the pages (and the forms they draw) use, once."""
+    seen: set[int | None] = set()
+
+    def walk(res: Any) -> Iterator[Any]:
+        for f in (_get(res, "/Font") or {}).values():
+            ref = getattr(f, "idnum", None)
+            if ref not in seen or ref is None:
+                seen.add(ref)
+                yield f.get_object()
+        for x in (_get(res, "/XObject") or {}).values():
+            ref = getattr(x, "idnum", None)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            x = x.get_object()
+            if _get(x, "/Subtype") == "/Form" and _get(x, "/Resources") is not None:
+                yield from walk(_get(x, "/Resources"))
+
+    for page in reader.pages:
+        if _get(page, "/Resources") is not None:
+            yield from walk(_get(page, "/Resources"))
+
+
 def rule_tags(pdf: Pdf) -> Findings:
     # Untagged is an error only for a file that promises tags: PDF/UA or the archival copy.
     pdfua = pdf.xmp is not None and _xmp_values(pdf.xmp, PDFUAID, "part") is not None
@@ -285,4 +320,12 @@ def _unembedded_fonts(reader: Any) -> list[str]:
 Rule = Callable[[Pdf], Findings]
 
 # In the order their findings are reported.
-RULES: list[Rule] = [rule_metadata, rule_xmp, rule_fonts, rule_tags, rule_pdfa, rule_attachments]
+RULES: list[Rule] = [
+    rule_metadata,
+    rule_xmp,
+    rule_fonts,
+    rule_glyphs,
+    rule_tags,
+    rule_pdfa,
+    rule_attachments,
+]

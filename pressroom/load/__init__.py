@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from .. import language
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..files import read_text
@@ -140,6 +141,7 @@ def load(
             diagnostics.warn("B-HTML", file.path, warning)
         tree = ET.fromstring(f"<div>{safe}</div>")
         caption_tables(tree)
+        _check_languages(file, tree, diagnostics)
         _collect_images(file, root, tree, images, diagnostics, limits)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
@@ -283,6 +285,29 @@ def _collect_images(
         found[name] = Image(
             src=name, path=target, media_type=media_type, alt=alt, data=checked.data
         )
+
+
+def _check_languages(file: _File, tree: ET.Element, diagnostics: Diagnostics) -> None:
+    """A `lang` that is not a language tag or a `dir` that is not a direction would make
+    the EPUB invalid and the PDF mislabelled: the attribute goes, with a warning."""
+    for el in tree.iter():
+        for attr, valid, what in (
+            ("lang", language.is_tag, "a language tag such as hy or pt-BR"),
+            ("dir", language.DIRECTIONS.__contains__, "ltr, rtl or auto"),
+        ):
+            value = el.get(attr)
+            if value is None or valid(value):
+                continue
+            del el.attrib[attr]
+            line = next(
+                (
+                    found
+                    for needle in (f"{attr}={value}", f'{attr}="{value}"', f"{attr}='{value}'")
+                    if (found := _line_of(file, needle)) is not None
+                ),
+                None,
+            )
+            diagnostics.warn("B-LANG", file.path, f"{attr}={value!r} is not {what}; left out", line)
 
 
 def _line_of(file: _File, needle: str) -> int | None:

@@ -14,6 +14,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .sanitize import DROPPED, HTML_VOID
+from .spans import SpanExtension
 from .typography import SMARTY
 
 FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1", re.M | re.S)
@@ -53,6 +54,7 @@ EXTENSIONS: list[str | Extension] = [
     "fenced_code",
     "sane_lists",
     "def_list",
+    SpanExtension(),
 ]
 CONFIG: dict[str, dict[str, Any]] = {
     "footnotes": {"BACKLINK_TEXT": "", "SUPERSCRIPT_TEXT": "{}"},

@@ -113,10 +113,12 @@ class Theme:
         return tables
 
     def strings(self, lang: str) -> dict[str, Any]:
-        """UI strings for `lang` (hy-AM → hy → en for what a language lacks)."""
+        """UI strings for `lang`, the most specific file first: zh-Hant-TW → zh-Hant → zh →
+        en for what a language lacks."""
         tables = self._strings
         merged = dict(tables.get("en", {}))
-        primary = lang.split("-")[0].lower()
-        merged.update(tables.get(primary, {}))
-        merged.update(tables.get(lang, {}))
+        parts = lang.split("-")
+        merged.update(tables.get(parts[0].lower(), {}))
+        for n in range(2, len(parts) + 1):
+            merged.update(tables.get("-".join(parts[:n]), {}))
         return merged

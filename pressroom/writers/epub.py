@@ -37,7 +37,7 @@ from xml.etree import ElementTree as ET
 from ebooklib import epub
 from lxml import etree
 
-from .. import layout
+from .. import language, layout
 from ..context import BuildContext
 from ..diagnostics import Diagnostic
 from ..model import Chapter, Document, Image
@@ -50,32 +50,6 @@ XHTML = "application/xhtml+xml"
 CSS_HREF = "styles/epub.css"  # the theme's; a user's stylesheets follow as styles/user-N.css
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SAFE_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-RTL_LANGS = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
-LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "de": "German",
-    "el": "Greek",
-    "en": "English",
-    "es": "Spanish",
-    "fa": "Persian",
-    "fr": "French",
-    "he": "Hebrew",
-    "hy": "Armenian",
-    "it": "Italian",
-    "ja": "Japanese",
-    "ka": "Georgian",
-    "la": "Latin",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "tr": "Turkish",
-    "uk": "Ukrainian",
-    "zh": "Chinese",
-    "az": "Azerbaijani",
-    "grc": "Ancient Greek",
-    "xcl": "Classical Armenian",
-}
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 
@@ -230,10 +204,6 @@ def stylesheets(ctx: BuildContext) -> dict[str, bytes]:
     return sheets
 
 
-def direction(lang: str) -> str:
-    return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
-
-
 def page(
     template: str, doc: Document, ctx: BuildContext, styles: dict[str, bytes], title: str, **context
 ) -> bytes:
@@ -242,7 +212,7 @@ def page(
         ctx.theme,
         template,
         meta=doc.meta,
-        dir=direction(doc.meta.lang),
+        dir=language.direction(doc.meta.lang),
         title=title,
         stylesheets=list(styles),
         t=ctx.strings(doc.meta.lang),
@@ -274,6 +244,10 @@ def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
         for img in note["body"].iter("img"):
             img.set("src", image_href.get(img.get("src", ""), img.get("src", "")))
     link_across_files(texts)
+    for tree in (tree for t in texts for tree in (t.body, *(n["body"] for n in t.notes))):
+        for el in tree.iter():
+            if el.get("lang"):  # EPUB's XHTML is XML: reading systems look for xml:lang
+                el.set(XML_LANG, el.get("lang", ""))
     return texts
 
 
@@ -502,7 +476,7 @@ def describe_metadata(book: epub.EpubBook, doc: Document) -> None:
             None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"}
         )
     book.set_language(meta.lang)
-    book.set_direction(direction(meta.lang))
+    book.set_direction(language.direction(meta.lang))
     for n, author in enumerate(meta.authors, start=1):
         uid = f"creator-{n}"
         book.add_author(author.name, role="aut", uid=uid)
@@ -596,10 +570,6 @@ def survey(doc: Document, texts: list[Text]) -> Content:
     )
 
 
-def language_name(tag: str) -> str:
-    return LANGUAGE_NAMES.get(tag.split("-")[0].lower(), f"the language tagged {tag}")
-
-
 def how_many(having: int, total: int, noun: str, has: str) -> str:
     """'The image has …', 'All 3 images have …', '2 of 3 images have …'."""
     if total == 1:
@@ -634,7 +604,7 @@ def accessibility_summary(doc: Document, content: Content, problems: list[str]) 
         )
     if content.tables:
         parts.append(how_many(content.tables_with_headers, content.tables, "table", "header cells"))
-    main, *others = [language_name(t) for t in content.languages]
+    main, *others = [language.name(t) for t in content.languages]
     if others:
         parts.append(
             f"The text is in {main}, with passages in {', '.join(others)} marked "

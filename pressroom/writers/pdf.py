@@ -25,7 +25,7 @@ from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
-from .. import __version__
+from .. import __version__, language
 from .. import layout as jinja_layout
 from ..context import BuildContext
 from ..dates import w3c
@@ -153,6 +153,7 @@ def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozen
         book=doc.is_book,
         about_level=1 if doc.is_book else 2,
         t=ctx.strings(doc.meta.lang),
+        dir=language.direction(doc.meta.lang),
     )
 
 
@@ -396,6 +397,29 @@ def _tag_notes_as_notes() -> None:
 
 
 _tag_notes_as_notes()
+
+
+def _tag_languages() -> None:
+    """WeasyPrint 70 gives only the catalog a /Lang: a passage in another language
+    (`<span lang="hy">`) gets its own on each structure element made for it (ISO 32000-1,
+    14.9.2), so a screen reader switches voice and a search knows the language."""
+    original = weasyprint_tags._build_box_tree
+    if getattr(original, "__name__", "") == "pressroom_box_tree":
+        return
+
+    def pressroom_box_tree(box: Any, parent: Any, pdf: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None and hasattr(element, "get") else None
+        own = lang and getattr(box, "element_tag", None) not in ("html", "body")
+        for made in original(box, parent, pdf, *args):
+            if own and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            yield made
+
+    weasyprint_tags._build_box_tree = pressroom_box_tree
+
+
+_tag_languages()
 
 
 def identify_notes(document: Any, pdf: Any) -> None:

@@ -1,0 +1,84 @@
+"""Characters a PDF draws with glyph 0 (.notdef): the empty boxes of a missing font.
+
+A composite (Type0) font maps each code in the text to a CID through its /Encoding (a CMap
+stream, or Identity-H), and each CID to a glyph through /CIDToGIDMap. Glyph 0 is .notdef,
+so a code whose glyph is 0 is a character no font had. Fonts are subset to the codes the
+pages use, and the /ToUnicode map lists those codes with the characters they stand for:
+reading the fonts answers the question without parsing any page's content stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+HEX = r"<([0-9A-Fa-f]+)>"
+BLOCK = r"begin{0}(.*?)end{0}"
+SPACE = re.compile(rb"\s+")
+
+
+def _blocks(text: str, kind: str) -> Iterator[str]:
+    yield from re.findall(BLOCK.format(kind), text, re.S)
+
+
+def to_unicode(cmap: str) -> dict[int, str]:
+    """code → text from a ToUnicode CMap (bfchar and bfrange)."""
+    found: dict[int, str] = {}
+    for block in _blocks(cmap, "bfchar"):
+        for code, text in re.findall(rf"{HEX}\s*{HEX}", block):
+            found[int(code, 16)] = _utf16(text)
+    for block in _blocks(cmap, "bfrange"):
+        for low, high, text in re.findall(rf"{HEX}\s*{HEX}\s*{HEX}", block):
+            first = int(text, 16)
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                found[int(low, 16) + offset] = chr(first + offset)
+    return found
+
+
+def _utf16(hexed: str) -> str:
+    try:
+        return bytes.fromhex(hexed).decode("utf-16-be")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def cids(cmap: str) -> dict[int, int]:
+    """code → CID from an encoding CMap stream (cidchar and cidrange)."""
+    found: dict[int, int] = {}
+    for block in _blocks(cmap, "cidchar"):
+        for code, cid in re.findall(rf"{HEX}\s*(\d+)", block):
+            found[int(code, 16)] = int(cid)
+    for block in _blocks(cmap, "cidrange"):
+        for low, high, cid in re.findall(rf"{HEX}\s*{HEX}\s*(\d+)", block):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                found[int(low, 16) + offset] = int(cid) + offset
+    return found
+
+
+def notdef_text(font: Any, get: Any) -> list[str]:
+    """What a Type0 font draws as .notdef; `get(obj, key)` reads a resolved entry."""
+    if get(font, "/Subtype") != "/Type0":
+        return []
+    descendant = (get(font, "/DescendantFonts") or [None])[0]
+    unicode_map = get(font, "/ToUnicode")
+    if descendant is None or unicode_map is None:
+        return []
+    used = to_unicode(unicode_map.get_data().decode("latin-1"))
+    encoding = get(font, "/Encoding")
+    if hasattr(encoding, "get_data"):
+        code_cid = cids(encoding.get_data().decode("latin-1"))
+    elif encoding in ("/Identity-H", "/Identity-V"):
+        code_cid = {code: code for code in used}
+    else:
+        return []
+    gid_map = get(descendant.get_object(), "/CIDToGIDMap")
+    table = gid_map.get_data() if hasattr(gid_map, "get_data") else None
+
+    def gid(cid: int) -> int:
+        if table is None:  # /Identity
+            return cid
+        pair = table[2 * cid : 2 * cid + 2]
+        return int.from_bytes(pair, "big") if len(pair) == 2 else 0
+
+    return [used.get(code, "") for code, cid in sorted(code_cid.items()) if gid(cid) == 0]
