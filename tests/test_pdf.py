@@ -433,6 +433,22 @@ def test_pull_quote_is_set_as_display(article):
     )
 
 
+def test_pull_quote_is_an_artifact_read_once(built_article):
+    """The pull quote repeats a sentence: on the page twice, in the structure tree (what a
+    screen reader reads) once."""
+    sentence = squeeze("principle of self-determination was enshrined in international law")
+    structure = subprocess.run(
+        ["pdfinfo", "-struct-text", str(built_article["pdf"])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    spoken = squeeze("".join(re.findall(r'^\s*"(.*)"$', structure, re.M)))
+    shown = squeeze("".join(page_texts_of(built_article["pdf"])))
+    assert shown.count(sentence) == 2
+    assert spoken.count(sentence) == 1
+
+
 def test_hostile_markup_does_not_reach_the_pdf(book, built_book, tmp_path):
     text = "".join(page.extract_text() for page in book.pages)
     assert "alert" not in text and "must not survive" in text

@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 import pydyf
 import weasyprint
 from weasyprint.formatting_structure.boxes import InlineBox
+from weasyprint.pdf import stream as weasyprint_stream
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
@@ -32,7 +33,7 @@ from ..dates import w3c
 from ..errors import PressroomError
 from ..model import Chapter, Document, Note
 from ..paper import paper
-from ..tree import add_class, replace
+from ..tree import add_class, has_class, replace
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
@@ -139,7 +140,7 @@ def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozen
             id=ch.id,
             title=ch.title,
             headings=ch.headings,
-            body=notes_at_foot(ch.copy_body(), doc.notes, placed, held),
+            body=mark_artifacts(notes_at_foot(ch.copy_body(), doc.notes, placed, held)),
         )
         for ch in doc.chapters
     ]
@@ -420,6 +421,48 @@ def _tag_languages() -> None:
 
 
 _tag_languages()
+
+# Set on a pull quote and everything in it: drawn as an artifact, left out of the structure.
+ARTIFACT = "data-pressroom-artifact"
+
+
+def _artifact(box: Any) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and hasattr(element, "get") and element.get(ARTIFACT) is not None
+
+
+def _pull_quotes_as_artifacts() -> None:
+    """A pull quote repeats a sentence of the text for display: a screen reader or a copy
+    of the text must not meet it twice. Its text is drawn as an artifact (ISO 14289-1, 7.1)
+    and it gets no structure element."""
+    marked = weasyprint_stream.Stream.marked
+    if getattr(marked, "__name__", "") == "pressroom_marked":
+        return
+    box_tree = weasyprint_tags._build_box_tree
+
+    @contextlib.contextmanager
+    def pressroom_marked(self: Any, box: Any, tag: str) -> Iterator[None]:
+        context = self.artifact() if _artifact(box) else marked(self, box, tag)
+        with context:
+            yield
+
+    def pressroom_artifact_tree(box: Any, *args: Any) -> Iterator[Any]:
+        if not _artifact(box):
+            yield from box_tree(box, *args)
+
+    weasyprint_stream.Stream.marked = pressroom_marked
+    weasyprint_tags._build_box_tree = pressroom_artifact_tree
+
+
+_pull_quotes_as_artifacts()
+
+
+def mark_artifacts(body: ET.Element) -> ET.Element:
+    for el in body.iter():
+        if has_class(el, "pullquote"):
+            for inner in el.iter():
+                inner.set(ARTIFACT, "")
+    return body
 
 
 def identify_notes(document: Any, pdf: Any) -> None:
