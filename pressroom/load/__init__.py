@@ -35,6 +35,7 @@ from .frontmatter import (
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image
 from .markdown import to_html, too_deep
+from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
 
@@ -125,6 +126,13 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
         for warning in dropped:
             diagnostics.warn("B-HTML", file.path, warning)
         tree = ET.fromstring(f"<div>{safe}</div>")
+        for formula in bad_formulas(tree):
+            diagnostics.warn(
+                "B-MATH",
+                file.path,
+                f"formula {formula} could not be read; printed as written",
+                _line_of(file, formula),
+            )
         _collect_images(file, root, tree, images, diagnostics, limits)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
