@@ -129,7 +129,7 @@ def build(
         bleed=bleed,
         css=(*house_style(sources.files), *sheets),
     )
-    doc = load(sources, ctx.diagnostics)
+    doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
     if any(WRITERS[name].pages for name in names):

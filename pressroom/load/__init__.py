@@ -22,7 +22,9 @@ from ..errors import PressroomError
 from ..files import read_text
 from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
+from ..themes import Theme
 from ..tree import remove, text_of
+from .citations import Bibliography, bibliography_of, cite
 from .frontmatter import (
     METADATA_KEYS,
     Layer,
@@ -75,7 +77,12 @@ class _File:
     body_line: int
 
 
-def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) -> Document:
+def load(
+    sources: Sources | str | Path,
+    diagnostics: Diagnostics | None = None,
+    theme: Theme | None = None,
+) -> Document:
+    """`theme` gives the words Pressroom adds to the text (a bibliography's heading)."""
     if not isinstance(sources, Sources):
         sources = Sources(files=[Path(sources)])
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
@@ -105,6 +112,12 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
                 f"the limit is {limits.title_characters:,}",
                 layer.line(key),
             )
+
+    words = (theme or Theme.load()).strings(meta.lang)
+    bib = bibliography_of(winners, root)
+    entries: list[str] = []
+    if bib is not None:
+        files, entries = _cite(files, bib, meta.lang, words, diagnostics)
 
     root_el = ET.Element("div")
     notes: dict[str, Note] = {}
@@ -152,6 +165,8 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
             root_el.append(block)
     if not len(root_el):
         raise PressroomError(files[-1].path, "no text after the front matter", files[-1].body_line)
+    if entries:
+        _place_bibliography(root_el, entries, words, origin, files[-1].path)
 
     trees = [root_el, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
@@ -168,9 +183,54 @@ def load(sources: Sources | str | Path, diagnostics: Diagnostics | None = None) 
         chapters=_split_chapters(root_el, origin),
         notes=notes,
         images=list(images.values()),
-        inputs=tuple(sources.inputs),
+        inputs=(*sources.inputs, *([*bib.files, bib.style] if bib else [])),
         cover=cover,
     )
+
+
+def _cite(
+    files: list[_File], bib: Bibliography, lang: str, words: dict, diagnostics: Diagnostics
+) -> tuple[list[_File], list[str]]:
+    """The files with their citations resolved, and the bibliography's entries."""
+    cited = cite(
+        [f.body for f in files], [f.body_line for f in files], bib, lang, words.get("and", "and")
+    )
+    for unknown in cited.unknown:
+        diagnostics.warn(
+            "B-CITE",
+            files[unknown.file].path,
+            f"no entry @{unknown.key} in the bibliography; the citation is printed as written",
+            unknown.line,
+        )
+    bodies = [
+        _File(path=f.path, text=f.text, body=body, body_line=f.body_line)
+        for f, body in zip(files, cited.bodies, strict=True)
+    ]
+    return bodies, cited.entries
+
+
+def _place_bibliography(
+    root: ET.Element, entries: list[str], words: dict, origin: dict[ET.Element, Path], last: Path
+) -> None:
+    """The works cited, after a heading named References or Bibliography (or the theme's
+    word for it); at the end, under that word, when the manuscript has no such heading."""
+    title = words.get("references", "References")
+    names = {"references", "bibliography", title.lower()}
+    html = "".join(f'<p class="csl-entry">{entry}</p>' for entry in entries)
+    safe, _ = sanitize(f'<section class="references" role="doc-bibliography">{html}</section>')
+    section = ET.fromstring(safe)
+    blocks = list(root)
+    for index, block in enumerate(blocks):
+        if block.tag in HEADINGS and text_of(block).strip().lower() in names:
+            root.insert(index + 1, section)
+            origin[section] = origin[block]
+            return
+    level = "h1" if any(block.tag == "h1" for block in blocks) else "h2"
+    heading = ET.Element(level)
+    heading.text = title
+    for block in (heading, section):
+        root.append(block)
+        origin[block] = last
 
 
 def _read_files(paths: list[Path], limits: Limits) -> tuple[list[_File], Layer | None]:

@@ -48,6 +48,8 @@ METADATA_KEYS = frozenset(
         "toc",
         "toc-depth",
         "cover",
+        "bibliography",
+        "csl",
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
