@@ -243,3 +243,21 @@ def test_two_builds_of_math_and_citations_are_byte_identical(tmp_path):
         assert run.returncode == 0, run.stderr
     for name in ("scholar.pdf", "scholar.epub", "scholar-archival.pdf"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_the_bibliography_heading_is_in_the_books_language_and_old_style_names_work(tmp_path):
+    write(
+        tmp_path,
+        {
+            "refs.bib": BIB,
+            "t.md": HEAD + "lang: fr\ncsl: chicago-note-bibliography\n---\n\nTexte [@smith2020].\n",
+            "u.md": "---\ntitle: T\nauthor: A\nrights: r\ncsl: apa\n---\n\nText.\n",
+        },
+    )
+    run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
+    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
+    page = epub_pages(tmp_path / "dist" / "t.epub")["EPUB/chapter-1.xhtml"]
+    assert [h.text for h in page.iter(f"{XHTML}h2")] == ["Bibliographie"]
+    assert len(list(page.iter(f"{XHTML}aside"))) == 1  # a note style
+    run = pressroom("build", "u.md", "--format", "epub", cwd=tmp_path)
+    assert "u.md:5: warning B-CITE: 'csl' without 'bibliography'" in run.stderr

@@ -118,6 +118,14 @@ def load(
     entries: list[str] = []
     if bib is not None:
         files, entries = _cite(files, bib, meta.lang, words, diagnostics)
+    elif "csl" in winners:
+        layer = winners["csl"]
+        diagnostics.warn(
+            "B-CITE",
+            layer.path,
+            "'csl' without 'bibliography': nothing is cited",
+            layer.line("csl"),
+        )
 
     root_el = ET.Element("div")
     notes: dict[str, Note] = {}

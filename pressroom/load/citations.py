@@ -69,6 +69,12 @@ LOCATOR = re.compile(
 )
 NOTE_PREFIX = "pressroom-cite-"
 DEFAULT_STYLE = "chicago-author-date"
+# Names the CSL repository has since changed, still common in Pandoc manuscripts.
+RENAMED = {
+    "chicago-note-bibliography": "chicago-shortened-notes-bibliography",
+    "chicago-fullnote-bibliography": "chicago-notes-bibliography",
+    "chicago-note": "chicago-shortened-notes-bibliography",
+}
 NOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:")
 
 
@@ -129,7 +135,7 @@ def _style(layer: Layer, root: Path) -> Path:
     if name.endswith(".csl"):
         return _local(layer, "csl", name, root)
     try:
-        return Path(get_style_filepath(name))
+        return Path(get_style_filepath(RENAMED.get(name, name)))
     except StyleNotFoundError:
         raise PressroomError(
             layer.path,
