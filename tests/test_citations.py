@@ -82,6 +82,14 @@ def test_epub_has_mathml_with_alttext_and_the_mathml_property(built_scholar):
     }
     assert props["chapter-1.xhtml"] == "mathml"
     assert props["chapter-2.xhtml"] is None  # no math in the references
+    metadata = {m.get("property"): m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta")}
+    assert "It has 4 formulas in MathML" in metadata["schema:accessibilitySummary"]
+    features = [
+        m.text
+        for m in opf.iter("{http://www.idpf.org/2007/opf}meta")
+        if m.get("property") == "schema:accessibilityFeature"
+    ]
+    assert "MathML" in features
 
 
 def test_epub_resolves_citations_and_lists_the_bibliography(built_scholar):

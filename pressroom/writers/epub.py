@@ -588,6 +588,9 @@ def accessibility_summary(doc: Document, content: Content, problems: list[str]) 
         )
     if content.tables:
         parts.append(how_many(content.tables_with_headers, content.tables, "table", "header cells"))
+    if content.math:
+        formulas = layout.plural(content.math, "formula")
+        parts.append(f"It has {formulas} in MathML, which screen readers can speak.")
     main, *others = [language_name(t) for t in content.languages]
     if others:
         parts.append(
