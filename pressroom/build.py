@@ -132,7 +132,7 @@ def build(
         css=(*house_style(sources.files), *sheets),
         verify=verify,
     )
-    doc = load(sources, ctx.diagnostics, ctx.strings)
+    doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
     if any(WRITERS[name].pages for name in names):

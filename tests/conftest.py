@@ -23,6 +23,7 @@ from pressroom.writers import WRITERS
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
+SCHOLAR = ROOT / "tests" / "fixtures" / "scholar" / "scholar.md"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 
 # Derandomized: the same examples on every run and machine, so a failure is reproducible
@@ -80,6 +81,12 @@ def built_book(tmp_path_factory) -> Outputs:
 @pytest.fixture(scope="session")
 def built_article(tmp_path_factory) -> Outputs:
     return _build(ARTICLE, tmp_path_factory.mktemp("article"), ("pdf", "epub", "archival"))
+
+
+@pytest.fixture(scope="session")
+def built_scholar(tmp_path_factory) -> Outputs:
+    """Math and citations: tests/fixtures/scholar/."""
+    return _build(SCHOLAR, tmp_path_factory.mktemp("scholar"), ("pdf", "epub", "archival"))
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,7 @@ def test_sanitizer_output_is_safe_well_formed_xml(html):
             "iframe",
             "object",
             "svg",
-            "math",
+            "annotation-xml",
             "video",
             "form",
             "template",

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree as ET
 
 from .. import language
@@ -27,6 +25,7 @@ from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
 from ..themes import Theme
 from ..tree import remove, text_of
+from .citations import Bibliography, bibliography_of, cite
 from .crossref import caption_tables
 from .crossref import number as number_items
 from .frontmatter import (
@@ -41,6 +40,7 @@ from .frontmatter import (
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image
 from .markdown import to_html, too_deep
+from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
 
@@ -80,16 +80,13 @@ class _File:
     body_line: int
 
 
-Strings = Callable[[str], Mapping[str, Any]]  # a language's UI strings (the theme's)
-
-
 def load(
     sources: Sources | str | Path,
     diagnostics: Diagnostics | None = None,
-    strings: Strings | None = None,
+    theme: Theme | None = None,
 ) -> Document:
-    """`strings` gives the words of numbered items' labels ("Figure", "Table" …) in the
-    book's language: the theme's, the default theme's when None."""
+    """`theme` gives the words Pressroom adds to the text in the book's language (a
+    bibliography's heading, "Figure 1"): the default theme's when None."""
     if not isinstance(sources, Sources):
         sources = Sources(files=[Path(sources)])
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
@@ -120,6 +117,20 @@ def load(
                 layer.line(key),
             )
 
+    words = (theme or Theme.load()).strings(meta.lang)
+    bib = bibliography_of(winners, root)
+    entries: list[str] = []
+    if bib is not None:
+        files, entries = _cite(files, bib, meta.lang, words, diagnostics)
+    elif "csl" in winners:
+        layer = winners["csl"]
+        diagnostics.warn(
+            "B-CITE",
+            layer.path,
+            "'csl' without 'bibliography': nothing is cited",
+            layer.line("csl"),
+        )
+
     root_el = ET.Element("div")
     notes: dict[str, Note] = {}
     images: dict[str, Image] = {}
@@ -142,6 +153,13 @@ def load(
         tree = ET.fromstring(f"<div>{safe}</div>")
         caption_tables(tree)
         _check_languages(file, tree, diagnostics)
+        for formula in bad_formulas(tree):
+            diagnostics.warn(
+                "B-MATH",
+                file.path,
+                f"formula {formula} could not be read; printed as written",
+                _line_of(file, formula),
+            )
         _collect_images(file, root, tree, images, diagnostics, limits)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
@@ -161,6 +179,8 @@ def load(
             root_el.append(block)
     if not len(root_el):
         raise PressroomError(files[-1].path, "no text after the front matter", files[-1].body_line)
+    if entries:
+        _place_bibliography(root_el, entries, words, origin, files[-1].path)
 
     trees = [root_el, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
@@ -171,7 +191,6 @@ def load(
         path, line = _find_line(files, (written,))
         diagnostics.warn("B-XREF", path, message, line)
 
-    words = (strings or Theme.load().strings)(meta.lang)
     number_items(root_el, words, meta.number_sections, warn_reference)
     _resolve_links(trees, set(notes), diagnostics, files)
     _drop_empty_paragraphs(root_el)
@@ -185,9 +204,54 @@ def load(
         chapters=_split_chapters(root_el, origin),
         notes=notes,
         images=list(images.values()),
-        inputs=tuple(sources.inputs),
+        inputs=(*sources.inputs, *([*bib.files, bib.style] if bib else [])),
         cover=cover,
     )
+
+
+def _cite(
+    files: list[_File], bib: Bibliography, lang: str, words: dict, diagnostics: Diagnostics
+) -> tuple[list[_File], list[str]]:
+    """The files with their citations resolved, and the bibliography's entries."""
+    cited = cite(
+        [f.body for f in files], [f.body_line for f in files], bib, lang, words.get("and", "and")
+    )
+    for unknown in cited.unknown:
+        diagnostics.warn(
+            "B-CITE",
+            files[unknown.file].path,
+            f"no entry @{unknown.key} in the bibliography; the citation is printed as written",
+            unknown.line,
+        )
+    bodies = [
+        _File(path=f.path, text=f.text, body=body, body_line=f.body_line)
+        for f, body in zip(files, cited.bodies, strict=True)
+    ]
+    return bodies, cited.entries
+
+
+def _place_bibliography(
+    root: ET.Element, entries: list[str], words: dict, origin: dict[ET.Element, Path], last: Path
+) -> None:
+    """The works cited, after a heading named References or Bibliography (or the theme's
+    word for it); at the end, under that word, when the manuscript has no such heading."""
+    title = words.get("references", "References")
+    names = {"references", "bibliography", title.lower()}
+    html = "".join(f'<p class="csl-entry">{entry}</p>' for entry in entries)
+    safe, _ = sanitize(f'<section class="references" role="doc-bibliography">{html}</section>')
+    section = ET.fromstring(safe)
+    blocks = list(root)
+    for index, block in enumerate(blocks):
+        if block.tag in HEADINGS and text_of(block).strip().lower() in names:
+            root.insert(index + 1, section)
+            origin[section] = origin[block]
+            return
+    level = "h1" if any(block.tag == "h1" for block in blocks) else "h2"
+    heading = ET.Element(level)
+    heading.text = title
+    for block in (heading, section):
+        root.append(block)
+        origin[block] = last
 
 
 def _read_files(paths: list[Path], limits: Limits) -> tuple[list[_File], Layer | None]:

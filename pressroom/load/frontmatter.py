@@ -67,6 +67,8 @@ METADATA_KEYS = frozenset(
         "series-index",
         "isbn",
         "number-sections",
+        "bibliography",
+        "csl",
     }
 )
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

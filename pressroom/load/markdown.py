@@ -13,6 +13,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .math import MathExtension
 from .sanitize import DROPPED, HTML_VOID
 from .spans import SpanExtension
 from .typography import SMARTY
@@ -110,12 +111,17 @@ class _Tags(HTMLParser):
         self.found.append(("end", tag, 0))
 
 
+# Read as one raw block by Python-Markdown: dropped elements, and <math> (kept, but a
+# block-level element to Markdown, which would take everything after an unclosed one).
+WHOLE = DROPPED | {"math"}
+
+
 def unclosed_dropped(block: str) -> list[tuple[str, int]]:
     """(tag, offset after its start tag) of each element the sanitizer drops that opens in
     `block` and does not end there."""
     waiting: list[tuple[str, int]] = []
     for kind, tag, after in _Tags(block).found:
-        if tag not in DROPPED or tag in HTML_VOID or kind == "self":
+        if tag not in WHOLE or tag in HTML_VOID or kind == "self":
             continue
         if kind == "start":
             waiting.append((tag, after))
@@ -158,7 +164,7 @@ class PressroomExtension(Extension):
 def to_html(text: str) -> str:
     return markdown.markdown(
         text,
-        extensions=[*EXTENSIONS, PressroomExtension()],
+        extensions=[*EXTENSIONS, MathExtension(), PressroomExtension()],
         extension_configs=CONFIG,
         output_format="xhtml",
     )

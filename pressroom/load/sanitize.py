@@ -93,7 +93,7 @@ DROPPED = {
     "textarea",
     "option",
     "svg",
-    "math",
+    "annotation-xml",
     "audio",
     "video",
     "source",
@@ -107,6 +107,82 @@ DROPPED = {
     "portal",
     "dialog",
 }
+# MathML (Presentation, as EPUB 3 allows it): no links, no scripts, no foreign content.
+MATHML = {
+    "math",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "mrow",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "merror",
+    "mpadded",
+    "mphantom",
+    "mfenced",
+    "menclose",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "mtable",
+    "mtr",
+    "mlabeledtr",
+    "mtd",
+    "semantics",
+    "annotation",
+}
+MATHML_ATTRS = {
+    "alttext",
+    "display",
+    "mathvariant",
+    "mathsize",
+    "displaystyle",
+    "scriptlevel",
+    "stretchy",
+    "symmetric",
+    "fence",
+    "separator",
+    "largeop",
+    "movablelimits",
+    "accent",
+    "accentunder",
+    "form",
+    "lspace",
+    "rspace",
+    "minsize",
+    "maxsize",
+    "width",
+    "height",
+    "depth",
+    "voffset",
+    "linethickness",
+    "notation",
+    "open",
+    "close",
+    "separators",
+    "columnalign",
+    "rowalign",
+    "columnspacing",
+    "rowspacing",
+    "columnlines",
+    "rowlines",
+    "columnspan",
+    "rowspan",
+    "frame",
+    "encoding",
+}
+ALLOWED |= MATHML
 COMMON_ATTRS = {"id", "class", "lang", "title", "dir"}
 TAG_ATTRS = {
     "a": {"href"},
@@ -117,6 +193,8 @@ TAG_ATTRS = {
     "col": {"span"},
     "colgroup": {"span"},
     "time": {"datetime"},
+    "section": {"role"},
+    **{tag: MATHML_ATTRS for tag in MATHML},
 }
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 HAS_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
@@ -153,6 +231,8 @@ class _Sanitizer(HTMLParser):
                     f"link to {value!r} removed (only web, mailto and in-text links)"
                 )
                 continue
+            if name == "role" and value != "doc-bibliography":
+                continue  # the one role Pressroom writes itself (a bibliography)
             if name == "src" and (HAS_SCHEME.match(value.strip()) or not value.strip()):
                 self.warnings.append(f"image {value[:60]!r} not included: only local files are")
                 return None
@@ -197,6 +277,8 @@ class _Sanitizer(HTMLParser):
             if tag not in HTML_VOID:
                 self.skipping, self.skip = tag, 1
             return
+        if "math" in self.open and tag not in MATHML:
+            self._close_to("math")  # only MathML inside a formula: a paragraph ends it
         if tag not in ALLOWED or len(self.open) >= self.depth:
             return  # unwrap: keep the text, lose the tag
         kept = self._attrs(tag, attrs)

@@ -248,7 +248,20 @@ def transform_texts(doc: Document, image_href: dict[str, str]) -> list[Text]:
         for el in tree.iter():
             if el.get("lang"):  # EPUB's XHTML is XML: reading systems look for xml:lang
                 el.set(XML_LANG, el.get("lang", ""))
+    for math in (m for t in texts for tree in trees_of(t) for m in tree.iter("math")):
+        math.set("xmlns", MATHML_NS)  # the XHTML page's namespace otherwise
     return texts
+
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def trees_of(text: Text) -> list[ET.Element]:
+    return [text.body, *(note["body"] for note in text.notes)]
+
+
+def has_math(text: Text) -> bool:
+    return any(next(tree.iter("math"), None) is not None for tree in trees_of(text))
 
 
 def link_across_files(texts: list[Text]) -> None:
@@ -382,7 +395,17 @@ def text_pages(
             body=text.body,
             notes=text.notes,
         )
-        pages.append(Page(id=text.chapter.id, href=text.href, title=title, content=content))
+        # EPUB 3 requires a content document holding MathML to say so in the manifest.
+        properties = ["mathml"] if has_math(text) else []
+        pages.append(
+            Page(
+                id=text.chapter.id,
+                href=text.href,
+                title=title,
+                content=content,
+                properties=properties,
+            )
+        )
     return pages
 
 
@@ -548,6 +571,7 @@ class Content:
     tables_with_headers: int
     notes: int
     languages: list[str]
+    math: int = 0
 
 
 def survey(doc: Document, texts: list[Text]) -> Content:
@@ -567,6 +591,7 @@ def survey(doc: Document, texts: list[Text]) -> Content:
         tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
         notes=sum(len(t.notes) for t in texts),
         languages=langs,
+        math=sum(1 for tree in trees for _ in tree.iter("math")),
     )
 
 
@@ -604,6 +629,9 @@ def accessibility_summary(doc: Document, content: Content, problems: list[str]) 
         )
     if content.tables:
         parts.append(how_many(content.tables_with_headers, content.tables, "table", "header cells"))
+    if content.math:
+        formulas = layout.plural(content.math, "formula")
+        parts.append(f"It has {formulas} in MathML, which screen readers can speak.")
     main, *others = [language.name(t) for t in content.languages]
     if others:
         parts.append(
@@ -631,6 +659,8 @@ def describe_accessibility(
     if visual and content.images_with_alt == content.images:
         features.append("alternativeText")
     features.append("displayTransformability")
+    if content.math:
+        features.append("MathML")
     values = (
         [("schema:accessMode", m) for m in modes]
         + [("schema:accessModeSufficient", s) for s in sufficient]

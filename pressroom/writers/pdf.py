@@ -34,6 +34,7 @@ from ..errors import PressroomError
 from ..model import Chapter, Document, Note
 from ..paper import paper
 from ..tree import add_class, has_class, replace
+from .math_images import draw_math
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
 NOTE_ELEMENT = "pressroom-note"
@@ -133,7 +134,13 @@ def _inline_copy(body: ET.Element, span: ET.Element) -> None:
         span.append(block)
 
 
-def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozenset()) -> str:
+def handout_html(
+    doc: Document,
+    ctx: BuildContext,
+    held: frozenset[str] = frozenset(),
+    drawn: dict[str, bytes] | None = None,
+) -> str:
+    """The handout's HTML; formulas are drawn into `drawn` (served as MATH_URL)."""
     placed: set[str] = set()
     chapters = [
         Chapter(
@@ -144,6 +151,8 @@ def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozen
         )
         for ch in doc.chapters
     ]
+    for chapter in chapters:
+        draw_math(chapter.body, MATH_URL, drawn if drawn is not None else {})
     return jinja_layout.render(
         ctx.theme,
         "print/handout.html.j2",
@@ -161,6 +170,7 @@ def handout_html(doc: Document, ctx: BuildContext, held: frozenset[str] = frozen
 # WeasyPrint sees files under fixed virtual folders, so nothing in the PDF (image names are
 # hashes of their URL) depends on where the manuscript happens to sit: reproducible builds.
 MANUSCRIPT_URL, THEME_URL = "file:///manuscript/", "file:///theme/"
+MATH_URL = "file:///math/"  # drawn formulas
 
 
 def css_url(n: int) -> str:
@@ -222,7 +232,9 @@ def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Doc
     refused: list[str] = []
     user = ctx.stylesheets("print")
     images = {image.src: image.data for image in doc.images}
+    drawn: dict[str, bytes] = {}
     roots: dict[str, Resolver] = {MANUSCRIPT_URL: images.get, THEME_URL: _theme(ctx)}
+    roots[MATH_URL] = drawn.get
     roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
@@ -238,7 +250,7 @@ def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Doc
     held: frozenset[str] = frozenset()
     while True:
         page_html = weasyprint.HTML(
-            string=handout_html(doc, ctx, held), base_url=MANUSCRIPT_URL, url_fetcher=fetcher
+            string=handout_html(doc, ctx, held, drawn), base_url=MANUSCRIPT_URL, url_fetcher=fetcher
         )
         with _quiet_weasyprint():
             rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
