@@ -1,15 +1,18 @@
 """A typographic cover for a book that has no cover image of its own.
 
-Title, subtitle, authors and publisher, set in the theme's faces on a plain ground, as a
-1,600 × 2,560 px JPEG: the size and shape stores ask for. The same book always gives the
-same bytes.
+Title, subtitle, authors and publisher, set in the theme's faces on a plain ground. The
+design is laid out once (`design`: runs of text and a rule, placed with the faces' own
+metrics) and drawn twice: as a 1,600 × 2,560 px JPEG, the size and shape stores ask for
+(the EPUB's cover image), and as SVG, whose text stays text (the print cover page). The
+same book always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from xml.sax.saxutils import escape, quoteattr
 
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
@@ -93,8 +96,29 @@ def _wrap(s: Setting, style: str, size: int, text: str) -> list[str]:
     return lines
 
 
-def _draw(
-    draw: ImageDraw.ImageDraw,
+@dataclass(frozen=True)
+class Run:
+    """A word at (x, top) in one face, as Pillow places text (left edge, top of the
+    ascender)."""
+
+    x: float
+    top: float
+    text: str
+    font: ImageFont.FreeTypeFont
+    fill: tuple[int, int, int]
+
+
+@dataclass
+class Design:
+    runs: list[Run] = field(default_factory=list)
+    rules: list[tuple[tuple[float, float, float, float], tuple[int, int, int]]] = field(
+        default_factory=list
+    )
+    rtl: bool = False
+
+
+def _place(
+    design: Design,
     s: Setting,
     style: str,
     size: int,
@@ -103,47 +127,102 @@ def _draw(
     fill: tuple[int, int, int],
 ) -> None:
     """One line, word by word, each in the face that has its script; from the right margin
-    leftwards in a right-to-left language (each word is shaped by Pillow's Raqm layout)."""
+    leftwards in a right-to-left language (each word is shaped on its own)."""
     x = float(WIDTH - MARGIN if s.rtl else MARGIN)
     for word in text.split():
         font = _font(s, style, size, word)
         width, advance = float(font.getlength(word)), float(font.getlength(word + " "))
         if s.rtl:
             x -= width
-            draw.text((x, y), word, font=font, fill=fill)
+            design.runs.append(Run(x, y, word, font, fill))
             x -= advance - width  # the space, to the left of the word
         else:
-            draw.text((x, y), word, font=font, fill=fill)
+            design.runs.append(Run(x, y, word, font, fill))
             x += advance
 
 
-def generated_cover(meta: Metadata, theme: Theme) -> bytes:
+def design(meta: Metadata, theme: Theme) -> Design:
     s = Setting(theme, meta.lang)
-    image = Image.new("RGB", (WIDTH, HEIGHT), GROUND)
-    draw = ImageDraw.Draw(image)
+    out = Design(rtl=s.rtl)
     size = 150
     while size > 60 and len(_wrap(s, "bold", size, meta.title)) > 5:
         size -= 10
     y = 520.0
     rule = (WIDTH - MARGIN - 240, WIDTH - MARGIN) if s.rtl else (MARGIN, MARGIN + 240)
-    draw.rectangle((rule[0], y - 80, rule[1], y - 66), fill=ACCENT)
+    out.rules.append(((rule[0], y - 80, rule[1], y - 66), ACCENT))
     for line in _wrap(s, "bold", size, meta.title):
-        _draw(draw, s, "bold", size, line, y, INK)
+        _place(out, s, "bold", size, line, y, INK)
         y += size * 1.2
     if meta.subtitle:
         y += 60
         for line in _wrap(s, "italic", 64, meta.subtitle)[:6]:
-            _draw(draw, s, "italic", 64, line, y, INK)
+            _place(out, s, "italic", 64, line, y, INK)
             y += 64 * 1.35
     names = [a.name for a in meta.authors]
     bottom = HEIGHT - MARGIN - (70 if meta.publisher else 0)
     author_lines = [line for name in names for line in _wrap(s, "regular", 72, name)][:6]
     y = bottom - len(author_lines) * 72 * 1.3
     for line in author_lines:
-        _draw(draw, s, "regular", 72, line, y, INK)
+        _place(out, s, "regular", 72, line, y, INK)
         y += 72 * 1.3
     if meta.publisher:
-        _draw(draw, s, "regular", 44, meta.publisher, HEIGHT - MARGIN - 20, ACCENT)
+        _place(out, s, "regular", 44, meta.publisher, HEIGHT - MARGIN - 20, ACCENT)
+    return out
+
+
+def generated_cover(meta: Metadata, theme: Theme) -> bytes:
+    """The cover as a JPEG."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), GROUND)
+    draw = ImageDraw.Draw(image)
+    made = design(meta, theme)
+    for box, fill in made.rules:
+        draw.rectangle(box, fill=fill)
+    for run in made.runs:
+        draw.text((run.x, run.top), run.text, font=run.font, fill=run.fill)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90, optimize=True)
     return out.getvalue()
+
+
+# The theme's faces by the names its stylesheets give them (see print.css @font-face).
+CSS_FAMILIES = {"Noto Serif": "Pressroom Serif", "Noto Serif Armenian": "Pressroom Serif Armenian"}
+
+
+def _colour(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def generated_cover_svg(meta: Metadata, theme: Theme) -> bytes:
+    """The same cover as SVG: each word a <text> in its face's family, weight and style,
+    on the baseline Pillow used (top + the face's ascent), so it reads as text and prints
+    sharp at any size."""
+    made = design(meta, theme)
+    title = escape(meta.title)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img">',
+        f"<title>{title}</title>",
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{_colour(GROUND)}"/>',
+    ]
+    for (x1, y1, x2, y2), fill in made.rules:
+        parts.append(
+            f'<rect x="{x1:g}" y="{y1:g}" width="{x2 - x1:g}" height="{y2 - y1:g}" '
+            f'fill="{_colour(fill)}"/>'
+        )
+    for run in made.runs:
+        family, style = run.font.getname()
+        families = ", ".join(
+            f"'{name}'"
+            for name in dict.fromkeys([CSS_FAMILIES.get(family or "", ""), family])
+            if name
+        )
+        ascent = run.font.getmetrics()[0]
+        weight = "bold" if "Bold" in (style or "") else "normal"
+        slant = "italic" if "Italic" in (style or "") else "normal"
+        parts.append(
+            f'<text x="{run.x:.1f}" y="{run.top + ascent:.1f}" font-family={quoteattr(families or "serif")} '
+            f'font-size="{run.font.size}" font-weight="{weight}" font-style="{slant}" '
+            f'fill="{_colour(run.fill)}">{escape(run.text)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts).encode("utf-8")

@@ -61,6 +61,7 @@ class Metadata:
     series_index: str | None = None  # "2", "2.5": its place in the series
     isbn: str | None = None  # 13 digits, checked
     number_sections: bool = False  # print section numbers in headings
+    cover_page: bool = True  # a book's print PDF opens with its cover
     toc: bool = True  # a printed contents page, for a book
     toc_depth: int = 2  # heading levels in the contents, printed and in the EPUB's nav
 

@@ -52,7 +52,11 @@ def test_press_pdf_has_trim_bleed_and_marks(tmp_path):
     build(BOOK, tmp_path, ("press", "pdf"), paper="6x9in")
     press = PdfReader(tmp_path / "book-press.pdf")
     handout = PdfReader(tmp_path / "book.pdf")
-    assert len(press.pages) == len(handout.pages)
+    # The print shop gets the interior: no cover page, nor the blank page behind it.
+    assert len(press.pages) == len(handout.pages) - 2
+    title_page = "Anahit Petrosyan, John Q. Reader"
+    assert title_page in press.pages[0].extract_text()
+    assert title_page in handout.pages[2].extract_text()
     bleed = 3 * POINTS_PER_MM
     for page in press.pages:
         trim = [float(v) for v in page["/TrimBox"]]

@@ -67,6 +67,7 @@ METADATA_KEYS = frozenset(
         "series-index",
         "isbn",
         "number-sections",
+        "cover-page",
         "bibliography",
         "csl",
     }
@@ -319,6 +320,9 @@ def parse_metadata(layers: list[Layer], fallback: Path) -> Metadata:
     if number_sections is not None and not isinstance(number_sections, bool):
         raise fail("number-sections", "'number-sections' must be true or false")
     isbn = parse_isbn(value("isbn"), lambda m: fail("isbn", m))
+    cover_page = value("cover-page")
+    if cover_page is not None and not isinstance(cover_page, bool):
+        raise fail("cover-page", "'cover-page' must be true or false")
     if isbn and not text_field("identifier"):
         identifier = f"urn:isbn:{isbn}"
     return Metadata(
@@ -327,6 +331,7 @@ def parse_metadata(layers: list[Layer], fallback: Path) -> Metadata:
         series_index=series_index if text_field("series") else None,
         isbn=isbn,
         number_sections=bool(number_sections),
+        cover_page=True if cover_page is None else cover_page,
         toc=True if toc is None else toc,
         toc_depth=2 if depth is None else depth,
         title=smarten(title),

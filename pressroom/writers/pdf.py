@@ -29,6 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from .. import __version__, language
 from .. import layout as jinja_layout
 from ..context import BuildContext
+from ..cover import generated_cover_svg
 from ..dates import w3c
 from ..errors import PressroomError
 from ..model import Chapter, Document, Note
@@ -139,8 +140,10 @@ def handout_html(
     ctx: BuildContext,
     held: frozenset[str] = frozenset(),
     drawn: dict[str, bytes] | None = None,
+    cover: str | None = None,
 ) -> str:
-    """The handout's HTML; formulas are drawn into `drawn` (served as MATH_URL)."""
+    """The handout's HTML; formulas are drawn into `drawn` (served as MATH_URL); `cover`,
+    the URL of the cover page's image."""
     placed: set[str] = set()
     chapters = [
         Chapter(
@@ -158,6 +161,7 @@ def handout_html(
         "print/handout.html.j2",
         meta=doc.meta,
         chapters=chapters,
+        cover=cover,
         version=__version__,
         created=w3c(ctx.clock),
         book=doc.is_book,
@@ -171,6 +175,7 @@ def handout_html(
 # hashes of their URL) depends on where the manuscript happens to sit: reproducible builds.
 MANUSCRIPT_URL, THEME_URL = "file:///manuscript/", "file:///theme/"
 MATH_URL = "file:///math/"  # drawn formulas
+COVER_URL = "file:///cover/"  # the typographic cover
 
 
 def css_url(n: int) -> str:
@@ -226,15 +231,28 @@ class LocalFetcher(weasyprint.URLFetcher):
         return None
 
 
-def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Document:
+def layout(
+    doc: Document, ctx: BuildContext, finish: str = "", cover: bool = True
+) -> weasyprint.Document:
     """Lay out the pages once; both the handout and the archival copy are written from them.
-    `finish` is CSS over everything else (the print shop's bleed and marks)."""
+    `finish` is CSS over everything else (the print shop's bleed and marks); `cover`: a
+    book opens with its cover page (a print shop's interior does not)."""
     refused: list[str] = []
     user = ctx.stylesheets("print")
     images = {image.src: image.data for image in doc.images}
     drawn: dict[str, bytes] = {}
+    covers: dict[str, bytes] = {}
     roots: dict[str, Resolver] = {MANUSCRIPT_URL: images.get, THEME_URL: _theme(ctx)}
     roots[MATH_URL] = drawn.get
+    roots[COVER_URL] = covers.get
+    cover_url = None
+    if cover and doc.is_book and doc.meta.cover_page:
+        if doc.cover is not None:
+            images[doc.cover.src] = doc.cover.data
+            cover_url = doc.cover.src
+        else:  # the typographic cover, as SVG: its text stays text
+            covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
+            cover_url = f"{COVER_URL}cover.svg"
     roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
@@ -250,7 +268,9 @@ def layout(doc: Document, ctx: BuildContext, finish: str = "") -> weasyprint.Doc
     held: frozenset[str] = frozenset()
     while True:
         page_html = weasyprint.HTML(
-            string=handout_html(doc, ctx, held, drawn), base_url=MANUSCRIPT_URL, url_fetcher=fetcher
+            string=handout_html(doc, ctx, held, drawn, cover_url),
+            base_url=MANUSCRIPT_URL,
+            url_fetcher=fetcher,
         )
         with _quiet_weasyprint():
             rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)

@@ -23,7 +23,8 @@ POINTS_PER_MM = 72 / 25.4
 
 def write_press(doc: Document, ctx: BuildContext) -> bytes:
     sheet = ctx.bleed + MARKS
-    pages = layout(doc, ctx, finish=f"@page {{ bleed: {sheet}mm; marks: crop; }}")
+    # The interior only: a print shop prints the cover on its own, with the spine.
+    pages = layout(doc, ctx, finish=f"@page {{ bleed: {sheet}mm; marks: crop; }}", cover=False)
 
     def finish(document: Any, pdf: Any) -> None:
         identify_notes(document, pdf)
