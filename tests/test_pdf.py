@@ -643,3 +643,54 @@ def test_note_calls_are_at_least_seven_tenths_of_the_text(article):
     ]
     assert len(calls) >= 10
     assert min(calls) >= 0.7 * BODY_SIZE, min(calls)
+
+
+def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
+    """The footnote area measured note by note (writers/pdf.py) gives the PDF WeasyPrint's
+    own whole-area layout gives, byte for byte: many short notes, a note of several blocks,
+    and one too long for its page's note area."""
+    from weasyprint.layout import LayoutContext
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    long_note = " ".join(["A very long note that runs on and on."] * 120)
+    paragraphs = "\n\n".join(
+        f"Paragraph {n} says a little and calls a note.[^{n}]" for n in range(1, 80)
+    )
+    notes = "\n".join(f"[^{n}]: Note {n}, short." for n in range(2, 80) if n != 40)
+    source = tmp_path / "notes.md"
+    source.write_text(
+        "---\ntitle: Notes\nauthor: A\n---\n\n"
+        + paragraphs
+        + "\n\n[^1]: First paragraph.\n\n    Second paragraph.\n\n    - an item\n"
+        + f"\n[^40]: {long_note}\n"
+        + notes
+        + "\n",
+        encoding="utf-8",
+    )
+    doc = load(source)
+    by_note = LayoutContext._update_footnote_area
+    whole = LayoutContext._pressroom_original_footnote_area
+    calls = []
+
+    def both(context):
+        """Each way from the same state: the same height, page bottom and overflow."""
+        area = context.current_footnote_area
+        before = (context.page_bottom, area.height)
+        one = (by_note(context), context.page_bottom, area.height)
+        context.page_bottom, area.height = before
+        other = (whole(context), context.page_bottom, area.height)
+        calls.append((one, other))
+        return other[0]
+
+    made = []
+    for update in (by_note, whole, both):
+        monkeypatch.setattr(LayoutContext, "_update_footnote_area", update)
+        ctx = BuildContext()
+        made.append(write_handout(doc, ctx, layout(doc, ctx)))
+    assert made[0] == made[1] == made[2]
+    assert len(calls) > 80 and any(one[0] for one, _ in calls)  # the long note overflows
+    for one, other in calls:
+        assert one[0] == other[0] and one[1:] == pytest.approx(other[1:], abs=1e-6)

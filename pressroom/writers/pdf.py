@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import math
 import mimetypes
 from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
@@ -20,7 +21,10 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
-from weasyprint.formatting_structure.boxes import InlineBox
+from weasyprint.formatting_structure.boxes import InlineBox, LineBox
+from weasyprint.formatting_structure.build import create_anonymous_boxes
+from weasyprint.layout import LayoutContext
+from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import stream as weasyprint_stream
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
@@ -511,6 +515,68 @@ def _page_references_once() -> None:
 
 
 _page_references_once()
+
+
+def _footnote_area_by_note() -> None:
+    """WeasyPrint 70 lays the whole footnote area out again each time a note is added to a
+    page, so a page of n notes costs n² note layouts (a book of 1,000 notes: 10 of its 15 s).
+    The area's height is the sum of its notes' heights when they are lines of text (blocks
+    without vertical margins, stacked), so each note is laid out once, alone, and its height
+    kept; the area's own minimum and maximum height apply as before. A page with a note of
+    several blocks is laid out WeasyPrint's way. The pages come out byte for byte the
+    same (tests/test_pdf.py compares both ways)."""
+    original = LayoutContext._update_footnote_area
+    if getattr(original, "__name__", "") == "pressroom_footnote_area":
+        return
+
+    def pressroom_footnote_area(self: Any) -> bool:
+        area = self.current_footnote_area
+        heights = self.__dict__.setdefault("_pressroom_note_heights", {})
+        page, content, laid = area.page, 0.0, area
+        for note in self.current_page_footnotes:
+            key = (id(note), page.width, page.margin_left, page.margin_right)
+            if key not in heights:
+                # The note is kept with its height: an id is only unique while it lives.
+                heights[key] = (note, *_alone(self, area, note))
+            if heights[key][1] is None:  # a note of several blocks: their margins collapse
+                return original(self)
+            content += heights[key][1]
+            laid = heights[key][2]
+        if area.height != "auto" and not self.in_column:
+            self.page_bottom += area.margin_height()
+        area.children = self.current_page_footnotes
+        if not area.children:
+            area.height = 0
+            if not self.in_column:
+                self.page_bottom -= area.margin_height()
+            return False
+        area.height = max(min(content, laid.max_height), laid.min_height)
+        if not self.in_column:
+            self.page_bottom -= area.margin_height()
+        return content > area.height
+
+    LayoutContext._update_footnote_area = pressroom_footnote_area
+    LayoutContext._pressroom_original_footnote_area = original
+
+
+def _alone(context: Any, area: Any, note: Any) -> tuple[float | None, Any]:
+    """A note's height laid out alone in its page's note area, and that area; None for a
+    note that is not lines of text only (its blocks' margins would collapse differently
+    among other notes than alone)."""
+    alone = create_anonymous_boxes(area.copy_with_children([note]).deepcopy())
+    laid = block_level_layout(context, alone, -math.inf, None, area.page)[0]
+    box = laid.children[-1]
+    simple = (
+        len(laid.children) == 1
+        and box.margin_top == 0
+        and box.margin_bottom == 0
+        and all(isinstance(child, LineBox) for child in box.children)
+    )
+    height = box.position_y + box.margin_height() - laid.content_box_y()
+    return (height if simple else None), laid
+
+
+_footnote_area_by_note()
 
 
 def mark_artifacts(body: ET.Element) -> ET.Element:
