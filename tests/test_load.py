@@ -264,27 +264,23 @@ def test_contributors_series_and_isbn(tmp_path):
     assert meta.identifier == "urn:isbn:9780306406157"
 
 
-def test_a_note_holding_a_list_is_one_note(tmp_path):
-    source = tmp_path / "t.md"
-    source.write_text(
-        "---\ntitle: T\n---\n\nText.[^a]\n\n[^a]: A list:\n\n    - one\n    - two\n",
-        encoding="utf-8",
-    )
+def loaded(folder: Path, body: str) -> tuple:
+    """A one-file manuscript with a title and `body`, loaded: (document, diagnostics)."""
+    source = folder / "t.md"
+    source.write_text("---\ntitle: T\n---\n\n" + body, encoding="utf-8")
     diagnostics = Diagnostics()
-    doc = load(source, diagnostics)
+    return load(source, diagnostics), diagnostics
+
+
+def test_a_note_holding_a_list_is_one_note(tmp_path):
+    doc, diagnostics = loaded(tmp_path, "Text.[^a]\n\n[^a]: A list:\n\n    - one\n    - two\n")
     assert [d.code for d in diagnostics if d.code == "B-NOTE"] == []
     (note,) = doc.notes.values()
     assert [li.text for li in note.body.iter("li")] == ["one", "two"]
 
 
 def test_a_skipped_heading_level_is_set_one_below_with_a_warning(tmp_path):
-    source = tmp_path / "t.md"
-    source.write_text(
-        "---\ntitle: T\n---\n\n# One\n\n#### Aside\n\nText.\n\n## Two\n\n### Three\n",
-        encoding="utf-8",
-    )
-    diagnostics = Diagnostics()
-    doc = load(source, diagnostics)
+    doc, diagnostics = loaded(tmp_path, "# One\n\n#### Aside\n\nText.\n\n## Two\n\n### Three\n")
     levels = [(h.level, h.text) for ch in doc.chapters for h in ch.headings]
     assert levels == [(1, "One"), (2, "Aside"), (2, "Two"), (3, "Three")]
     (warning,) = [d for d in diagnostics if d.code == "B-HEADING"]

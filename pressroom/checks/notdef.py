@@ -10,7 +10,7 @@ reading the fonts answers the question without parsing any page's content stream
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 HEX = r"<([0-9A-Fa-f]+)>"
@@ -24,15 +24,20 @@ def _blocks(text: str, kind: str) -> Iterator[str]:
 
 def to_unicode(cmap: str) -> dict[int, str]:
     """code → text from a ToUnicode CMap (bfchar and bfrange)."""
-    found: dict[int, str] = {}
-    for block in _blocks(cmap, "bfchar"):
-        for code, text in re.findall(rf"{HEX}\s*{HEX}", block):
-            found[int(code, 16)] = _utf16(text)
-    for block in _blocks(cmap, "bfrange"):
-        for low, high, text in re.findall(rf"{HEX}\s*{HEX}\s*{HEX}", block):
-            first = int(text, 16)
+    return _mapping(cmap, "bf", HEX, _utf16, lambda first, n: chr(int(first, 16) + n))
+
+
+def _mapping(cmap: str, kind: str, value: str, one: Callable, nth: Callable) -> dict:
+    """A CMap's `<kind>char` entries (code, value) and `<kind>range` entries (low, high,
+    first value), as code → `one(value)`, and for a range code → `nth(first, offset)`."""
+    found: dict = {}
+    for block in _blocks(cmap, f"{kind}char"):
+        for code, text in re.findall(rf"{HEX}\s*{value}", block):
+            found[int(code, 16)] = one(text)
+    for block in _blocks(cmap, f"{kind}range"):
+        for low, high, first in re.findall(rf"{HEX}\s*{HEX}\s*{value}", block):
             for offset in range(int(high, 16) - int(low, 16) + 1):
-                found[int(low, 16) + offset] = chr(first + offset)
+                found[int(low, 16) + offset] = nth(first, offset)
     return found
 
 
@@ -45,15 +50,7 @@ def _utf16(hexed: str) -> str:
 
 def cids(cmap: str) -> dict[int, int]:
     """code → CID from an encoding CMap stream (cidchar and cidrange)."""
-    found: dict[int, int] = {}
-    for block in _blocks(cmap, "cidchar"):
-        for code, cid in re.findall(rf"{HEX}\s*(\d+)", block):
-            found[int(code, 16)] = int(cid)
-    for block in _blocks(cmap, "cidrange"):
-        for low, high, cid in re.findall(rf"{HEX}\s*{HEX}\s*(\d+)", block):
-            for offset in range(int(high, 16) - int(low, 16) + 1):
-                found[int(low, 16) + offset] = int(cid) + offset
-    return found
+    return _mapping(cmap, "cid", r"(\d+)", int, lambda first, n: int(first) + n)
 
 
 def notdef_text(font: Any, get: Any) -> list[str]:

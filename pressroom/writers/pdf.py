@@ -85,34 +85,10 @@ def notes_at_foot(
 # A note is set inside its call's paragraph, where the HTML parser would end the paragraph
 # at a block element: a note's blocks are spans that CSS sets as blocks (`note-p`, …).
 NOTE_BLOCKS = frozenset(
-    [
-        "p",
-        "div",
-        "pre",
-        "ul",
-        "ol",
-        "li",
-        "blockquote",
-        "dl",
-        "dt",
-        "dd",
-        "figure",
-        "figcaption",
-        "hr",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "th",
-        "td",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-    ]
+    {"p", "div", "pre", "blockquote", "hr", "figure", "figcaption"}
+    | {"ul", "ol", "li", "dl", "dt", "dd"}
+    | {"table", "thead", "tbody", "tfoot", "tr", "th", "td"}
+    | {f"h{n}" for n in range(1, 7)}
 )
 
 
