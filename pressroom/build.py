@@ -9,10 +9,11 @@ outputs stay as they were.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from .config import Config
 from .context import BuildContext, Stylesheet
 from .diagnostics import Diagnostic
@@ -32,6 +33,7 @@ class Built:
     outputs: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # verify=True
+    cached: bool = False  # nothing had changed: the outputs were left as they were
 
 
 def find_manuscripts(folder: Path = Path("manuscript")) -> list[Path]:
@@ -110,6 +112,25 @@ def plan(
     return books
 
 
+def _options(sources: Sources, formats: Sequence[str], ctx: BuildContext) -> dict[str, Any]:
+    """The options that shape a book's outputs, for the cache (the files are hashed apart)."""
+    return {
+        "files": [str(p.resolve()) for p in sources.files],
+        "root": str(sources.root.resolve()) if sources.root else None,
+        "stem": sources.stem,
+        "formats": sorted(formats),
+        "paper": ctx.paper,
+        "bleed": ctx.bleed,
+        "verify": ctx.verify,
+        "theme": [str(f) for f in ctx.theme.folders],
+        "css": [(str(s.path.resolve()), s.kinds) for s in ctx.css],
+        "layers": [
+            (str(layer.path), layer.data) for layer in (*sources.defaults, *sources.overrides)
+        ],
+        "limits": asdict(sources.limits),
+    }
+
+
 def build(
     source: Sources | Path,
     out: Path,
@@ -120,9 +141,12 @@ def build(
     css: Sequence[Stylesheet | Path] = (),
     bleed: float = 3.0,
     verify: bool = False,
+    force: bool = False,
 ) -> Built:
     """Build one book. Renders every output in memory first, so a failure writes nothing.
-    The book's context is its own: its clock, its diagnostics, the house style beside it."""
+    The book's context is its own: its clock, its diagnostics, the house style beside it.
+    A book whose inputs and options are unchanged since its outputs were written is left
+    as it is (see cache.py), unless `force`."""
     sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
     sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
     ctx = BuildContext(
@@ -132,6 +156,13 @@ def build(
         css=(*house_style(sources.files), *sheets),
         verify=verify,
     )
+    stem = sources.stem or sources.files[0].stem
+    paths = [WRITERS[name].output(out, stem) for name in expand(formats) if name in formats]
+    options = cache.options_digest(_options(sources, formats, ctx), ctx.theme)
+    if not force:
+        warnings = cache.fresh(out, stem, options, paths)
+        if warnings is not None:
+            return Built(source=sources.files[0], outputs=paths, diagnostics=warnings, cached=True)
     doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
@@ -157,6 +188,15 @@ def build(
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
     write_outputs(targets)
+    read = [
+        *doc.sources,
+        *doc.inputs,
+        *(image.path for image in doc.images),
+        *([doc.cover.path] if doc.cover else []),
+        *(sheet.path for sheet in ctx.css),
+        *ctx.read,
+    ]
+    cache.remember(out, doc.stem, options, read, targets, ctx.diagnostics)
     validated = {
         WRITERS[name].output(out, doc.stem): [
             replace(f, file=str(WRITERS[name].output(out, doc.stem))) for f in findings

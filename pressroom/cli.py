@@ -106,6 +106,11 @@ def parser() -> argparse.ArgumentParser:
         help="stop a book whose build takes longer (default: no limit)",
     )
     build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when nothing has changed since the outputs were written",
+    )
+    build.add_argument(
         "--check",
         action="store_true",
         help="check the outputs afterwards (EPUBCheck, Ace, lint rules)",
@@ -226,6 +231,7 @@ def run_build(args: argparse.Namespace) -> int:
                 css=user_css,
                 bleed=args.bleed,
                 verify=args.check,
+                force=args.force,
             )
         for diagnostic in built.diagnostics:
             print(f"pressroom: {diagnostic}", file=sys.stderr)

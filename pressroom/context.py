@@ -53,6 +53,9 @@ class BuildContext:
     # claims follow them; what they found, by format, for the report.
     verify: bool = False
     validated: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    # Files the writers read besides the document's own (what stylesheets fetched): inputs
+    # of the build, for the cache.
+    read: set[Path] = field(default_factory=set)
 
     def stylesheets(self, kind: str) -> list[Stylesheet]:
         return [sheet for sheet in self.css if kind in sheet.kinds]

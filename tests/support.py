@@ -33,3 +33,8 @@ def write(folder: Path, files: dict[str, str]) -> Path:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def outputs_in(folder: Path) -> list[Path]:
+    """What a build wrote into `folder`, without the build cache's own record."""
+    return sorted(p for p in folder.iterdir() if p.name != ".pressroom-cache")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ACE, pressroom
+from support import ACE, outputs_in, pressroom
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
@@ -22,7 +22,7 @@ def test_an_empty_folder_with_the_article_builds_and_checks_clean(tmp_path):
     run = pressroom("build", ARTICLE.name, "-o", "out", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # a complete manuscript: no warning
-    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    made = sorted(p.name for p in outputs_in(tmp_path / "out"))
     stem = ARTICLE.stem
     assert made == [f"{stem}-archival.pdf", f"{stem}.epub", f"{stem}.pdf"]
     # The folder has no node_modules: Ace is named the way a user without npm in the project

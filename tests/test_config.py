@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from pressroom.config import read_config
 from pressroom.diagnostics import Diagnostics
 from pressroom.errors import PressroomError
-from support import pressroom, write
+from support import outputs_in, pressroom, write
 
 OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 
@@ -37,7 +37,7 @@ def test_chapters_make_one_book_titled_from_the_config(tmp_path):
     project = write(tmp_path / "book", BOOK)
     run = pressroom("build", cwd=project)
     assert run.returncode == 0, run.stderr
-    outputs = sorted(p.name for p in (project / "dist").iterdir())
+    outputs = sorted(p.name for p in outputs_in(project / "dist"))
     assert outputs == ["book.epub", "book.pdf"]  # one book, formats from the config
     opf, names = package(project / "dist" / "book.epub")
     assert opf.findtext("opf:metadata/dc:title", namespaces=OPF) == "Two Files, One Book"
@@ -174,7 +174,7 @@ def test_without_a_config_files_named_are_separate_books(tmp_path):
     )
     run = pressroom("build", "a.md", "b.md", "--format", "epub", cwd=project)
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in (project / "dist").iterdir()) == ["a.epub", "b.epub"]
+    assert sorted(p.name for p in outputs_in(project / "dist")) == ["a.epub", "b.epub"]
 
 
 def test_two_manuscripts_with_one_name_are_refused(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from pressroom.cli import main
+from support import outputs_in
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book"
@@ -140,12 +141,12 @@ def assert_one_line_error(result, name: str, pattern: str, line: int | None):
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_manuscript(project, case):
     text, pattern, line = BAD[case]
-    before = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+    before = {p.name: p.read_bytes() for p in outputs_in(project / "dist")}
     source = project / "essay.md"
     source.write_text(text, encoding="utf-8")
     result = run("build", "essay.md", "-o", "dist", cwd=project)
     assert_one_line_error(result, "essay.md", pattern, line)
-    after = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+    after = {p.name: p.read_bytes() for p in outputs_in(project / "dist")}
     assert after == before, "earlier outputs must stay intact, and no temporary files left"
     assert source.read_text(encoding="utf-8") == text, "sources are never modified"
 
@@ -200,7 +201,7 @@ def test_build_py_is_pressroom_build(tmp_path):
 def test_each_format_is_named_after_the_manuscript(project):
     result = run("build", "essay.md", "-o", "all", cwd=project)
     assert result.returncode == 0, result.stderr
-    names = sorted(p.name for p in (project / "all").iterdir())
+    names = sorted(p.name for p in outputs_in(project / "all"))
     assert names == ["essay-archival.pdf", "essay.epub", "essay.pdf"]
 
 

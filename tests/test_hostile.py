@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pressroom import files
 from pressroom.checks import check_file
 from pressroom.cli import main
-from support import pressroom, write
+from support import outputs_in, pressroom, write
 
 HEAD = "---\ntitle: T\nauthor: A. Writer\nrights: r\n---\n\n"
 CHAPTERS = "\n\n# Two\n\nEvery word of chapter two survives.\n\n# Three\n\nAnd chapter three.\n"
@@ -129,7 +129,7 @@ def test_a_failed_write_leaves_every_earlier_output_as_it_was(tmp_path, monkeypa
         )
         == 0
     )
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in outputs_in(out)}
     write(tmp_path, {"t.md": HEAD + "Second text.\n"})
     stage = files._stage
     calls = []
@@ -147,7 +147,7 @@ def test_a_failed_write_leaves_every_earlier_output_as_it_was(tmp_path, monkeypa
         )
         == 1
     )
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no mixed set, no temp
+    assert {p.name: p.read_bytes() for p in outputs_in(out)} == before  # no mixed set, no temp
 
 
 def png(width: int, height: int) -> bytes:

@@ -165,12 +165,16 @@ def css_url(n: int) -> str:
 Resolver = Callable[[str], "bytes | None"]
 
 
-def _folder(root: Path) -> Resolver:
+def _folder(root: Path, seen: set[Path]) -> Resolver:
+    """Files under `root`; each one served is added to `seen` (an input of the build)."""
     root = root.resolve()
 
     def read(relative: str) -> bytes | None:
         path = (root / relative).resolve()
-        return path.read_bytes() if path.is_relative_to(root) and path.is_file() else None
+        if not (path.is_relative_to(root) and path.is_file()):
+            return None
+        seen.add(path)
+        return path.read_bytes()
 
     return read
 
@@ -233,7 +237,7 @@ def layout(
         else:  # the typographic cover, as SVG: its text stays text
             covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
             cover_url = f"{COVER_URL}cover.svg"
-    roots |= {css_url(n): _folder(sheet.path.parent) for n, sheet in enumerate(user)}
+    roots |= {css_url(n): _folder(sheet.path.parent, ctx.read) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
     # The paper's geometry first: the theme, then the user's stylesheets, may override it.
