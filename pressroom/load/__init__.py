@@ -307,7 +307,7 @@ def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_
         times[ident] = times.get(ident, 0) + 1
         own = el.tag == "a" and el.get("class") == "noteref"
         reserved = not own and (ident in calls or RESERVED_ID.fullmatch(ident) is not None)
-        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.-]*", ident):
+        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.:-]*", ident):
             el.attrib.pop("id")
             needles = (f'id="{ident}"', f"id='{ident}'", f"{{#{ident}")
             path, line = _find_line(files, needles, times[ident] - 1)
