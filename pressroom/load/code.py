@@ -15,7 +15,7 @@ continuation under a mark (see the themes' CSS).
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from pymdownx.superfences import highlight_validator
@@ -25,6 +25,11 @@ from .typography import smarten
 # Pygments' per-line spans carry generated ids (`__line-3-12`); a class says the same thing
 # without filling the book with ids nobody links to.
 LINE_SPAN = re.compile(r'<span id="__line-[^"]*">')
+TAG = re.compile(r"<[^>]*>")
+# A line this long may wrap on a small page: it is marked `long`, and print draws the
+# continuation mark beside it only (a mark beside each of a book's ten thousand lines
+# would weigh megabytes in the PDF).
+LONG_LINE = 40
 
 
 def validate(
@@ -47,12 +52,24 @@ def listing(
     kwargs["id_value"] = ""
     fences = md.preprocessors["fenced_code_block"]
     code = fences.highlight(src=src, language=language, options=options, md=md, **kwargs)
-    code = LINE_SPAN.sub('<span class="line">', code)
+    code = _classify_lines(code)
     if caption is None and not ident:
         return code
     id_attr = f' id="{escape(ident)}"' if ident else ""
     title = f"<figcaption>{escape(smarten(caption), quote=False)}</figcaption>" if caption else ""
     return f'<figure class="listing"{id_attr}>{title}{code}</figure>'
+
+
+def _classify_lines(code: str) -> str:
+    """Each Pygments line span gets the class `line`, and `long` as well past LONG_LINE
+    characters of text."""
+    head, *lines = LINE_SPAN.split(code)
+    out = [head]
+    for line in lines:
+        text = unescape(TAG.sub("", line))
+        long = len(text.rstrip("\n").expandtabs(4)) > LONG_LINE
+        out.append(f'<span class="line{" long" if long else ""}">{line}')
+    return "".join(out)
 
 
 EXTENSIONS: list[str] = ["pymdownx.highlight", "pymdownx.superfences"]
