@@ -1,7 +1,8 @@
 """Shared pytest setup: a fixed Hypothesis profile, and the two real books built once.
 
 The book fixture (tests/fixtures/book/) and the article (manuscript/) are built once per
-session, with SOURCE_DATE_EPOCH fixed: both into the handout, the EPUB and the archival copy,
+session, with SOURCE_DATE_EPOCH fixed (and tests/fixtures/constructs/, every Markdown construct,
+into the handout and the EPUB): both into the handout, the EPUB and the archival copy,
 the book into a bag as well. The PDF, EPUB, archive and check tests all read those same files
 back (`built_book["epub"]`), and each EPUB and PDF goes through the validators once.
 """
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
 SCHOLAR = ROOT / "tests" / "fixtures" / "scholar" / "scholar.md"
+CONSTRUCTS = ROOT / "tests" / "fixtures" / "constructs" / "constructs.md"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 
 # Derandomized: the same examples on every run and machine, so a failure is reproducible
@@ -87,6 +89,12 @@ def built_article(tmp_path_factory) -> Outputs:
 def built_scholar(tmp_path_factory) -> Outputs:
     """Math and citations: tests/fixtures/scholar/."""
     return _build(SCHOLAR, tmp_path_factory.mktemp("scholar"), ("pdf", "epub", "archival"))
+
+
+@pytest.fixture(scope="session")
+def built_constructs(tmp_path_factory) -> Outputs:
+    """Each Markdown construct once (tests/fixtures/constructs/), in both formats."""
+    return _build(CONSTRUCTS, tmp_path_factory.mktemp("constructs"), ("pdf", "epub"))
 
 
 @pytest.fixture(scope="session")

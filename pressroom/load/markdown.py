@@ -9,10 +9,12 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import markdown
+from markdown.blockprocessors import HRProcessor
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from . import code
 from .math import MathExtension
 from .sanitize import DROPPED, HTML_VOID
 from .spans import SpanExtension
@@ -52,7 +54,9 @@ EXTENSIONS: list[str | Extension] = [
     "tables",
     "attr_list",
     "smarty",
-    "fenced_code",
+    *code.EXTENSIONS,
+    "pymdownx.tilde",  # ~~strike~~ → <del>, H~2~O → <sub>
+    "pymdownx.caret",  # x^2^ → <sup>, ^^added^^ → <ins>
     "sane_lists",
     "def_list",
     SpanExtension(),
@@ -60,7 +64,17 @@ EXTENSIONS: list[str | Extension] = [
 CONFIG: dict[str, dict[str, Any]] = {
     "footnotes": {"BACKLINK_TEXT": "", "SUPERSCRIPT_TEXT": "{}"},
     **SMARTY,
+    **code.CONFIG,
 }
+
+
+class SceneBreakProcessor(HRProcessor):
+    """A thematic break as CommonMark reads it: three or more `*`, `-` or `_` with any
+    spaces between (`  *   *   *`). Python-Markdown allows at most two spaces between, and
+    reads the rest as a list nested five deep."""
+
+    RE = r"^[ ]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$"
+    SEARCH_RE = re.compile(RE, re.MULTILINE)
 
 
 class FigureProcessor(Treeprocessor):
@@ -157,6 +171,10 @@ class PressroomExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Before raw HTML blocks are set aside (20).
         md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
+        # Before lists (30, 40) read `* * *` as an item.
+        md.parser.blockprocessors.register(
+            SceneBreakProcessor(md.parser), "pressroom-scene-break", 51
+        )
         # After inline patterns (20), so images exist as elements.
         md.treeprocessors.register(FigureProcessor(md), "pressroom-figures", 5)
 

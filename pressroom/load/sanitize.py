@@ -196,6 +196,19 @@ TAG_ATTRS = {
     "section": {"role"},
     **{tag: MATHML_ATTRS for tag in MATHML},
 }
+# Inline style is kept only for what Markdown itself writes: a table column's alignment and
+# an image's size (`{width=50%}`). Anything else in a style attribute goes.
+STYLES = {
+    "img": {"width", "height"},
+    "td": {"text-align"},
+    "th": {"text-align"},
+}
+LENGTH = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:px|cm|mm|in|pt|pc|em|rem|ex|ch|%)")
+STYLE_VALUES = {
+    "width": LENGTH,
+    "height": LENGTH,
+    "text-align": re.compile(r"left|right|center|justify|start|end"),
+}
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
 HAS_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*:|//)", re.I)
 
@@ -221,9 +234,18 @@ class _Sanitizer(HTMLParser):
     def _attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str]] | None:
         keep = COMMON_ATTRS | TAG_ATTRS.get(tag, set())
         result = []
+        styles: dict[str, str] = {}
         for name, value in attrs:
             name = name.lower()
             value = value or ""
+            if name == "style":
+                styles |= self._style(tag, value)
+                continue
+            if name in ("width", "height") and tag == "img" and not value.strip().isdigit():
+                # HTML's width and height are pixels, digits only (EPUBCheck: RSC-005);
+                # `{width=50%}` or `width="3cm"` is a CSS size.
+                styles |= self._style(tag, f"{name}: {value}")
+                continue
             if name not in keep:
                 continue
             if name == "href" and not SAFE_LINK.match(value.strip()):
@@ -237,7 +259,26 @@ class _Sanitizer(HTMLParser):
                 self.warnings.append(f"image {value[:60]!r} not included: only local files are")
                 return None
             result.append((name, value))
+        if styles:
+            result.append(("style", " ".join(f"{k}: {v};" for k, v in styles.items())))
         return result
+
+    def _style(self, tag: str, style: str) -> dict[str, str]:
+        """The declarations of `style` allowed on `tag`, with values CSS reads safely."""
+        kept = {}
+        for declaration in style.split(";"):
+            name, _, value = (part.strip().lower() for part in declaration.partition(":"))
+            if not name:
+                continue
+            if name not in STYLES.get(tag, ()):
+                continue  # dropped quietly, as any attribute not on the list
+            if STYLE_VALUES[name].fullmatch(value):
+                kept[name] = value
+            else:
+                self.warnings.append(
+                    f"{name} {value!r} on <{tag}> removed (not a size or an alignment)"
+                )
+        return kept
 
     def _close_to(self, tag: str) -> None:
         while self.open:

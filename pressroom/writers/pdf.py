@@ -257,7 +257,11 @@ def layout(
             url_fetcher=fetcher,
         )
         with _quiet_weasyprint():
-            rendered = page_html.render(stylesheets=sheets, font_config=fonts, pdf_tags=True)
+            # Presentational hints: HTML's own attributes the sanitizer keeps, such as a
+            # list's `start` (`3. three` prints 3.) and an image's pixel size.
+            rendered = page_html.render(
+                stylesheets=sheets, font_config=fonts, pdf_tags=True, presentational_hints=True
+            )
         # WeasyPrint can still let a note slip to the next page, without its call, when the
         # block after the call's block is pushed over for its orphans. Those few blocks are
         # made to start the next page and the pages set again, so a note is never printed
