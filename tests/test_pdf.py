@@ -347,7 +347,7 @@ def test_a_note_of_several_blocks_is_set_whole_at_the_foot(tmp_path):
         "---\ntitle: T\nauthor: A\n---\n\nText.[^a] Rest of it.\n\nMore text.[^b]\n\n"
         "[^a]: First paragraph of the note.\n\n    Second paragraph of the note.\n\n"
         "        code_in_the_note()\n\n"
-        "[^b]: A note with a list:\n\n    - first item\n    - second item\n",
+        "[^b]: A note with a list\n    written on two lines:\n\n    - first item\n    - second item\n",
         encoding="utf-8",
     )
     build(source, tmp_path, ("pdf",))
@@ -356,9 +356,11 @@ def test_a_note_of_several_blocks_is_set_whole_at_the_foot(tmp_path):
     body_end = page.index("Moretext.2")
     for part in (
         "1.Firstparagraphofthenote.Secondparagraphofthenote.code_in_the_note()",
-        "2.Anotewithalist:firstitemseconditem",
+        "2.Anotewithalistwrittenontwolines:firstitemseconditem",
     ):
         assert part in page[body_end:], page
+    # A line end in the note's source is a space, as in the text, not a line break.
+    assert "A note with a list written on two lines:" in page_texts_of(tmp_path / "t.pdf")[0]
 
 
 def test_book_footnotes_and_second_calls(book):

@@ -11,6 +11,7 @@ import copy
 import logging
 import math
 import mimetypes
+import re
 from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -97,6 +98,7 @@ def _inline_copy(body: ET.Element, span: ET.Element) -> None:
     number, later blocks become spans set as blocks. The body belongs to the shared
     document, so it is copied, not moved."""
     body = copy.deepcopy(body)
+    _join_lines(body)
     blocks = list(body)
     span.text = (body.text or "").strip() or None
     if blocks and blocks[0].tag == "p":
@@ -113,6 +115,21 @@ def _inline_copy(body: ET.Element, span: ET.Element) -> None:
                 el.tag = "span"
         block.tail = None  # white space between blocks would make empty anonymous boxes
         span.append(block)
+
+
+SOURCE_LINE_END = re.compile(r"[ \t]*\n\s*")
+
+
+def _join_lines(el: ET.Element, keep: bool = False) -> None:
+    """A note's source line ends become spaces, outside code blocks. WeasyPrint 70 sets a
+    line end inside a footnote as a line break, where the text around it would run on."""
+    keep = keep or el.tag == "pre"
+    if el.text and not keep:
+        el.text = SOURCE_LINE_END.sub(" ", el.text)
+    for child in el:
+        _join_lines(child, keep)
+        if child.tail and not keep:
+            child.tail = SOURCE_LINE_END.sub(" ", child.tail)
 
 
 def handout_html(
