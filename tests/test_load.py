@@ -286,3 +286,23 @@ def test_a_skipped_heading_level_is_set_one_below_with_a_warning(tmp_path):
     (warning,) = [d for d in diagnostics if d.code == "B-HEADING"]
     assert warning.line == 7
     assert warning.message == "heading 'Aside' is #### right after a #: set as ##"
+
+
+def test_inline_notes_are_notes_numbered_with_the_others(tmp_path):
+    """Pandoc's `^[…]`: brackets and links inside it, code spans not read, anywhere a
+    call may stand; a `^[` without its `]` before a blank line is text."""
+    doc, diagnostics = loaded(
+        tmp_path,
+        "One.[^a] Two.^[Inline, with [a link](https://example.com) and `]` in code.]\n\n"
+        "> Quoted.^[In a quote.]\n\nNot a note: x^[y\n\nEnd.\n\n[^a]: Defined.\n",
+    )
+    texts = [" ".join("".join(n.body.itertext()).split()) for n in doc.notes.values()]
+    assert texts == [
+        "Defined.",
+        "Inline, with a link and ] in code.",
+        "In a quote.",
+    ]
+    assert [n.number for n in doc.notes.values()] == [1, 2, 3]
+    body = "".join(doc.chapters[0].body.itertext())
+    assert "Not a note: x^[y" in body and "^[In" not in body
+    assert not [d for d in diagnostics if d.code == "B-NOTE"]

@@ -167,10 +167,54 @@ class UnclosedTagProcessor(Preprocessor):
         return text.split("\n")
 
 
+class InlineNoteProcessor(Preprocessor):
+    """Pandoc's inline notes, `text.^[The note itself.]`, become a call and a definition
+    after the text, for the footnotes extension. A note ends at its matching `]` (brackets
+    inside it nest; code spans are not read) and never spans a blank line."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        masked = mask_code(text)
+        pieces: list[str] = []
+        notes: list[str] = []
+        done = 0
+        start = masked.find("^[")
+        while start >= 0:
+            end = _closing_bracket(masked, start + 1)
+            if end is None:
+                start = masked.find("^[", start + 2)
+                continue
+            key = f"inline-note-{len(notes) + 1}"
+            notes.append(f"[^{key}]: {' '.join(text[start + 2 : end].split())}")
+            pieces += [text[done:start], f"[^{key}]"]
+            done = end + 1
+            start = masked.find("^[", done)
+        if not notes:
+            return lines
+        return ("".join([*pieces, text[done:]]) + "\n\n" + "\n\n".join(notes)).split("\n")
+
+
+def _closing_bracket(masked: str, opening: int) -> int | None:
+    depth = 0
+    for at in range(opening, len(masked)):
+        char = masked[at]
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return at
+        elif char == "\n" and BLANK_LINE.match(masked, at):
+            return None
+    return None
+
+
 class PressroomExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Before raw HTML blocks are set aside (20).
         md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
+        # Before the footnotes extension reads the definitions (a block processor).
+        md.preprocessors.register(InlineNoteProcessor(md), "pressroom-inline-notes", 27)
         # Before lists (30, 40) read `* * *` as an item.
         md.parser.blockprocessors.register(
             SceneBreakProcessor(md.parser), "pressroom-scene-break", 51
