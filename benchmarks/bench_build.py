@@ -191,7 +191,8 @@ def command(tools: Tools, contender: str, source: Path, out: Path) -> tuple[list
     stem = source.stem
     if contender in ("pressroom-pdf", "pressroom-epub"):
         fmt = contender.removeprefix("pressroom-")
-        build = [tools.pressroom, "build", str(source), "-o", str(out), "--format", fmt]
+        # --force: every run builds; the cache would otherwise answer every run after the first.
+        build = [tools.pressroom, "build", str(source), "-o", str(out), "--format", fmt, "--force"]
         return build, out / f"{stem}.{fmt}"
     if contender == "pandoc-epub":
         return [tools.pandoc, str(source), "-o", str(out / f"{stem}.epub")], out / f"{stem}.epub"
@@ -469,6 +470,7 @@ def profile_pressroom_pdf(tools: Tools, source: Path, scratch: Path, env: dict, 
             str(out),
             "--format",
             "pdf",
+            "--force",
         ],
         env=env,
         check=True,
