@@ -306,3 +306,10 @@ def test_inline_notes_are_notes_numbered_with_the_others(tmp_path):
     body = "".join(doc.chapters[0].body.itertext())
     assert "Not a note: x^[y" in body and "^[In" not in body
     assert not [d for d in diagnostics if d.code == "B-NOTE"]
+
+
+def test_a_heading_whose_id_pressroom_keeps_gets_another(tmp_path):
+    """`# Chapter 1` would be `chapter-1`, the id the writers give the first chapter."""
+    doc, _ = loaded(tmp_path, "# Chapter 1\n\nText.\n\n# Chapter 2\n\n## Note 3\n\nMore.\n")
+    ids = [h.id for ch in doc.chapters for h in ch.headings]
+    assert ids == ["heading-chapter-1", "heading-chapter-2", "heading-note-3"]

@@ -441,6 +441,8 @@ def _number_headings(root: ET.Element) -> None:
     for el in root.iter():
         if el.tag in HEADINGS and not el.get("id"):
             base = heading_id(text_of(el))
+            if RESERVED_ID.fullmatch(base):  # "Chapter 1": every chapter-1-N is reserved too
+                base = f"heading-{base}"
             ident, n = base, 0
             while ident in used or RESERVED_ID.fullmatch(ident):
                 n += 1
