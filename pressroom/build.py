@@ -8,16 +8,18 @@ outputs stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .context import BuildContext, Stylesheet
+from .dates import build_time
 from .diagnostics import Diagnostic
 from .errors import PressroomError
-from .files import write_outputs
+from .files import Output, write_outputs
 from .load import Sources, load
 from .load.frontmatter import Layer
 from .themes import Theme
@@ -32,6 +34,20 @@ class Built:
     outputs: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # verify=True
+
+
+@dataclass
+class Rendered:
+    """One book's outputs, made in memory and not yet written: {target: bytes or folder}."""
+
+    source: Path
+    outputs: dict[Path, Output]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+
+    def write(self) -> Built:
+        write_outputs(self.outputs)
+        return Built(self.source, list(self.outputs), self.diagnostics, self.validated)
 
 
 def find_manuscripts(folder: Path = Path("manuscript")) -> list[Path]:
@@ -120,9 +136,40 @@ def build(
     css: Sequence[Stylesheet | Path] = (),
     bleed: float = 3.0,
     verify: bool = False,
+    stage: Callable[[str], None] | None = None,
 ) -> Built:
-    """Build one book. Renders every output in memory first, so a failure writes nothing.
-    The book's context is its own: its clock, its diagnostics, the house style beside it."""
+    """Build one book. Renders every output in memory first, so a failure writes nothing."""
+    return render(
+        source,
+        out,
+        formats,
+        paper,
+        theme=theme,
+        css=css,
+        bleed=bleed,
+        verify=verify,
+        stage=stage,
+    ).write()
+
+
+def render(
+    source: Sources | Path,
+    out: Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    paper: str = "a4",
+    *,
+    theme: Theme | Path | None = None,
+    css: Sequence[Stylesheet | Path] = (),
+    bleed: float = 3.0,
+    verify: bool = False,
+    stage: Callable[[str], None] | None = None,
+    clock: dt.datetime | None = None,
+) -> Rendered:
+    """Make one book's outputs in memory, named for `out`, writing nothing. The book's
+    context is its own: its clock, its diagnostics, the house style beside it. `stage` is
+    told each step as it starts (load, layout, a format's name); `clock` is the build's time
+    (default: read now, or SOURCE_DATE_EPOCH)."""
+    step = stage or (lambda name: None)
     sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
     sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
     ctx = BuildContext(
@@ -131,7 +178,9 @@ def build(
         bleed=bleed,
         css=(*house_style(sources.files), *sheets),
         verify=verify,
+        clock=clock or build_time(),
     )
+    step("load")
     doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
@@ -140,9 +189,11 @@ def build(
         from .writers.pdf import layout
 
         warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+        step("layout")
         pages = layout(doc, ctx)  # once, for every format written from pages
     for name in names:
         writer = WRITERS[name]
+        step(name)
         if writer.pages:
             made[name] = writer.write(doc, ctx, pages=pages)
         elif writer.needs:
@@ -156,7 +207,6 @@ def build(
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
-    write_outputs(targets)
     validated = {
         WRITERS[name].output(out, doc.stem): [
             replace(f, file=str(WRITERS[name].output(out, doc.stem))) for f in findings
@@ -164,9 +214,9 @@ def build(
         for name, findings in ctx.validated.items()
         if name in formats
     }
-    return Built(
+    return Rendered(
         source=doc.source,
-        outputs=list(targets),
+        outputs=targets,
         diagnostics=list(ctx.diagnostics),
         validated=validated,
     )
