@@ -35,7 +35,7 @@ def on_cluster(
             "--scheduler", "needs Dask distributed: pip install 'pressroom[dask]'"
         ) from None
     try:
-        client = Client(address, timeout="20s", set_as_default=False)
+        client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise PressroomError(address, f"cannot reach the Dask scheduler: {err}") from None
     run = uuid.uuid4().hex[:8]
