@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from .catalog import Outcome, Settings, Stage, attempt
@@ -41,8 +42,12 @@ def in_processes(
     books: Sequence[Sources], settings: Settings, jobs: int, stage: Stage
 ) -> Iterator[Outcome]:
     """Each book's outcome as it finishes."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(PRELOAD)
+    else:  # Windows: each worker imports Pressroom itself
+        context = multiprocessing.get_context("spawn")
     events = context.Queue()
     waiting = deque(range(len(books)))
     alone: deque[int] = deque()  # in doubt after a worker died: built again, one at a time

@@ -28,13 +28,19 @@ class Plain(View):
     def built(self, index: int, built: Built) -> None:
         for diagnostic in built.diagnostics:
             if not self.quiet or self.strict or diagnostic.severity == "error":
-                print(f"pressroom: {diagnostic}", file=sys.stderr)
+                self.say(f"pressroom: {diagnostic}")
         if not self.quiet:
             for path in built.outputs:
-                print(path)
+                self.output(str(path))
 
     def failed(self, index: int, message: str) -> None:
-        print(f"pressroom: {message}", file=sys.stderr)
+        self.say(f"pressroom: {message}")
+
+    def say(self, line: str) -> None:
+        print(line, file=sys.stderr)
+
+    def output(self, line: str) -> None:
+        print(line)
 
 
 class Live(Plain):
@@ -67,6 +73,8 @@ class Live(Plain):
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self.display.start()
         self.total = self.display.add_task("books", total=len(books))
@@ -79,6 +87,19 @@ class Live(Plain):
             self.display.update(self.tasks[index], description=label)
         else:
             self.tasks[index] = self.display.add_task(label, total=None)
+
+    def say(self, line: str) -> None:
+        """Above the display, which is drawn again under it."""
+        if self.display is None:
+            super().say(line)
+        else:
+            self.display.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def output(self, line: str) -> None:
+        if sys.stdout.isatty():  # the same terminal: above the display too
+            self.say(line)
+        else:
+            print(line, flush=True)
 
     def _done(self, index: int) -> None:
         if self.display is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,100 @@ def test_the_time_limit_stops_a_build_in_another_thread(tmp_path):
     thread.join(60)
     assert not thread.is_alive()
     assert "slow.md: the build took longer than 1 s" in str(caught[0])
+
+
+def test_a_terminal_gets_the_live_display(tmp_path):
+    """stderr a terminal: the progress display is drawn there; stdout stays the outputs."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    folder = catalog(tmp_path)
+    (folder / "manuscript" / f"{BROKEN}.md").unlink()
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pressroom", "build", "-o", "out", "--format", "epub", "-j", "1"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+        text=True,
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = run.communicate(timeout=300)
+    os.close(leader)
+    assert run.returncode == 0
+    assert sorted(stdout.splitlines()) == sorted(f"out/{stem}.epub" for stem in BOOKS)
+    assert ANSI.search(drawn.decode("utf-8", "replace"))
+    assert "books" in drawn.decode("utf-8", "replace")
+
+
+def _workers(pid: int) -> list[int]:
+    """The processes the forkserver under `pid` has forked: the pool's workers."""
+    parents: dict[int, int] = {}
+    servers: set[int] = set()
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            parents[int(folder.name)] = int(
+                (folder / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            )
+            if b"forkserver" in (folder / "cmdline").read_bytes():
+                servers.add(int(folder.name))
+        except (OSError, ValueError):
+            continue
+    servers = {s for s in servers if parents.get(s) == pid}
+    return sorted(child for child, parent in parents.items() if parent in servers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_worker_that_dies_has_its_books_built_again(tmp_path):
+    """A worker process killed mid-build: the books it may have held are built again, alone,
+    and every book is written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = catalog(tmp_path)
+    (folder / "manuscript" / f"{BROKEN}.md").unlink()
+    long = "\n\n".join(
+        f"## Part {n}\n\n" + "A line of text about the sea. " * 60 for n in range(40)
+    )
+    for stem in BOOKS:
+        path = folder / "manuscript" / f"{stem}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n\n" + long, encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pressroom", "build", "-o", "out", "-j", "2", "--format", "pdf"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    while killed is None and run.poll() is None:
+        for worker in _workers(run.pid):
+            try:
+                os.kill(worker, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            killed = worker
+            break
+        else:
+            time.sleep(0.05)
+    stdout, stderr = run.communicate(timeout=600)
+    assert killed is not None, "the build ended before a worker could be killed"
+    assert run.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert sorted(stdout.splitlines()) == sorted(f"out/{stem}.pdf" for stem in BOOKS)
