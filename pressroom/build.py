@@ -8,7 +8,8 @@ outputs stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 from . import cache
 from .config import Config
 from .context import BuildContext, Stylesheet
+from .dates import build_time
 from .diagnostics import Diagnostic
 from .errors import PressroomError
-from .files import write_outputs
+from .files import Output, write_outputs
 from .load import Sources, load
 from .load.frontmatter import Layer
 from .themes import Theme
@@ -34,6 +36,26 @@ class Built:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # verify=True
     cached: bool = False  # nothing had changed: the outputs were left as they were
+
+
+@dataclass
+class Rendered:
+    """One book's outputs, made in memory and not yet written: {target: bytes or folder}."""
+
+    source: Path
+    outputs: dict[Path, Output]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    cached: list[Path] | None = None  # unchanged: these outputs stay as they are
+    record: cache.Record | None = None  # what to remember once the outputs are written
+
+    def write(self) -> Built:
+        if self.cached is not None:
+            return Built(self.source, self.cached, self.diagnostics, cached=True)
+        write_outputs(self.outputs)
+        if self.record is not None:
+            self.record.remember(self.outputs, self.diagnostics)
+        return Built(self.source, list(self.outputs), self.diagnostics, self.validated)
 
 
 def find_manuscripts(folder: Path = Path("manuscript")) -> list[Path]:
@@ -142,11 +164,45 @@ def build(
     bleed: float = 3.0,
     verify: bool = False,
     force: bool = False,
+    stage: Callable[[str], None] | None = None,
 ) -> Built:
     """Build one book. Renders every output in memory first, so a failure writes nothing.
-    The book's context is its own: its clock, its diagnostics, the house style beside it.
     A book whose inputs and options are unchanged since its outputs were written is left
     as it is (see cache.py), unless `force`."""
+    return render(
+        source,
+        out,
+        formats,
+        paper,
+        theme=theme,
+        css=css,
+        bleed=bleed,
+        verify=verify,
+        force=force,
+        stage=stage,
+    ).write()
+
+
+def render(
+    source: Sources | Path,
+    out: Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    paper: str = "a4",
+    *,
+    theme: Theme | Path | None = None,
+    css: Sequence[Stylesheet | Path] = (),
+    bleed: float = 3.0,
+    verify: bool = False,
+    force: bool = False,
+    stage: Callable[[str], None] | None = None,
+    clock: dt.datetime | None = None,
+) -> Rendered:
+    """Make one book's outputs in memory, named for `out`, writing nothing. The book's
+    context is its own: its clock, its diagnostics, the house style beside it. `stage` is
+    told each step as it starts (load, layout, a format's name); `clock` is the build's time
+    (default: read now, or SOURCE_DATE_EPOCH). Unless `force`, a book unchanged since its
+    outputs were written is not made again: its Rendered says so (`cached`)."""
+    step = stage or (lambda name: None)
     sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
     sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
     ctx = BuildContext(
@@ -155,6 +211,7 @@ def build(
         bleed=bleed,
         css=(*house_style(sources.files), *sheets),
         verify=verify,
+        clock=clock or build_time(),
     )
     stem = sources.stem or sources.files[0].stem
     paths = [WRITERS[name].output(out, stem) for name in expand(formats) if name in formats]
@@ -162,7 +219,8 @@ def build(
     if not force:
         warnings = cache.fresh(out, stem, options, paths)
         if warnings is not None:
-            return Built(source=sources.files[0], outputs=paths, diagnostics=warnings, cached=True)
+            return Rendered(sources.files[0], {}, warnings, cached=paths)
+    step("load")
     doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
@@ -171,9 +229,11 @@ def build(
         from .writers.pdf import layout
 
         warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+        step("layout")
         pages = layout(doc, ctx)  # once, for every format written from pages
     for name in names:
         writer = WRITERS[name]
+        step(name)
         if writer.pages:
             made[name] = writer.write(doc, ctx, pages=pages)
         elif writer.needs:
@@ -187,7 +247,13 @@ def build(
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
-    write_outputs(targets)
+    validated = {
+        WRITERS[name].output(out, doc.stem): [
+            replace(f, file=str(WRITERS[name].output(out, doc.stem))) for f in findings
+        ]
+        for name, findings in ctx.validated.items()
+        if name in formats
+    }
     read = [
         *doc.sources,
         *doc.inputs,
@@ -196,17 +262,10 @@ def build(
         *(sheet.path for sheet in ctx.css),
         *ctx.read,
     ]
-    cache.remember(out, doc.stem, options, read, targets, ctx.diagnostics)
-    validated = {
-        WRITERS[name].output(out, doc.stem): [
-            replace(f, file=str(WRITERS[name].output(out, doc.stem))) for f in findings
-        ]
-        for name, findings in ctx.validated.items()
-        if name in formats
-    }
-    return Built(
+    return Rendered(
         source=doc.source,
-        outputs=list(targets),
+        outputs=targets,
         diagnostics=list(ctx.diagnostics),
         validated=validated,
+        record=cache.Record(out, doc.stem, options, tuple(read)),
     )

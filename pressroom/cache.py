@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,20 @@ def fresh(out: Path, stem: str, options: str, outputs: list[Path]) -> list[Diagn
         return [Diagnostic(**found) for found in record["diagnostics"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no record, or one this version cannot read: build
+
+
+@dataclass(frozen=True)
+class Record:
+    """A made book's cache entry, kept until its outputs are written (it travels with the
+    book from a worker process)."""
+
+    out: Path
+    stem: str
+    options: str
+    inputs: tuple[Path, ...]
+
+    def remember(self, outputs: Iterable[Path], diagnostics: Iterable[Diagnostic]) -> None:
+        remember(self.out, self.stem, self.options, self.inputs, outputs, diagnostics)
 
 
 def remember(

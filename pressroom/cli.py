@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,6 +112,24 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check the outputs afterwards (EPUBCheck, Ace, lint rules)",
     )
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs_count,
+        metavar="N",
+        help="build up to N books at once in worker processes (default: the cores available)",
+    )
+    build.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="build the books on a Dask cluster, such as tcp://host:8786; outputs are written here",
+    )
+    build.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors (and warnings under --strict), not the outputs written",
+    )
 
     check = commands.add_parser("check", help="validate built PDFs and EPUBs")
     check.add_argument("files", nargs="+", type=Path, help="outputs to check (.pdf, .epub)")
@@ -176,6 +191,16 @@ def paper_size(text: str) -> str:
     return text
 
 
+def jobs_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of jobs (1 or more)")
+    return value
+
+
 def codes(values: list[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
@@ -192,12 +217,14 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from .build import build, plan
+    from .build import plan
+    from .catalog import Settings, build_all, cores
     from .config import Config, find_config, read_config
     from .context import Stylesheet
     from .diagnostics import Diagnostics
     from .files import read_text
     from .load.frontmatter import METADATA_KEYS, parse_override, read_yaml, warn_unknown
+    from .progress import view
     from .themes import Theme
     from .writers import DEFAULT_FORMATS
 
@@ -211,65 +238,40 @@ def run_build(args: argparse.Namespace) -> int:
     books = plan(
         args.manuscripts, config, metadata=metadata, overrides=overrides, timeout=args.timeout
     )
-    formats = tuple(args.format or config.formats or DEFAULT_FORMATS)
-    out = args.output or config.output or Path("dist")
-    theme = Theme.load(args.theme or config.theme)
-    user_css = [Stylesheet.of(p) for p in [*config.css, *args.css]]
+    Theme.load(args.theme or config.theme)  # a missing theme folder stops the run here
+    settings = Settings(
+        out=args.output or config.output or Path("dist"),
+        formats=tuple(args.format or config.formats or DEFAULT_FORMATS),
+        paper=args.paper or config.paper or "a4",
+        theme=args.theme or config.theme,
+        css=tuple(Stylesheet.of(p) for p in [*config.css, *args.css]),
+        bleed=args.bleed,
+        verify=args.check,
+        force=args.force,
+    )
     warnings = list(found)
     for diagnostic in warnings:
-        print(f"pressroom: {diagnostic}", file=sys.stderr)
-    outputs: list[Path] = []
-    validated: dict[Path, list[Diagnostic]] = {}
-    for book in books:
-        with time_limit(book.limits.seconds, book.files[0]):
-            built = build(
-                book,
-                out,
-                formats,
-                args.paper or config.paper or "a4",
-                theme=theme,
-                css=user_css,
-                bleed=args.bleed,
-                verify=args.check,
-                force=args.force,
-            )
-        for diagnostic in built.diagnostics:
+        if not args.quiet or args.strict:
             print(f"pressroom: {diagnostic}", file=sys.stderr)
-        warnings += built.diagnostics
-        for path in built.outputs:
-            print(path)
-        outputs += [p for p in built.outputs if p.is_file()]
-        validated |= built.validated
+    done = build_all(
+        books,
+        settings,
+        view(args.quiet, args.strict),
+        jobs=args.jobs or cores(),
+        scheduler=args.scheduler,
+    )
+    warnings += done.warnings
+    outputs, validated = done.outputs, done.validated
     status = 1 if args.strict and warnings else 0
     if args.strict and warnings:
         print(f"pressroom: --strict: {len(warnings)} warning(s)", file=sys.stderr)
+    if done.failed:
+        status = 1
+        if len(books) > 1:
+            print(f"pressroom: {len(done.failed)} of {len(books)} books failed", file=sys.stderr)
     if args.check:
         status = max(status, run_check(outputs, validators=True, validated=validated))
     return status
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int, source: Path) -> Iterator[None]:
-    """Stop one book's build after `seconds` (0: never), as a one-line error; nothing is
-    written, since outputs are written only at the very end."""
-    if not seconds:
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise PressroomError(
-            source,
-            f"the build took longer than {seconds} s (--timeout, "
-            "or limits: seconds: in pressroom.yml)",
-        )
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def run_check(

@@ -1,0 +1,155 @@
+"""Many books in one run: each book's build is one unit of work, made here (`-j 1`), in
+worker processes (`-j N`, `parallel.py`) or on a Dask cluster (`--scheduler`, `cluster.py`).
+
+Wherever a book is made, its outputs come back here as bytes and are written here, the
+book's whole or not at all, as it finishes. A book that fails is one line; the others are
+still built and written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import Built, Rendered, render
+from .context import Stylesheet
+from .deadline import time_limit
+from .diagnostics import Diagnostic
+from .errors import PressroomError
+from .load import Sources
+
+Stage = Callable[[int, str], None]  # (book's index, step starting)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every book of a run is built with."""
+
+    out: Path
+    formats: tuple[str, ...]
+    paper: str = "a4"
+    theme: Path | None = None
+    css: tuple[Stylesheet, ...] = ()
+    bleed: float = 3.0
+    verify: bool = False
+    force: bool = False  # build even a book unchanged since its outputs were written
+    clock: dt.datetime | None = None  # the build's time when it is not read by each book
+
+
+@dataclass
+class Outcome:
+    """One book, made: its outputs in memory, or the one line saying why not."""
+
+    index: int
+    source: Path
+    rendered: Rendered | None = None
+    error: str | None = None
+
+
+@dataclass
+class Summary:
+    outputs: list[Path] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    failed: list[Path] = field(default_factory=list)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def attempt(
+    index: int, book: Sources, settings: Settings, stage: Callable[[str], None] | None = None
+) -> Outcome:
+    """Make one book in memory under its time limit; its error as one line."""
+    source = book.files[0]
+    try:
+        with time_limit(book.limits.seconds, source):
+            rendered = render(
+                book,
+                settings.out,
+                settings.formats,
+                settings.paper,
+                theme=settings.theme,
+                css=settings.css,
+                bleed=settings.bleed,
+                verify=settings.verify,
+                force=settings.force,
+                stage=stage,
+                clock=settings.clock,
+            )
+    except PressroomError as err:
+        return Outcome(index, source, error=str(err))
+    return Outcome(index, source, rendered=rendered)
+
+
+def here(books: Sequence[Sources], settings: Settings, stage: Stage) -> Iterator[Outcome]:
+    """One book after another, in this process."""
+    for index, book in enumerate(books):
+        yield attempt(index, book, settings, functools.partial(stage, index))
+
+
+class View:
+    """What a run tells its user; `progress.py` has the plain and the live one."""
+
+    def start(self, books: Sequence[Sources]) -> None: ...
+    def stage(self, index: int, name: str) -> None: ...
+    def built(self, index: int, built: Built) -> None: ...
+    def failed(self, index: int, message: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def build_all(
+    books: Sequence[Sources],
+    settings: Settings,
+    view: View,
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+) -> Summary:
+    """Build every book, writing and reporting each as it finishes."""
+    summary = Summary()
+    outcomes: Iterator[Outcome]
+    if scheduler:
+        from .cluster import on_cluster
+
+        outcomes = on_cluster(books, settings, scheduler, view.stage)
+    elif min(jobs, len(books)) > 1:
+        from .parallel import in_processes
+
+        outcomes = in_processes(books, settings, min(jobs, len(books)), view.stage)
+    else:
+        outcomes = here(books, settings, view.stage)
+    view.start(books)
+    try:
+        for outcome in outcomes:
+            finish(outcome, view, summary)
+    finally:
+        view.close()
+    return summary
+
+
+def finish(outcome: Outcome, view: View, summary: Summary) -> None:
+    if outcome.rendered is None:
+        summary.failed.append(outcome.source)
+        view.failed(outcome.index, outcome.error or f"{outcome.source}: not built")
+        return
+    view.stage(outcome.index, "write")
+    try:
+        built = outcome.rendered.write()
+    except PressroomError as err:
+        summary.failed.append(outcome.source)
+        view.failed(outcome.index, str(err))
+        return
+    view.built(outcome.index, built)
+    summary.warnings += built.diagnostics
+    summary.outputs += [p for p in built.outputs if p.is_file()]
+    summary.validated |= built.validated

@@ -1,0 +1,138 @@
+"""`pressroom build --scheduler`: the catalog built on a real Dask cluster (a scheduler and
+two workers on 127.0.0.1, started with the `dask` command as the README shows), byte for byte
+as a local build; the workers read no file of the project, the client writes every output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from catalog_project import BOOKS, BROKEN, catalog, outputs
+from support import pressroom
+
+distributed = pytest.importorskip("distributed")
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+DASK = Path(sys.executable).parent / "dask"
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """The address of a scheduler with two single-threaded workers, each in a folder of its
+    own and without SOURCE_DATE_EPOCH: the build's time comes from the client."""
+    folder = tmp_path_factory.mktemp("cluster")
+    address_file = folder / "scheduler.json"
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    common = ["--no-dashboard"]
+    started = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", *common,
+             "--scheduler-file", str(address_file)],
+            cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        for _ in range(600):
+            if address_file.exists():
+                break
+            time.sleep(0.1)
+        for n in (1, 2):
+            (folder / f"worker{n}").mkdir()
+            started.append(
+                subprocess.Popen(
+                    [str(DASK), "worker", "--scheduler-file", str(address_file), "--host",
+                     "127.0.0.1", "--nthreads", "1", *common],
+                    cwd=folder / f"worker{n}", env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        with distributed.Client(scheduler_file=str(address_file), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+            address = client.scheduler.address
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in reversed(started):
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def built(scheduler, tmp_path_factory):
+    folder = catalog(tmp_path_factory.mktemp("catalog"))
+    here = pressroom("build", "-o", "here", "-j", "1", cwd=folder, env=EPOCH)
+    remote = pressroom("build", "-o", "remote", "--scheduler", scheduler, cwd=folder, env=EPOCH)
+    return folder, here, remote
+
+
+def test_the_cluster_makes_the_same_bytes_as_a_local_build(built):
+    folder, _, _ = built
+    local = outputs(folder / "here")
+    assert sorted(local) == sorted(
+        f"{stem}{suffix}" for stem in BOOKS for suffix in (".pdf", ".epub", "-archival.pdf")
+    )
+    assert outputs(folder / "remote") == local
+
+
+def test_the_broken_book_is_reported_and_the_others_written(built):
+    folder, here, remote = built
+    assert remote.returncode == 1
+    assert "Traceback" not in remote.stderr
+    errors = remote.stderr.splitlines()
+    assert re.match(rf"pressroom: \S*/manuscript/{BROKEN}.md:2: invalid YAML", errors[0])
+    assert errors[0] == here.stderr.splitlines()[0]  # named as the client names it
+    assert errors[1:] == ["pressroom: 1 of 5 books failed"]
+    assert sorted(remote.stdout.splitlines()) == sorted(
+        f"remote/{name}" for name in outputs(folder / "remote")
+    )
+
+
+def test_the_archival_copy_names_its_sources_within_the_project(built):
+    from pypdf import PdfReader
+
+    folder, _, _ = built
+    reader = PdfReader(folder / "remote" / "atlas-archival.pdf")
+    attached = {name: data[0] for name, data in reader.attachments.items()}
+    assert {"atlas.md", "images/map.png", "pressroom.yml"} <= set(attached)
+    assert attached["images/map.png"] == (folder / "manuscript/images/map.png").read_bytes()
+    inputs = json.loads(attached["build-manifest.json"])["inputs"]
+    assert not [name for name in inputs if name.startswith("/") or "pressroom-" in name]
+
+
+def test_a_book_is_built_from_its_bundle_alone(tmp_path):
+    """Packed here, the project moved away, built from the bytes: what a worker does."""
+    from pressroom.build import plan
+    from pressroom.bundle import pack, unpack_and_render
+    from pressroom.catalog import Settings
+    from pressroom.config import Config
+
+    folder = catalog(tmp_path / "project")
+    book = plan([folder / "manuscript" / "atlas.md"], Config())[0]
+    bundle = pack(0, book, Settings(out=tmp_path / "out", formats=("pdf", "epub")))
+    assert set(bundle.files) >= {"manuscript/atlas.md", "manuscript/images/map.png"}
+    assert "styles/print.css" in bundle.files  # the house style beside the manuscripts
+    shutil.move(folder, tmp_path / "elsewhere")
+    outcome = unpack_and_render(bundle)
+    assert outcome.error is None
+    assert outcome.rendered is not None
+    assert sorted(p.name for p in outcome.rendered.outputs) == ["atlas.epub", "atlas.pdf"]
+    assert outcome.source == folder / "manuscript" / "atlas.md"
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    folder = catalog(tmp_path)
+    run = pressroom("build", "--scheduler", "tcp://127.0.0.1:9", cwd=folder)
+    assert run.returncode == 1
+    assert run.stderr.startswith("pressroom: tcp://127.0.0.1:9: cannot reach the Dask scheduler")
+    assert len(run.stderr.splitlines()) == 1, run.stderr
