@@ -183,6 +183,53 @@ def build(
     ).write()
 
 
+def _prepared(
+    source: Sources | Path,
+    out: Path,
+    formats: Sequence[str],
+    paper: str,
+    theme: Theme | Path | None,
+    css: Sequence[Stylesheet | Path],
+    bleed: float,
+    verify: bool,
+    clock: dt.datetime | None,
+) -> tuple[Sources, BuildContext, str, list[Path], str]:
+    """A book's sources and context, its stem, the outputs it would write and the digest of
+    its options (the cache's key)."""
+    sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
+    sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
+    ctx = BuildContext(
+        theme=theme if isinstance(theme, Theme) else Theme.load(theme),
+        paper=paper,
+        bleed=bleed,
+        css=(*house_style(sources.files), *sheets),
+        verify=verify,
+        clock=clock or build_time(),
+    )
+    stem = sources.stem or sources.files[0].stem
+    paths = [WRITERS[name].output(out, stem) for name in expand(formats) if name in formats]
+    options = cache.options_digest(_options(sources, formats, ctx), ctx.theme)
+    return sources, ctx, stem, paths, options
+
+
+def unchanged(
+    source: Sources | Path,
+    out: Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    paper: str = "a4",
+    *,
+    theme: Theme | Path | None = None,
+    css: Sequence[Stylesheet | Path] = (),
+    bleed: float = 3.0,
+    verify: bool = False,
+) -> bool:
+    """Whether `render` would find the book unchanged since its outputs were written."""
+    _, _, stem, paths, options = _prepared(
+        source, out, formats, paper, theme, css, bleed, verify, None
+    )
+    return cache.fresh(out, stem, options, paths) is not None
+
+
 def render(
     source: Sources | Path,
     out: Path,
@@ -203,19 +250,9 @@ def render(
     (default: read now, or SOURCE_DATE_EPOCH). Unless `force`, a book unchanged since its
     outputs were written is not made again: its Rendered says so (`cached`)."""
     step = stage or (lambda name: None)
-    sources = source if isinstance(source, Sources) else Sources(files=[Path(source)])
-    sheets = [s if isinstance(s, Stylesheet) else Stylesheet.of(Path(s)) for s in css]
-    ctx = BuildContext(
-        theme=theme if isinstance(theme, Theme) else Theme.load(theme),
-        paper=paper,
-        bleed=bleed,
-        css=(*house_style(sources.files), *sheets),
-        verify=verify,
-        clock=clock or build_time(),
+    sources, ctx, stem, paths, options = _prepared(
+        source, out, formats, paper, theme, css, bleed, verify, clock
     )
-    stem = sources.stem or sources.files[0].stem
-    paths = [WRITERS[name].output(out, stem) for name in expand(formats) if name in formats]
-    options = cache.options_digest(_options(sources, formats, ctx), ctx.theme)
     if not force:
         warnings = cache.fresh(out, stem, options, paths)
         if warnings is not None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Built, Rendered, render
+from .build import Built, Rendered, render, unchanged
 from .context import Stylesheet
 from .deadline import time_limit
 from .diagnostics import Diagnostic
@@ -122,7 +122,7 @@ def build_all(
         from .cluster import on_cluster
 
         outcomes = on_cluster(books, settings, scheduler, view.stage)
-    elif min(jobs, len(books)) > 1:
+    elif min(jobs, len(books)) > 1 and not _all_unchanged(books, settings):
         from .parallel import in_processes
 
         outcomes = in_processes(books, settings, min(jobs, len(books)), view.stage)
@@ -135,6 +135,24 @@ def build_all(
     finally:
         view.close()
     return summary
+
+
+def _all_unchanged(books: Sequence[Sources], settings: Settings) -> bool:
+    """Nothing to build: no worker processes to start (each would only find its book
+    unchanged)."""
+    return not settings.force and all(
+        unchanged(
+            book,
+            settings.out,
+            settings.formats,
+            settings.paper,
+            theme=settings.theme,
+            css=settings.css,
+            bleed=settings.bleed,
+            verify=settings.verify,
+        )
+        for book in books
+    )
 
 
 def finish(outcome: Outcome, view: View, summary: Summary) -> None:

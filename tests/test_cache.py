@@ -118,3 +118,20 @@ def test_options_time_and_force_build_again(project, monkeypatch):
     assert not run(project).cached
     assert run(project).cached
     assert not run(project, force=True).cached
+
+
+def test_a_catalog_unchanged_is_not_built_again_in_any_mode(tmp_path):
+    """With -j 2 as with -j 1: nothing written the second time, and the outputs named."""
+    from support import pressroom, write
+
+    front = "---\ntitle: {0}\nauthor: A\nrights: CC BY\n---\n\nText of {0}.\n"
+    write(tmp_path, {f"{name}.md": front.format(name) for name in ("one", "two")})
+    args = ("build", "one.md", "two.md", "-o", "out", "--format", "epub", "-j", "2")
+    first = pressroom(*args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert first.returncode == 0, first.stderr
+    before = stamps(tmp_path / "out")
+    for jobs in ("2", "1"):
+        again = pressroom(*args[:-1], jobs, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert again.returncode == 0, again.stderr
+        assert sorted(again.stdout.split()) == ["out/one.epub", "out/two.epub"]
+        assert stamps(tmp_path / "out") == before
