@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .build import Built, Rendered, render, unchanged
 from .context import Stylesheet
@@ -38,6 +39,10 @@ class Settings:
     verify: bool = False
     force: bool = False  # build even a book unchanged since its outputs were written
     clock: dt.datetime | None = None  # the build's time when it is not read by each book
+
+    def shaping(self) -> dict[str, Any]:
+        """The keyword options of `render` and `unchanged` that shape the outputs."""
+        return {"theme": self.theme, "css": self.css, "bleed": self.bleed, "verify": self.verify}
 
 
 @dataclass
@@ -78,10 +83,7 @@ def attempt(
                 settings.out,
                 settings.formats,
                 settings.paper,
-                theme=settings.theme,
-                css=settings.css,
-                bleed=settings.bleed,
-                verify=settings.verify,
+                **settings.shaping(),
                 force=settings.force,
                 stage=stage,
                 clock=settings.clock,
@@ -141,16 +143,7 @@ def _all_unchanged(books: Sequence[Sources], settings: Settings) -> bool:
     """Nothing to build: no worker processes to start (each would only find its book
     unchanged)."""
     return not settings.force and all(
-        unchanged(
-            book,
-            settings.out,
-            settings.formats,
-            settings.paper,
-            theme=settings.theme,
-            css=settings.css,
-            bleed=settings.bleed,
-            verify=settings.verify,
-        )
+        unchanged(book, settings.out, settings.formats, settings.paper, **settings.shaping())
         for book in books
     )
 

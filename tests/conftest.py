@@ -104,3 +104,23 @@ def validated(built_book, built_article) -> dict[str, list[Diagnostic]]:
     paths = [out[fmt] for out in (built_book, built_article) for fmt in ("pdf", "epub", "archival")]
     findings = check(paths)
     return {path.name: [f for f in findings if f.file == str(path)] for path in paths}
+
+
+@pytest.fixture(scope="session")
+def constructs_epub(built_constructs):
+    """The constructs fixture's EPUB: all its text chapters' bodies, in order, under one
+    element."""
+    import re
+    import zipfile
+
+    from lxml import etree
+
+    holder = etree.Element("all")
+    with zipfile.ZipFile(built_constructs["epub"]) as z:
+        for name in sorted(n for n in z.namelist() if re.search(r"chapter-\d+\.xhtml$", n)):
+            body = etree.fromstring(z.read(name)).find("x:body", XHTML)
+            holder.append(body)
+    return holder
+
+
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}

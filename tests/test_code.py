@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-import zipfile
 from pathlib import Path
 
-import pytest
-from lxml import etree
 from pypdf import PdfReader
 
 from pressroom.load.markdown import to_html
@@ -19,17 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "tests" / "fixtures" / "constructs" / "constructs.md"
 
 
-@pytest.fixture(scope="module")
-def epub(built_constructs) -> etree._Element:
-    holder = etree.Element("all")
-    with zipfile.ZipFile(built_constructs["epub"]) as z:
-        for name in sorted(n for n in z.namelist() if re.search(r"chapter-\d+\.xhtml$", n)):
-            holder.append(etree.fromstring(z.read(name)).find("x:body", X))
-    return holder
-
-
-def test_a_fence_with_a_caption_and_an_id_is_a_listing(epub, built_constructs):
-    (listing,) = epub.xpath(".//x:figure[@class='listing']", namespaces=X)
+def test_a_fence_with_a_caption_and_an_id_is_a_listing(constructs_epub, built_constructs):
+    (listing,) = constructs_epub.xpath(".//x:figure[@class='listing']", namespaces=X)
     assert listing.get("id") == "lst:hello"
     caption, code = list(listing)
     # Numbered by the cross-references: the label, then the author's caption.
@@ -54,11 +42,11 @@ def test_listing_markup():
     assert '<span class="line">short' in long and '<span class="line long">x = 1' in long
 
 
-def test_code_is_highlighted_with_classes_in_both_formats(epub, built_constructs):
-    (listing,) = epub.xpath(".//x:figure[@class='listing']", namespaces=X)
+def test_code_is_highlighted_with_classes_in_both_formats(constructs_epub, built_constructs):
+    (listing,) = constructs_epub.xpath(".//x:figure[@class='listing']", namespaces=X)
     keywords = [s.text for s in listing.xpath(".//x:span[@class='k']", namespaces=X)]
     assert keywords == ["fn"]
-    assert not epub.xpath(".//*[@style][ancestor::x:pre]", namespaces=X)
+    assert not constructs_epub.xpath(".//*[@style][ancestor::x:pre]", namespaces=X)
     # In print the keyword is set in the mono face's bold, the rest of the line in its regular.
     reader = PdfReader(built_constructs["pdf"])
     page = reader.pages[_page_of(built_constructs["pdf"], "Hello in Rust")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,16 +26,6 @@ class Word:
     top: float
     right: float
     bottom: float
-
-
-@pytest.fixture(scope="module")
-def epub(built_constructs) -> etree._Element:
-    """All the text chapters' bodies, in order, under one element."""
-    holder = etree.Element("all")
-    with zipfile.ZipFile(built_constructs["epub"]) as z:
-        for name in sorted(n for n in z.namelist() if re.search(r"chapter-\d+\.xhtml$", n)):
-            holder.append(etree.fromstring(z.read(name)).find("x:body", X))
-    return holder
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +75,10 @@ def text(el) -> str:
 
 
 # -- lists ------------------------------------------------------------------------------------
-def test_ordered_lists_keep_their_start(epub, pdf):
-    (first,) = epub.xpath(".//x:ol[x:li[contains(., 'third item')]]", namespaces=X)
+def test_ordered_lists_keep_their_start(constructs_epub, pdf):
+    (first,) = constructs_epub.xpath(".//x:ol[x:li[contains(., 'third item')]]", namespaces=X)
     assert first.get("start") == "3"
-    (deep,) = epub.xpath(".//x:ol[x:li[. = 'deep seventh']]", namespaces=X)
+    (deep,) = constructs_epub.xpath(".//x:ol[x:li[. = 'deep seventh']]", namespaces=X)
     assert deep.get("start") == "7"
     page = pdf_pages(pdf)[page_with(pdf, "third item")]
     assert re.search(r"3\. third item\s+4\. fourth item\s+5\. fifth item", page)
@@ -97,44 +86,46 @@ def test_ordered_lists_keep_their_start(epub, pdf):
     assert "1. third item" not in page
 
 
-def test_fenced_code_in_list_items_and_quotes_is_code(epub, pdf):
-    (in_item,) = epub.xpath(".//x:li//x:pre[contains(., 'compute(first, second)')]", namespaces=X)
+def test_fenced_code_in_list_items_and_quotes_is_code(constructs_epub, pdf):
+    (in_item,) = constructs_epub.xpath(
+        ".//x:li//x:pre[contains(., 'compute(first, second)')]", namespaces=X
+    )
     assert text(in_item) == "let total: Result<u32, String> = compute(first, second);"
-    (in_quote,) = epub.xpath(".//x:blockquote//x:pre", namespaces=X)
+    (in_quote,) = constructs_epub.xpath(".//x:blockquote//x:pre", namespaces=X)
     assert text(in_quote).startswith("def greet(name):")
-    assert not epub.xpath(".//x:code[contains(., 'rust')]", namespaces=X)
+    assert not constructs_epub.xpath(".//x:code[contains(., 'rust')]", namespaces=X)
     every = "".join(pdf_pages(pdf))
-    for out in (text(epub), every):
+    for out in (text(constructs_epub), every):
         assert "```" not in out
     assert "let total: Result<u32, String> = compute(first, second);" in every
     assert re.search(r"def greet\(name\):\n\s+return f\"Hello, \{name\}\"", every)
 
 
 # -- inline markup -----------------------------------------------------------------------------
-def test_strikethrough_subscript_superscript(epub, pdf):
-    (struck,) = epub.xpath(".//x:del", namespaces=X)
+def test_strikethrough_subscript_superscript(constructs_epub, pdf):
+    (struck,) = constructs_epub.xpath(".//x:del", namespaces=X)
     assert struck.text == "strikethrough words"
-    assert [s.text for s in epub.xpath(".//x:sub", namespaces=X)] == ["2"]
-    assert [s.text for s in epub.xpath(".//x:sup", namespaces=X)] == ["2"]
+    assert [s.text for s in constructs_epub.xpath(".//x:sub", namespaces=X)] == ["2"]
+    assert [s.text for s in constructs_epub.xpath(".//x:sup", namespaces=X)] == ["2"]
     every = "".join(pdf_pages(pdf))
     assert "Struck strikethrough words here" in every
     assert "~" not in every and "^" not in every
 
 
-def test_autolinks_entities_and_smart_punctuation(epub, pdf):
-    hrefs = {a.get("href") for a in epub.iter("{*}a")}
+def test_autolinks_entities_and_smart_punctuation(constructs_epub, pdf):
+    hrefs = {a.get("href") for a in constructs_epub.iter("{*}a")}
     assert "https://example.com/path?x=1&y=2" in hrefs
     assert any(h and h.startswith("mailto:") for h in hrefs)
-    body, printed = text(epub), " ".join("".join(pdf_pages(pdf)).split())
+    body, printed = text(constructs_epub), " ".join("".join(pdf_pages(pdf)).split())
     for out in (body, printed):
         assert "Entities: AT&T, © 2026, café, 4 < 5." in out
         assert "“double” and ‘single’ quotes, the ’90s, dashes – and — and dots…" in out
         assert "https://example.com/path?x=1&y=2" in out
 
 
-def test_thematic_breaks_are_scene_breaks_not_lists(epub, pdf):
-    assert len(epub.xpath(".//x:hr", namespaces=X)) == 2
-    (chapter,) = epub.xpath("./x:body[.//x:del]", namespaces=X)
+def test_thematic_breaks_are_scene_breaks_not_lists(constructs_epub, pdf):
+    assert len(constructs_epub.xpath(".//x:hr", namespaces=X)) == 2
+    (chapter,) = constructs_epub.xpath("./x:body[.//x:del]", namespaces=X)
     assert not chapter.xpath(".//x:ul", namespaces=X)
     page = pdf_pages(pdf)[page_with(pdf, "A scene break came")]
     assert page.count("⁂") == 2
@@ -142,15 +133,17 @@ def test_thematic_breaks_are_scene_breaks_not_lists(epub, pdf):
 
 
 # -- definitions, tables, images ---------------------------------------------------------------
-def test_definition_lists(epub, pdf):
-    terms = [text(dt) for dt in epub.xpath(".//x:dl/x:dt", namespaces=X)]
+def test_definition_lists(constructs_epub, pdf):
+    terms = [text(dt) for dt in constructs_epub.xpath(".//x:dl/x:dt", namespaces=X)]
     assert terms == ["Apple", "Orange"]
-    assert text(epub.xpath(".//x:dl/x:dd", namespaces=X)[1]).endswith("With a second paragraph.")
+    assert text(constructs_epub.xpath(".//x:dl/x:dd", namespaces=X)[1]).endswith(
+        "With a second paragraph."
+    )
     assert re.search(r"Apple\s+A red fruit\.\s+Orange\s+An orange fruit\.", "".join(pdf_pages(pdf)))
 
 
-def test_table_alignment_is_kept(epub, pdf):
-    header = epub.xpath(".//x:table[.//x:th[. = 'Icon']]//x:th", namespaces=X)
+def test_table_alignment_is_kept(constructs_epub, pdf):
+    header = constructs_epub.xpath(".//x:table[.//x:th[. = 'Icon']]//x:th", namespaces=X)
     assert [th.get("style") for th in header] == [
         "text-align: left;",
         "text-align: center;",
@@ -177,10 +170,10 @@ def test_images_in_cells_and_lines_are_scaled_and_cell_text_kept(pdf):
     assert icon_line.top - above.top < 22
 
 
-def test_image_sizes_become_valid_css(epub):
+def test_image_sizes_become_valid_css(constructs_epub):
     half, sized = (
-        epub.xpath(".//x:img[@alt='A half-width chart']", namespaces=X)[0],
-        epub.xpath(".//x:img[@alt='sized chart']", namespaces=X)[0],
+        constructs_epub.xpath(".//x:img[@alt='A half-width chart']", namespaces=X)[0],
+        constructs_epub.xpath(".//x:img[@alt='sized chart']", namespaces=X)[0],
     )
     assert half.get("style") == "width: 50%;" and half.get("width") is None
     assert sorted(sized.get("style").rstrip(";").split("; ")) == ["height: 2cm", "width: 3cm"]
