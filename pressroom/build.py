@@ -158,29 +158,13 @@ def build(
     out: Path,
     formats: Sequence[str] = DEFAULT_FORMATS,
     paper: str = "a4",
-    *,
-    theme: Theme | Path | None = None,
-    css: Sequence[Stylesheet | Path] = (),
-    bleed: float = 3.0,
-    verify: bool = False,
-    force: bool = False,
-    stage: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> Built:
-    """Build one book. Renders every output in memory first, so a failure writes nothing.
-    A book whose inputs and options are unchanged since its outputs were written is left
+    """Build one book: `render` (which takes the same options: `theme`, `css`, `bleed`,
+    `verify`, `force`, `stage`, `clock`), then write. Every output is made in memory first,
+    so a failure writes nothing; a book unchanged since its outputs were written is left
     as it is (see cache.py), unless `force`."""
-    return render(
-        source,
-        out,
-        formats,
-        paper,
-        theme=theme,
-        css=css,
-        bleed=bleed,
-        verify=verify,
-        force=force,
-        stage=stage,
-    ).write()
+    return render(source, out, formats, paper, **options).write()
 
 
 def _prepared(
@@ -217,15 +201,20 @@ def unchanged(
     out: Path,
     formats: Sequence[str] = DEFAULT_FORMATS,
     paper: str = "a4",
-    *,
-    theme: Theme | Path | None = None,
-    css: Sequence[Stylesheet | Path] = (),
-    bleed: float = 3.0,
-    verify: bool = False,
+    **shaping: Any,
 ) -> bool:
-    """Whether `render` would find the book unchanged since its outputs were written."""
+    """Whether `render`, given the same options (`theme`, `css`, `bleed`, `verify`), would
+    find the book unchanged since its outputs were written."""
     _, _, stem, paths, options = _prepared(
-        source, out, formats, paper, theme, css, bleed, verify, None
+        source,
+        out,
+        formats,
+        paper,
+        shaping.get("theme"),
+        shaping.get("css", ()),
+        shaping.get("bleed", 3.0),
+        shaping.get("verify", False),
+        None,
     )
     return cache.fresh(out, stem, options, paths) is not None
 
