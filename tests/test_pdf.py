@@ -696,3 +696,19 @@ def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
     assert len(calls) > 80 and any(one[0] for one, _ in calls)  # the long note overflows
     for one, other in calls:
         assert one[0] == other[0] and one[1:] == pytest.approx(other[1:], abs=1e-6)
+
+
+def test_code_tokens_no_print_rule_names_are_plain_text():
+    """Only token spans the print stylesheets style stay spans; the text is the same."""
+    from pressroom.load.markdown import to_html
+    from pressroom.writers.pdf import plain_tokens
+
+    html = to_html("```rust\nlet x = foo(1); // hi\n```\n")
+    body = ET.fromstring(f"<div>{html}</div>")
+    before = "".join(body.itertext())
+    classes = {(s.get("class") or "") for s in body.iter("span")}
+    assert {"kd", "n", "p", "w", "c1", "line"} <= classes
+    plain_tokens(body, frozenset({"kd", "c1", "line"}))
+    assert "".join(body.itertext()) == before
+    line = next(s for s in body.iter("span") if s.get("class") == "line")
+    assert [s.get("class") for s in line] == ["kd", "c1"]

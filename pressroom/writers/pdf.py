@@ -39,7 +39,7 @@ from ..dates import w3c
 from ..errors import PressroomError
 from ..model import Chapter, Document, Note
 from ..paper import paper
-from ..tree import add_class, has_class, replace
+from ..tree import add_class, has_class, remove, replace
 from .math_images import draw_math
 
 # Footnotes are set as this element so the PDF's structure tree can call them Note.
@@ -132,15 +132,44 @@ def _join_lines(el: ET.Element, keep: bool = False) -> None:
             child.tail = SOURCE_LINE_END.sub(" ", child.tail)
 
 
+CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def classes_in(sources: list[tuple[str, str]]) -> frozenset[str]:
+    """Every class a stylesheet's selectors could name (a superset: any `.name` in it)."""
+    return frozenset(name for css, _ in sources for name in CLASS.findall(css))
+
+
+def plain_tokens(body: ET.Element, styled: frozenset[str]) -> None:
+    """Highlighted code marks every token; print styles a few kinds (keywords, comments,
+    strings …). A token span no print rule names is set as plain text: names, punctuation
+    and spaces are most of a listing's spans, and each span costs the layout a box."""
+    for parent in body.iter():
+        if parent.tag != "span" or not has_class(parent, "line"):
+            continue
+        for child in list(parent):
+            classes = (child.get("class") or "").split()
+            if child.tag == "span" and not len(child) and not (set(classes) & styled):
+                unwrap_text(parent, child)
+
+
+def unwrap_text(parent: ET.Element, child: ET.Element) -> None:
+    """Put a childless element's text where it stood, and drop the element."""
+    child.tail = (child.text or "") + (child.tail or "")
+    remove(parent, child)
+
+
 def handout_html(
     doc: Document,
     ctx: BuildContext,
     held: frozenset[str] = frozenset(),
     drawn: dict[str, bytes] | None = None,
     cover: str | None = None,
+    styled: frozenset[str] | None = None,
 ) -> str:
     """The handout's HTML; formulas are drawn into `drawn` (served as MATH_URL); `cover`,
-    the URL of the cover page's image."""
+    the URL of the cover page's image; `styled`, the classes the print stylesheets name
+    (code tokens of other classes are plain text)."""
     placed: set[str] = set()
     chapters = [
         Chapter(
@@ -153,6 +182,8 @@ def handout_html(
     ]
     for chapter in chapters:
         draw_math(chapter.body, MATH_URL, drawn if drawn is not None else {})
+        if styled is not None:
+            plain_tokens(chapter.body, styled)
     return jinja_layout.render(
         ctx.theme,
         "print/handout.html.j2",
@@ -269,7 +300,7 @@ def layout(
     held: frozenset[str] = frozenset()
     while True:
         page_html = weasyprint.HTML(
-            string=handout_html(doc, ctx, held, drawn, cover_url),
+            string=handout_html(doc, ctx, held, drawn, cover_url, classes_in(sources)),
             base_url=MANUSCRIPT_URL,
             url_fetcher=fetcher,
         )
