@@ -156,6 +156,10 @@ CASES: dict[str, Callable[[Path], list[str]]] = {
         HEAD + "".join("    " * i + "- x\n" for i in range(1_000))
     ),
     "10,000 nested quotes": nested(">", 10_000),
+    "20,000 unclosed [ in a paragraph": manuscript(HEAD + "x[ " * 20_000 + "\n"),
+    "20,000 unclosed ^[ in a paragraph": manuscript(HEAD + "x^[ " * 20_000 + "\n"),
+    "20,000 unclosed ^ and ~ markers": manuscript(HEAD + "x^a y~b " * 20_000 + "\n"),
+    "5,000 nested [ ]": nested("[", 5_000, "]"),
     "10,000 nested inline elements": nested("<span>", 10_000, "</span>"),
     "SVG of nested <use>": use_bomb,
     "2 GiB sparse PNG": image("big.png", sparse=2 << 30),

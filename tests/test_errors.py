@@ -91,6 +91,11 @@ BAD = {
         r"'series-index' must be a number",
         4,
     ),
+    "nested_brackets": (
+        "---\ntitle: T\n---\n\nText.\n\n" + "[" * 101 + "x" + "]" * 101 + "\n",
+        r"square brackets nested 101 deep; the limit is 100",
+        7,
+    ),
     "author_without_name": (
         "---\ntitle: T\nauthor:\n  - bio: x\n---\n\nText.\n",
         r"needs a 'name'",

@@ -313,3 +313,15 @@ def test_a_heading_whose_id_pressroom_keeps_gets_another(tmp_path):
     doc, _ = loaded(tmp_path, "# Chapter 1\n\nText.\n\n# Chapter 2\n\n## Note 3\n\nMore.\n")
     ids = [h.id for ch in doc.chapters for h in ch.headings]
     assert ids == ["heading-chapter-1", "heading-chapter-2", "heading-note-3"]
+
+
+def test_markers_left_open_print_as_written(tmp_path):
+    """Brackets, carets and tildes that close nothing are text, however many there are
+    (many open brackets are escaped before parsing: the same text, in linear time)."""
+    from pressroom.load.markdown import to_html
+
+    many = "a[b c^d e~f " * 150
+    html = to_html(many + "and [a link](https://example.com), ~~gone~~, H~2~O, x^2^.")
+    assert "a[b c^d e~f a[b" in html and "\\" not in html
+    assert '<a href="https://example.com">a link</a>' in html
+    assert "<del>gone</del>" in html and "H<sub>2</sub>O" in html and "x<sup>2</sup>" in html

@@ -39,7 +39,7 @@ from .frontmatter import (
 )
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image
-from .markdown import to_html, too_deep
+from .markdown import bracket_depth, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
@@ -145,6 +145,14 @@ def load(
             raise PressroomError(
                 file.path,
                 f"lists or quotes nested {levels:,} levels deep; the limit is {limits.nesting:,}",
+                file.body_line + line - 1,
+            )
+        deep = bracket_depth(file.body, limits.nesting)
+        if deep:
+            levels, line = deep
+            raise PressroomError(
+                file.path,
+                f"square brackets nested {levels:,} deep; the limit is {limits.nesting:,}",
                 file.body_line + line - 1,
             )
         safe, dropped = sanitize(to_html(file.body), depth=limits.nesting)

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import markdown
 from markdown.blockprocessors import HRProcessor
 from markdown.extensions import Extension
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -55,8 +56,6 @@ EXTENSIONS: list[str | Extension] = [
     "attr_list",
     "smarty",
     *code.EXTENSIONS,
-    "pymdownx.tilde",  # ~~strike~~ → <del>, H~2~O → <sub>
-    "pymdownx.caret",  # x^2^ → <sup>, ^^added^^ → <ins>
     "sane_lists",
     "def_list",
     SpanExtension(),
@@ -175,12 +174,13 @@ class InlineNoteProcessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
         masked = mask_code(text)
+        closing = _matching_brackets(masked)
         pieces: list[str] = []
         notes: list[str] = []
         done = 0
         start = masked.find("^[")
         while start >= 0:
-            end = _closing_bracket(masked, start + 1)
+            end = closing.get(start + 1)
             if end is None:
                 start = masked.find("^[", start + 2)
                 continue
@@ -194,19 +194,72 @@ class InlineNoteProcessor(Preprocessor):
         return ("".join([*pieces, text[done:]]) + "\n\n" + "\n\n".join(notes)).split("\n")
 
 
-def _closing_bracket(masked: str, opening: int) -> int | None:
-    depth = 0
-    for at in range(opening, len(masked)):
-        char = masked[at]
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return at
-        elif char == "\n" and BLANK_LINE.match(masked, at):
-            return None
-    return None
+def _matching_brackets(masked: str) -> dict[int, int]:
+    """Where each `[` is closed, in one pass (a blank line closes nothing across it)."""
+    return brackets(masked)[0]
+
+
+def brackets(masked: str) -> tuple[dict[int, int], list[int], tuple[int, int]]:
+    """In one pass: where each `[` closes, the `[` that never close (a blank line closes
+    nothing across it), and the deepest nesting of brackets that close, with the offset
+    where it is reached."""
+    found: dict[int, int] = {}
+    unclosed: list[int] = []
+    open_at: list[int] = []
+    for m in BRACKET_OR_BLANK.finditer(masked):
+        if m.group() == "[":
+            open_at.append(m.start())
+        elif m.group() == "]":
+            if open_at:
+                found[open_at.pop()] = m.start()
+        elif m.group()[0] != "\\":
+            unclosed += open_at
+            open_at.clear()
+    ends = sorted([(at, 1) for at in found] + [(at, -1) for at in found.values()])
+    depth, deepest = 0, (0, 0)
+    for at, step in ends:
+        depth += step
+        if depth > deepest[0]:
+            deepest = (depth, at)
+    return found, sorted(unclosed + open_at), deepest
+
+
+def bracket_depth(text: str, limit: int) -> tuple[int, int] | None:
+    """(depth, line number) where square brackets first nest deeper than `limit`: each
+    level costs Python-Markdown a scan of the rest of its paragraph."""
+    masked = mask_code(text)
+    depth, at = brackets(masked)[2]
+    return (depth, masked[:at].count("\n") + 1) if depth > limit else None
+
+
+class UnclosedBracketProcessor(Preprocessor):
+    """A `[` that is never closed is plain text, but Python-Markdown looks for its `]` to
+    the end of the paragraph: many of them cost time that grows with their square. When a
+    text has more than a few, each is escaped (`\\[`), which prints the same `[`."""
+
+    MANY = 100
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        unclosed = brackets(mask_code(text))[1]
+        if len(unclosed) <= self.MANY:
+            return lines
+        for at in reversed(unclosed):
+            text = text[:at] + "\\" + text[at:]
+        return text.split("\n")
+
+
+# An escaped character (`\[` is text already) is matched, and so passed over, first.
+BRACKET_OR_BLANK = re.compile(r"\\.|\[|\]|\n[ \t]*\n")
+
+
+# Pandoc's ~~strike~~, H~2~O and x^2^. Their text cannot hold the marker (nor, for sub- and
+# superscripts, a space), so each marker looks only as far as the next one: the time stays
+# in proportion to the text however many markers are left open (an open-ended search for
+# the closing marker costs time that grows with their square).
+STRIKE = r"(~~)(?!\s)([^~\n]*[^~\s])~~"
+SUBSCRIPT = r"(~)([^\s~]+)~"
+SUPERSCRIPT = r"(\^)([^\s^\[\]]+)\^"
 
 
 class PressroomExtension(Extension):
@@ -215,9 +268,16 @@ class PressroomExtension(Extension):
         md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
         # Before the footnotes extension reads the definitions (a block processor).
         md.preprocessors.register(InlineNoteProcessor(md), "pressroom-inline-notes", 27)
+        md.preprocessors.register(UnclosedBracketProcessor(md), "pressroom-brackets", 26)
         # Before lists (30, 40) read `* * *` as an item.
         md.parser.blockprocessors.register(
             SceneBreakProcessor(md.parser), "pressroom-scene-break", 51
+        )
+        # Before emphasis (60); strike before subscript, which shares its marker.
+        md.inlinePatterns.register(SimpleTagInlineProcessor(STRIKE, "del"), "pressroom-del", 72)
+        md.inlinePatterns.register(SimpleTagInlineProcessor(SUBSCRIPT, "sub"), "pressroom-sub", 71)
+        md.inlinePatterns.register(
+            SimpleTagInlineProcessor(SUPERSCRIPT, "sup"), "pressroom-sup", 70
         )
         # After inline patterns (20), so images exist as elements.
         md.treeprocessors.register(FigureProcessor(md), "pressroom-figures", 5)
