@@ -139,22 +139,17 @@ def load(
     for file in files:
         texts[file.path] = file
         check_notes(file.path, file.body, file.body_line)
-        deep = too_deep(file.body, limits.nesting)
-        if deep:
-            levels, line = deep
-            raise PressroomError(
-                file.path,
-                f"lists or quotes nested {levels:,} levels deep; the limit is {limits.nesting:,}",
-                file.body_line + line - 1,
-            )
-        deep = bracket_depth(file.body, limits.nesting)
-        if deep:
-            levels, line = deep
-            raise PressroomError(
-                file.path,
-                f"square brackets nested {levels:,} deep; the limit is {limits.nesting:,}",
-                file.body_line + line - 1,
-            )
+        for deep, what in (
+            (too_deep(file.body, limits.nesting), "lists or quotes nested {:,} levels deep"),
+            (bracket_depth(file.body, limits.nesting), "square brackets nested {:,} deep"),
+        ):
+            if deep:
+                levels, line = deep
+                raise PressroomError(
+                    file.path,
+                    f"{what.format(levels)}; the limit is {limits.nesting:,}",
+                    file.body_line + line - 1,
+                )
         safe, dropped = sanitize(to_html(file.body), depth=limits.nesting)
         for warning in dropped:
             diagnostics.warn("B-HTML", file.path, warning)
