@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from . import glyphs, language
@@ -43,17 +42,12 @@ class Setting:
         return language.direction(self.lang) == "rtl"
 
 
-@cache
-def _cmap(theme: Theme, path: str) -> frozenset[int]:
-    return frozenset(TTFont(io.BytesIO(theme.read(path))).getBestCmap() or {})
-
-
 @lru_cache(maxsize=4096)
 def _font(s: Setting, style: str, size: int, word: str) -> ImageFont.FreeTypeFont:
     """The theme's face for the word's script, else an installed Noto face that has it
     (Arabic, CJK, Devanagari …), else the theme's text face."""
     for path in FACES[style]:
-        cmap = _cmap(s.theme, path)
+        cmap = glyphs.cmap(s.theme, path)
         if all(ord(c) in cmap or not glyphs.drawn(c) for c in word):
             return ImageFont.truetype(io.BytesIO(s.theme.read(path)), size)
     face = glyphs.face_for(word, s.lang, bold=style == "bold")

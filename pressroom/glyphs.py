@@ -69,16 +69,24 @@ def system_ranges() -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 @cache
+def cmap(theme: Theme, name: str) -> frozenset[int]:
+    """The code points one of the theme's font files has (none when fontTools cannot
+    read it), read once a process: the glyph scan and the cover both ask."""
+    try:
+        return frozenset(TTFont(io.BytesIO(theme.read(name)), fontNumber=0).getBestCmap() or {})
+    except Exception:  # a font file fontTools cannot read adds nothing
+        return frozenset()
+
+
+@cache
 def repertoire(theme: Theme) -> Repertoire:
-    bundled: set[int] = set()
-    for name, data in theme.files().items():
-        if name.startswith("fonts/") and name.lower().endswith(FONT_SUFFIXES):
-            try:
-                bundled.update(TTFont(io.BytesIO(data), fontNumber=0).getBestCmap() or {})
-            except Exception:  # a font file fontTools cannot read adds nothing
-                continue
+    fonts = [
+        name
+        for name in theme.files()
+        if name.startswith("fonts/") and name.lower().endswith(FONT_SUFFIXES)
+    ]
     starts, ends = system_ranges()
-    return Repertoire(frozenset(bundled), starts, ends)
+    return Repertoire(frozenset().union(*(cmap(theme, name) for name in fonts)), starts, ends)
 
 
 def describe(char: str) -> str:

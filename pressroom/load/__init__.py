@@ -39,7 +39,7 @@ from .frontmatter import (
 )
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image
-from .markdown import bracket_depth, to_html, too_deep
+from .markdown import bracket_depth, mask_code, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
@@ -138,10 +138,11 @@ def load(
     origin: dict[ET.Element, Path] = {}  # top-level block → its file, for chapter sources
     for file in files:
         texts[file.path] = file
-        check_notes(file.path, file.body, file.body_line)
+        visible = mask_code(file.body)  # what Markdown reads as text and markup
+        check_notes(file.path, visible, file.body_line)
         for deep, what in (
-            (too_deep(file.body, limits.nesting), "lists or quotes nested {:,} levels deep"),
-            (bracket_depth(file.body, limits.nesting), "square brackets nested {:,} deep"),
+            (too_deep(visible, limits.nesting), "lists or quotes nested {:,} levels deep"),
+            (bracket_depth(visible, limits.nesting), "square brackets nested {:,} deep"),
         ):
             if deep:
                 levels, line = deep

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from ..tree import add_class, has_class, parents
+from ..tree import add_class, has_class
 
 KINDS = {"fig": "figure", "tbl": "table", "lst": "listing", "sec": "section"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -66,7 +66,8 @@ def _figures(root: ET.Element, strings: Mapping[str, str]) -> dict[str, Target]:
             el.insert(len(el) if el.tag == "figure" else 0, caption)
         label = ET.Element("span", {"class": "label"})
         label.text = f"{_word(strings, KINDS[prefix])}\u00a0{counts[prefix]}"
-        label.tail = (": " if text_or_children(caption) else "") + (caption.text or "")
+        shown = (caption.text or "").strip() or len(caption)
+        label.tail = (": " if shown else "") + (caption.text or "")
         caption.text = None
         caption.insert(0, label)
     return targets
@@ -74,10 +75,6 @@ def _figures(root: ET.Element, strings: Mapping[str, str]) -> dict[str, Target]:
 
 def _word(strings: Mapping[str, str], kind: str) -> str:
     return str(strings.get(kind) or kind.capitalize())
-
-
-def text_or_children(el: ET.Element) -> bool:
-    return bool((el.text or "").strip() or len(el))
 
 
 def _sections(root: ET.Element, shown: bool) -> dict[str, Target]:
@@ -111,31 +108,23 @@ def _references(
     sections_numbered: bool,
     warn: Warn,
 ) -> None:
-    up = parents(root)
-
-    def skipped(el: ET.Element) -> bool:
-        while el is not None:
-            if el.tag in NO_REFERENCES or has_class(el, "label"):
-                return True
-            el = up.get(el)  # type: ignore[assignment]
-        return False
-
-    for el in list(root.iter()):
-        if skipped(el):
-            continue
+    def walk(el: ET.Element) -> None:
+        """References in `el`'s text and its children's tails become links; code, links,
+        formulas and the labels just made are passed over."""
+        if el.tag in NO_REFERENCES or has_class(el, "label"):
+            return
         children = list(el)  # before links are added: their tails are done already
         if el.text and "@" in el.text:
-            head, links = _split(el.text, targets, strings, sections_numbered, warn)
-            el.text = head
-            for i, link in enumerate(links):
-                el.insert(i, link)
+            el.text, links = _split(el.text, targets, strings, sections_numbered, warn)
+            el[0:0] = links
         for child in children:
+            walk(child)
             if child.tail and "@" in child.tail:
-                head, links = _split(child.tail, targets, strings, sections_numbered, warn)
-                child.tail = head
+                child.tail, links = _split(child.tail, targets, strings, sections_numbered, warn)
                 at = list(el).index(child) + 1
-                for i, link in enumerate(links):
-                    el.insert(at + i, link)
+                el[at:at] = links
+
+    walk(root)
 
 
 def _split(
@@ -187,14 +176,9 @@ def caption_tables(root: ET.Element) -> None:
         for i, p in enumerate(children):
             if p.tag != "p" or not CAPTION.match(p.text or ""):
                 continue
+            beside = children[i + 1 : i + 2] + children[max(i - 1, 0) : i]  # after, before
             table = next(
-                (
-                    c
-                    for c in (children[i + 1] if i + 1 < len(children) else None,)
-                    + ((children[i - 1],) if i else ())
-                    if c is not None and c.tag == "table" and c.find("caption") is None
-                ),
-                None,
+                (t for t in beside if t.tag == "table" and t.find("caption") is None), None
             )
             if table is None:
                 continue

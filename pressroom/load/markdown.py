@@ -29,11 +29,11 @@ BLANK_LINE = re.compile(r"\n[ \t]*\n")
 QUOTE_MARKS = re.compile(r"[ \t]*(?:>[ \t]?)+")
 
 
-def too_deep(text: str, limit: int) -> tuple[int, int] | None:
-    """(levels, line number) of the first line nested deeper than `limit`: four columns of
-    indent a list level, one `>` a quote level (what Python-Markdown recurses into, once
-    per level)."""
-    for number, line in enumerate(mask_code(text).split("\n"), start=1):
+def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
+    """(levels, line number) of the first line of `masked` (a text through `mask_code`)
+    nested deeper than `limit`: four columns of indent a list level, one `>` a quote level
+    (what Python-Markdown recurses into, once per level)."""
+    for number, line in enumerate(masked.split("\n"), start=1):
         marks = QUOTE_MARKS.match(line)
         quotes = marks.group().count(">") if marks else 0
         rest = (line[marks.end() :] if marks else line).expandtabs(4)
@@ -166,18 +166,27 @@ class UnclosedTagProcessor(Preprocessor):
         return text.split("\n")
 
 
-class InlineNoteProcessor(Preprocessor):
-    """Pandoc's inline notes, `text.^[The note itself.]`, become a call and a definition
-    after the text, for the footnotes extension. A note ends at its matching `]` (brackets
-    inside it nest; code spans are not read) and never spans a blank line."""
+class BracketProcessor(Preprocessor):
+    """Square brackets, read once for two things.
+
+    Pandoc's inline notes, `text.^[The note itself.]`, become a call and a definition after
+    the text, for the footnotes extension; a note ends at its matching `]` (brackets inside
+    it nest; code spans are not read) and never spans a blank line.
+
+    A `[` that is never closed is plain text, but Python-Markdown looks for its `]` to the
+    end of the paragraph: many of them cost time that grows with their square. When a text
+    has more than a few, each is escaped (`\\[`), which prints the same `[`. (Such a `[` is
+    never inside an inline note: every bracket between a pair that closes closes too.)
+    """
+
+    MANY = 100
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
         masked = mask_code(text)
-        closing = _matching_brackets(masked)
-        pieces: list[str] = []
+        closing, unclosed, _ = brackets(masked)
+        edits: list[tuple[int, int, str]] = []  # (start, end, what replaces text[start:end])
         notes: list[str] = []
-        done = 0
         start = masked.find("^[")
         while start >= 0:
             end = closing.get(start + 1)
@@ -186,17 +195,18 @@ class InlineNoteProcessor(Preprocessor):
                 continue
             key = f"inline-note-{len(notes) + 1}"
             notes.append(f"[^{key}]: {' '.join(text[start + 2 : end].split())}")
-            pieces += [text[done:start], f"[^{key}]"]
-            done = end + 1
-            start = masked.find("^[", done)
-        if not notes:
+            edits.append((start, end + 1, f"[^{key}]"))
+            start = masked.find("^[", end + 1)
+        if len(unclosed) > self.MANY:
+            edits += [(at, at, "\\") for at in unclosed]
+        if not edits:
             return lines
-        return ("".join([*pieces, text[done:]]) + "\n\n" + "\n\n".join(notes)).split("\n")
-
-
-def _matching_brackets(masked: str) -> dict[int, int]:
-    """Where each `[` is closed, in one pass (a blank line closes nothing across it)."""
-    return brackets(masked)[0]
+        pieces, done = [], 0
+        for begin, end, new in sorted(edits):
+            pieces += [text[done:begin], new]
+            done = end
+        pieces.append(text[done:])
+        return "\n\n".join(["".join(pieces), *notes]).split("\n")
 
 
 def brackets(masked: str) -> tuple[dict[int, int], list[int], tuple[int, int]]:
@@ -224,29 +234,12 @@ def brackets(masked: str) -> tuple[dict[int, int], list[int], tuple[int, int]]:
     return found, sorted(unclosed + open_at), deepest
 
 
-def bracket_depth(text: str, limit: int) -> tuple[int, int] | None:
-    """(depth, line number) where square brackets first nest deeper than `limit`: each
-    level costs Python-Markdown a scan of the rest of its paragraph."""
-    masked = mask_code(text)
+def bracket_depth(masked: str, limit: int) -> tuple[int, int] | None:
+    """(depth, line number) where square brackets in `masked` (a text through `mask_code`)
+    first nest deeper than `limit`: each level costs Python-Markdown a scan of the rest of
+    its paragraph."""
     depth, at = brackets(masked)[2]
     return (depth, masked[:at].count("\n") + 1) if depth > limit else None
-
-
-class UnclosedBracketProcessor(Preprocessor):
-    """A `[` that is never closed is plain text, but Python-Markdown looks for its `]` to
-    the end of the paragraph: many of them cost time that grows with their square. When a
-    text has more than a few, each is escaped (`\\[`), which prints the same `[`."""
-
-    MANY = 100
-
-    def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        unclosed = brackets(mask_code(text))[1]
-        if len(unclosed) <= self.MANY:
-            return lines
-        for at in reversed(unclosed):
-            text = text[:at] + "\\" + text[at:]
-        return text.split("\n")
 
 
 # An escaped character (`\[` is text already) is matched, and so passed over, first.
@@ -267,8 +260,7 @@ class PressroomExtension(Extension):
         # Before raw HTML blocks are set aside (20).
         md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
         # Before the footnotes extension reads the definitions (a block processor).
-        md.preprocessors.register(InlineNoteProcessor(md), "pressroom-inline-notes", 27)
-        md.preprocessors.register(UnclosedBracketProcessor(md), "pressroom-brackets", 26)
+        md.preprocessors.register(BracketProcessor(md), "pressroom-brackets", 27)
         # Before lists (30, 40) read `* * *` as an item.
         md.parser.blockprocessors.register(
             SceneBreakProcessor(md.parser), "pressroom-scene-break", 51

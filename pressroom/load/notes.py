@@ -14,15 +14,14 @@ from xml.etree import ElementTree as ET
 from ..errors import PressroomError
 from ..model import Note
 from ..tree import find_all, has_class, remove
-from .markdown import mask_code
 
 NOTE_REF = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")
 NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 
 
-def check_notes(path: Path, body: str, first_line: int) -> None:
-    """Every footnote call needs a definition; report the first that has none, by line."""
-    visible = mask_code(body)
+def check_notes(path: Path, visible: str, first_line: int) -> None:
+    """Every footnote call in `visible` (a text through `mask_code`) needs a definition;
+    report the first that has none, by line."""
     defined = set(NOTE_DEF.findall(visible))
     for m in NOTE_REF.finditer(visible):
         if m.group(1) not in defined:

@@ -297,10 +297,11 @@ def layout(
         weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
         for css, base in sources
     ]
+    styled = classes_in(sources)
     held: frozenset[str] = frozenset()
     while True:
         page_html = weasyprint.HTML(
-            string=handout_html(doc, ctx, held, drawn, cover_url, classes_in(sources)),
+            string=handout_html(doc, ctx, held, drawn, cover_url, styled),
             base_url=MANUSCRIPT_URL,
             url_fetcher=fetcher,
         )
