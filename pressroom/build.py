@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from . import cache, printing
 from .config import Config
 from .context import BuildContext, Stylesheet
 from .dates import build_time
@@ -23,6 +23,7 @@ from .errors import PressroomError
 from .files import Output, write_outputs
 from .load import Sources, load
 from .load.frontmatter import Layer
+from .model import Document
 from .themes import Theme
 from .writers import DEFAULT_FORMATS, WRITERS, expand
 
@@ -232,12 +233,14 @@ def render(
     force: bool = False,
     stage: Callable[[str], None] | None = None,
     clock: dt.datetime | None = None,
+    split: bool = False,
 ) -> Rendered:
     """Make one book's outputs in memory, named for `out`, writing nothing. The book's
     context is its own: its clock, its diagnostics, the house style beside it. `stage` is
     told each step as it starts (load, layout, a format's name); `clock` is the build's time
     (default: read now, or SOURCE_DATE_EPOCH). Unless `force`, a book unchanged since its
-    outputs were written is not made again: its Rendered says so (`cached`)."""
+    outputs were written is not made again: its Rendered says so (`cached`). `split`: lay
+    out and write the print formats in a second process meanwhile (`printing.py`)."""
     step = stage or (lambda name: None)
     sources, ctx, stem, paths, options = _prepared(
         source, out, formats, paper, theme, css, bleed, verify, clock
@@ -246,30 +249,13 @@ def render(
         warnings = cache.fresh(out, stem, options, paths)
         if warnings is not None:
             return Rendered(sources.files[0], {}, warnings, cached=paths)
-    step("load")
-    doc = load(sources, ctx.diagnostics, ctx.theme)
-    made: dict[str, Any] = {}
     names = expand(formats)
-    if any(WRITERS[name].pages for name in names):
-        from .glyphs import warn_uncovered
-        from .writers.pdf import layout
-
-        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
-        step("layout")
-        pages = layout(doc, ctx)  # once, for every format written from pages
-    for name in names:
-        writer = WRITERS[name]
-        step(name)
-        if writer.pages:
-            made[name] = writer.write(doc, ctx, pages=pages)
-        elif writer.needs:
-            made[name] = writer.write(
-                doc,
-                ctx,
-                outputs={WRITERS[n].output(Path(), doc.stem).name: made[n] for n in writer.needs},
-            )
-        else:
-            made[name] = writer.write(doc, ctx)
+    with printing.aside(names, split) as printer:
+        step("load")
+        doc = load(sources, ctx.diagnostics, ctx.theme)
+        if printer is not None:
+            printer.send(doc, ctx)
+        made = _make(doc, ctx, names, printer, step)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
@@ -295,3 +281,41 @@ def render(
         validated=validated,
         record=cache.Record(out, doc.stem, options, tuple(read)),
     )
+
+
+def _make(
+    doc: Document,
+    ctx: BuildContext,
+    names: list[str],
+    printer: printing.Printer | None,
+    step: Callable[[str], None],
+) -> dict[str, Any]:
+    """Each format's bytes. Formats made from the document alone come first, before the
+    layout holds every page in memory (or while the print process lays them out): their
+    own peak (the EPUB's cover image) then falls where memory is low."""
+    made: dict[str, Any] = {}
+    pages = None
+    for name in sorted(names, key=lambda name: (bool(WRITERS[name].needs), WRITERS[name].pages)):
+        writer = WRITERS[name]
+        if writer.pages and printer is not None:
+            made |= printer.results(ctx, step)
+            continue
+        if writer.pages and pages is None:
+            from .glyphs import warn_uncovered
+            from .writers.pdf import layout
+
+            warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+            step("layout")
+            pages = layout(doc, ctx)  # once, for every format written from pages
+        step(name)
+        if writer.pages:
+            made[name] = writer.write(doc, ctx, pages=pages)
+        elif writer.needs:
+            made[name] = writer.write(
+                doc,
+                ctx,
+                outputs={WRITERS[n].output(Path(), doc.stem).name: made[n] for n in writer.needs},
+            )
+        else:
+            made[name] = writer.write(doc, ctx)
+    return made

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -117,9 +117,9 @@ def _readable(root: Path, out: Path) -> Iterator[Path]:
                 yield here / name
 
 
-def unpack_and_render(bundle: Bundle) -> Outcome:
+def unpack_and_render(bundle: Bundle, stage: Callable[[str], None] | None = None) -> Outcome:
     """On a worker: lay the files out in a temporary folder, make the book in memory, and
-    name its files in what it reports as the client does."""
+    name its files in what it reports as the client does. `stage` is told each step."""
     with tempfile.TemporaryDirectory(prefix="pressroom-") as tmp:
         base = Path(tmp).resolve()
         for name, data in bundle.files.items():
@@ -153,7 +153,7 @@ def unpack_and_render(bundle: Bundle) -> Outcome:
             theme=at(settings.theme) if settings.theme else None,
             css=tuple(replace(sheet, path=at(sheet.path)) for sheet in settings.css),
         )
-        outcome = attempt(bundle.index, book, settings)
+        outcome = attempt(bundle.index, book, settings, stage)
     return _renamed(outcome, bundle, base)
 
 

@@ -8,6 +8,7 @@ still built and written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -39,6 +40,7 @@ class Settings:
     verify: bool = False
     force: bool = False  # build even a book unchanged since its outputs were written
     clock: dt.datetime | None = None  # the build's time when it is not read by each book
+    split: bool = False  # each book's print formats in a second process (`printing.py`)
 
     def shaping(self) -> dict[str, Any]:
         """The keyword options of `render` and `unchanged` that shape the outputs."""
@@ -87,6 +89,7 @@ def attempt(
                 force=settings.force,
                 stage=stage,
                 clock=settings.clock,
+                split=settings.split,
             )
     except PressroomError as err:
         return Outcome(index, source, error=str(err))
@@ -128,8 +131,9 @@ def build_all(
         from .parallel import in_processes
 
         outcomes = in_processes(books, settings, min(jobs, len(books)), view.stage)
-    else:
-        outcomes = here(books, settings, view.stage)
+    else:  # one book with cores to spare: its print side beside the rest
+        alone = dataclasses.replace(settings, split=jobs > 1 and len(books) == 1)
+        outcomes = here(books, alone, view.stage)
     view.start(books)
     try:
         for outcome in outcomes:

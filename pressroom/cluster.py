@@ -19,9 +19,19 @@ from .errors import PressroomError
 from .load import Sources
 
 
-def remote(bundle: Any) -> tuple[str, Outcome]:
-    """The task a worker runs: its Pressroom version, and the book's outcome."""
-    return __version__, unpack_and_render(bundle)
+def remote(bundle: Any, topic: str | None = None) -> tuple[str, Outcome]:
+    """The task a worker runs: its Pressroom version, and the book's outcome. Each step the
+    book starts is logged under `topic`, which the client follows for its progress display."""
+    stage = None
+    if topic is not None:
+        from distributed import get_worker
+
+        worker = get_worker()
+
+        def stage(name: str) -> None:
+            worker.log_event(topic, (bundle.index, name))
+
+    return __version__, unpack_and_render(bundle, stage)
 
 
 def on_cluster(
@@ -39,7 +49,14 @@ def on_cluster(
     except (OSError, TimeoutError, ValueError) as err:
         raise PressroomError(address, f"cannot reach the Dask scheduler: {err}") from None
     run = uuid.uuid4().hex[:8]
+    topic = f"pressroom-{run}"
+
+    def told(event: tuple[float, Any]) -> None:  # on the client's event loop
+        index, name = event[1]
+        stage(index, name)
+
     try:
+        client.subscribe_topic(topic, told)
         futures: dict[Any, int] = {}
         for index, book in enumerate(books):
             try:
@@ -49,7 +66,7 @@ def on_cluster(
                 continue
             name = book.stem or book.files[0].stem
             future = client.submit(
-                remote, bundle, key=f"pressroom-{name}-{run}-{index}", pure=False
+                remote, bundle, topic, key=f"pressroom-{name}-{run}-{index}", pure=False
             )
             futures[future] = index
             stage(index, "sent to the cluster")
@@ -76,4 +93,5 @@ def on_cluster(
                 continue
             yield outcome
     finally:
+        client.unsubscribe_topic(topic)
         client.close()

@@ -49,11 +49,22 @@ def _font(s: Setting, style: str, size: int, word: str) -> ImageFont.FreeTypeFon
     for path in FACES[style]:
         cmap = glyphs.cmap(s.theme, path)
         if all(ord(c) in cmap or not glyphs.drawn(c) for c in word):
-            return ImageFont.truetype(io.BytesIO(s.theme.read(path)), size)
+            return _theme_face(s.theme, path, size)
     face = glyphs.face_for(word, s.lang, bold=style == "bold")
     if face is not None:
-        return ImageFont.truetype(face.file, size, index=face.index)
-    return ImageFont.truetype(io.BytesIO(s.theme.read(FACES[style][0])), size)
+        return _system_face(face.file, face.index, size)
+    return _theme_face(s.theme, FACES[style][0], size)
+
+
+# One font object for each face and size, whatever the words: each holds its whole file.
+@lru_cache(maxsize=64)
+def _theme_face(theme: Theme, path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(io.BytesIO(theme.read(path)), size)
+
+
+@lru_cache(maxsize=64)
+def _system_face(file: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(file, size, index=index)
 
 
 def _length(s: Setting, style: str, size: int, word: str) -> float:

@@ -20,6 +20,10 @@ class PressroomError(Exception):
         self.line = line
         self.code = code
 
+    def __reduce__(self) -> tuple:
+        # Pickled whole: an error met in a worker process is reported here as it was there.
+        return (type(self), (self.path, self.message, self.line, self.code))
+
     @property
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.path, self.code, "error", self.message, self.line)

@@ -13,7 +13,7 @@ import io
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,21 +31,26 @@ INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
 
 
+Ranges = tuple[tuple[int, ...], tuple[int, ...]]  # merged and sorted: starts and ends
+
+
 @dataclass(frozen=True)
 class Repertoire:
     bundled: frozenset[int]
-    starts: tuple[int, ...]  # fontconfig's ranges, merged and sorted: starts and ends
-    ends: tuple[int, ...] = field(repr=False)
+    # fontconfig's ranges, asked for only when a character is not in the bundled fonts: most
+    # books never need them, and listing every installed font costs a tenth of a second.
+    system: Callable[[], Ranges] = field(repr=False)
 
     def __contains__(self, code: int) -> bool:
         if code < 0x80 or code in self.bundled:
             return True
-        at = bisect.bisect_right(self.starts, code) - 1
-        return at >= 0 and code <= self.ends[at]
+        starts, ends = self.system()
+        at = bisect.bisect_right(starts, code) - 1
+        return at >= 0 and code <= ends[at]
 
 
 @cache
-def system_ranges() -> tuple[tuple[int, ...], tuple[int, ...]]:
+def system_ranges() -> Ranges:
     """Every code point some installed font has, as merged (starts, ends)."""
     if shutil.which("fc-list") is None:
         return (), ()
@@ -85,8 +90,7 @@ def repertoire(theme: Theme) -> Repertoire:
         for name in theme.files()
         if name.startswith("fonts/") and name.lower().endswith(FONT_SUFFIXES)
     ]
-    starts, ends = system_ranges()
-    return Repertoire(frozenset().union(*(cmap(theme, name) for name in fonts)), starts, ends)
+    return Repertoire(frozenset().union(*(cmap(theme, name) for name in fonts)), system_ranges)
 
 
 def describe(char: str) -> str:

@@ -52,6 +52,7 @@ class Live(Plain):
         self.total: Any = None
         self.tasks: dict[int, Any] = {}
         self.names: list[str] = []
+        self.finished: set[int] = set()  # a cluster's late news of a book must not revive it
 
     def start(self, books: Sequence[Sources]) -> None:
         from rich.console import Console
@@ -80,7 +81,7 @@ class Live(Plain):
         self.total = self.display.add_task("books", total=len(books))
 
     def stage(self, index: int, name: str) -> None:
-        if self.display is None:
+        if self.display is None or index in self.finished:
             return
         label = f"  {self.names[index]}: {name}"
         if index in self.tasks:
@@ -102,6 +103,7 @@ class Live(Plain):
             print(line, flush=True)
 
     def _done(self, index: int) -> None:
+        self.finished.add(index)
         if self.display is None:
             return
         if index in self.tasks:

@@ -136,3 +136,24 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     assert run.returncode == 1
     assert run.stderr.startswith("pressroom: tcp://127.0.0.1:9: cannot reach the Dask scheduler")
     assert len(run.stderr.splitlines()) == 1, run.stderr
+
+
+def test_each_book_s_steps_on_the_workers_reach_the_client(scheduler, tmp_path):
+    """The progress display's news: the steps each book starts on a worker, as they start."""
+    from pressroom.build import plan
+    from pressroom.catalog import Settings
+    from pressroom.cluster import on_cluster
+    from pressroom.config import Config
+
+    folder = catalog(tmp_path / "project")
+    books = plan(sorted((folder / "manuscript").glob("[!_]*.md"))[:2], Config())
+    told: list[tuple[int, str]] = []
+    settings = Settings(out=tmp_path / "out", formats=("pdf", "epub"))
+    outcomes = list(on_cluster(books, settings, scheduler, lambda i, name: told.append((i, name))))
+    assert [o.error for o in outcomes] == [None, None]
+    wanted = {(i, step) for i in (0, 1) for step in ("load", "epub", "layout", "pdf")}
+    deadline = time.monotonic() + 30  # the workers' events travel on their own
+    while not wanted <= set(told) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert wanted <= set(told), told
+    assert {(0, "sent to the cluster"), (1, "sent to the cluster")} <= set(told)

@@ -48,7 +48,7 @@ def test_describe_names_code_point_name_and_script():
 
 
 def test_invisible_characters_need_no_glyph():
-    fonts = glyphs.Repertoire(frozenset(), (), ())
+    fonts = glyphs.Repertoire(frozenset(), lambda: ((), ()))
     assert list(glyphs.missing("\u200d\u200f\ufe0f\u00ad", fonts)) == []
     assert list(glyphs.missing(f"x{PRIVATE}y{PRIVATE}", fonts)) == [PRIVATE]
 

