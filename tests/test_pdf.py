@@ -648,12 +648,13 @@ def test_note_calls_are_at_least_seven_tenths_of_the_text(article):
 
 
 def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
-    """The footnote area measured note by note (writers/pdf.py) gives the PDF WeasyPrint's
-    own whole-area layout gives, byte for byte: many short notes, a note of several blocks,
-    and one too long for its page's note area."""
+    """The footnote area measured note by note, and set from the notes so measured
+    (writers/pdf.py), gives the PDF WeasyPrint's own whole-area layouts give, byte for byte:
+    many short notes, a note of several blocks, and one too long for its page's note area."""
     from weasyprint.layout import LayoutContext
 
     from pressroom.context import BuildContext
+    from pressroom.writers import pdf
     from pressroom.writers.pdf import layout, write_handout
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -687,15 +688,123 @@ def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
         calls.append((one, other))
         return other[0]
 
+    stacked: list[list] = []
+    measured = pdf._stacked_notes
+
+    def stack(*args):
+        stacked[-1].append(measured(*args))
+        return stacked[-1][-1]
+
+    monkeypatch.setattr(pdf, "_stacked_notes", stack)
     made = []
     for update in (by_note, whole, both):
         monkeypatch.setattr(LayoutContext, "_update_footnote_area", update)
         ctx = BuildContext()
+        stacked.append([])
         made.append(write_handout(doc, ctx, layout(doc, ctx)))
     assert made[0] == made[1] == made[2]
+    assert any(area is not None for area in stacked[0])  # set from the measured notes
+    assert all(area is None for area in stacked[1])  # WeasyPrint's own layout
     assert len(calls) > 80 and any(one[0] for one, _ in calls)  # the long note overflows
     for one, other in calls:
         assert one[0] == other[0] and one[1:] == pytest.approx(other[1:], abs=1e-6)
+
+
+def notes_off_their_page(rendered) -> set[str]:
+    """Ids of the notes WeasyPrint set on another page than their call."""
+    from pressroom.writers.pdf import _boxes
+
+    call_page: dict[str, int] = {}
+    note_page: dict[str, int] = {}
+    for number, page in enumerate(rendered.pages):
+        for box in _boxes(page):
+            tag = getattr(box, "element_tag", "") or ""
+            if tag.endswith("::footnote-call"):
+                call_page.setdefault(box.element.get("id"), number)
+            elif tag.endswith("::footnote-marker"):
+                note_page.setdefault(box.element.get("id"), number)
+    return {note for note, page in note_page.items() if call_page.get(note) != page}
+
+
+def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
+    """WeasyPrint alone moves the article's note 21 to the next page, away from its call, to
+    fit the next paragraph's second line (writers/pdf.py, `_notes_stay_with_their_calls`).
+    Patched, the one layout keeps every note on its call's page; a document where WeasyPrint
+    moves no note comes out byte for byte the same either way."""
+    from weasyprint import HTML
+    from weasyprint.layout import block
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    renders = []
+    render = HTML.render
+
+    def counted(*args, **kwargs):
+        renders.append(args)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(HTML, "render", counted)
+    patched = block._linebox_layout
+    made: dict[str, list] = {}
+    for lines in (patched, block._pressroom_original_linebox_layout):
+        monkeypatch.setattr(block, "_linebox_layout", lines)
+        for source in (ARTICLE, BOOK):
+            doc, ctx = load(source), BuildContext()
+            pages = layout(doc, ctx)
+            made.setdefault(source.name, []).append(
+                (notes_off_their_page(pages), write_handout(doc, ctx, pages))
+            )
+    assert len(renders) == 4, "one layout each"
+    (ours, _), (weasyprints, _) = made[ARTICLE.name]
+    assert ours == set() and weasyprints == {"note-21"}
+    (ours, pdf), (weasyprints, original) = made[BOOK.name]
+    assert ours == weasyprints == set() and pdf == original
+
+
+def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
+    """The shrink-to-fit width that skips the min-content width when the max-content width
+    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks) and a
+    float too wide for its page, whose width is then the available width."""
+    from weasyprint.layout import float as floats
+    from weasyprint.layout import inline, preferred
+
+    from pressroom.context import BuildContext, Stylesheet
+    from pressroom.writers.pdf import layout
+
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\n"
+        + "\n\n".join(f"Text {n}.[^{n}]" for n in range(1, 13))
+        + "\n\n> "
+        + " ".join(["Words of a float too wide to fit."] * 30)
+        + "\n\nAfter.\n\n"
+        + "".join(f"[^{n}]: Note {n}.\n" for n in range(1, 13)),
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "print.css"
+    sheet.write_text("blockquote { float: left; }", encoding="utf-8")
+    ours = inline.shrink_to_fit
+    widths = []
+
+    def both(context, box, available):
+        widths.append((ours(context, box, available), original(context, box, available)))
+        widths.append(available)
+        return widths[-2][0]
+
+    def original(context, box, available):
+        narrowest = preferred.min_content_width(context, box, outer=False)
+        return min(max(narrowest, available), preferred.max_content_width(context, box, False))
+
+    for module in (inline, floats, preferred):
+        monkeypatch.setattr(module, "shrink_to_fit", both)
+    doc = load(source)
+    layout(doc, BuildContext(css=(Stylesheet.of(sheet),)))
+    pairs, available = widths[::2], widths[1::2]
+    assert len(pairs) >= 13
+    assert all(one == other for one, other in pairs), pairs
+    assert any(one == room for (one, _), room in zip(pairs, available, strict=True))  # the float
 
 
 def test_code_tokens_no_print_rule_names_are_plain_text():

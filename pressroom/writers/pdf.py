@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import logging
 import math
 import mimetypes
@@ -22,9 +23,15 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
-from weasyprint.formatting_structure.boxes import InlineBox, LineBox
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, LineBox
 from weasyprint.formatting_structure.build import create_anonymous_boxes
 from weasyprint.layout import LayoutContext
+from weasyprint.layout import absolute as weasyprint_absolute
+from weasyprint.layout import block as weasyprint_block
+from weasyprint.layout import float as weasyprint_float
+from weasyprint.layout import inline as weasyprint_inline
+from weasyprint.layout import page as weasyprint_page
+from weasyprint.layout import preferred as weasyprint_preferred
 from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import stream as weasyprint_stream
 from weasyprint.pdf import tags as weasyprint_tags
@@ -56,17 +63,13 @@ ET.register_namespace("calibreSI", SERIES_INDEX)
 ET.register_namespace("xmpidq", XMPIDQ)
 
 
-def notes_at_foot(
-    body: ET.Element, notes: dict[str, Note], placed: set[str], held: frozenset[str] = frozenset()
-) -> ET.Element:
+def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str]) -> ET.Element:
     """Replace each note's first call with the note itself, a `float: footnote` span.
 
     WeasyPrint then sets it at the foot of the page where it is called. Later calls of the
-    same note stay links showing the same number. For notes in `held`, the block after the
-    call's block starts a new page (see `layout`). `body` must be the writer's own copy.
+    same note stay links showing the same number. `body` must be the writer's own copy.
     """
-    blocks = list(body)
-    for index, block in enumerate(blocks):
+    for block in list(body):
         for parent in list(block.iter()):
             for child in list(parent):
                 if child.tag != "a" or child.get("class") != "noteref":
@@ -78,8 +81,6 @@ def notes_at_foot(
                 span = ET.Element(NOTE_ELEMENT, {"class": "footnote", "id": note.id})
                 _inline_copy(note.body, span)
                 replace(parent, child, span)
-                if note.id in held and index + 1 < len(blocks):
-                    add_class(blocks[index + 1], "after-held-note")
     return body
 
 
@@ -102,9 +103,11 @@ def _inline_copy(body: ET.Element, span: ET.Element) -> None:
     blocks = list(body)
     span.text = (body.text or "").strip() or None
     if blocks and blocks[0].tag == "p":
+        # The first paragraph's text and inline elements go in the note itself: one element
+        # less per note to style and lay out.
         first = blocks.pop(0)
-        run = ET.SubElement(span, "span")
-        run.text, run[:] = first.text, list(first)
+        span.text = (span.text or "") + (first.text or "") or None
+        span.extend(first)
     for block in blocks:
         for el in block.iter():
             if el.tag in NOTE_BLOCKS:
@@ -162,7 +165,6 @@ def unwrap_text(parent: ET.Element, child: ET.Element) -> None:
 def handout_html(
     doc: Document,
     ctx: BuildContext,
-    held: frozenset[str] = frozenset(),
     drawn: dict[str, bytes] | None = None,
     cover: str | None = None,
     styled: frozenset[str] | None = None,
@@ -176,7 +178,7 @@ def handout_html(
             id=ch.id,
             title=ch.title,
             headings=ch.headings,
-            body=mark_artifacts(notes_at_foot(ch.copy_body(), doc.notes, placed, held)),
+            body=mark_artifacts(notes_at_foot(ch.copy_body(), doc.notes, placed)),
         )
         for ch in doc.chapters
     ]
@@ -298,27 +300,17 @@ def layout(
         for css, base in sources
     ]
     styled = classes_in(sources)
-    held: frozenset[str] = frozenset()
-    while True:
-        page_html = weasyprint.HTML(
-            string=handout_html(doc, ctx, held, drawn, cover_url, styled),
-            base_url=MANUSCRIPT_URL,
-            url_fetcher=fetcher,
+    page_html = weasyprint.HTML(
+        string=handout_html(doc, ctx, drawn, cover_url, styled),
+        base_url=MANUSCRIPT_URL,
+        url_fetcher=fetcher,
+    )
+    with _quiet_weasyprint():
+        # Presentational hints: HTML's own attributes the sanitizer keeps, such as a
+        # list's `start` (`3. three` prints 3.) and an image's pixel size.
+        rendered = page_html.render(
+            stylesheets=sheets, font_config=fonts, pdf_tags=True, presentational_hints=True
         )
-        with _quiet_weasyprint():
-            # Presentational hints: HTML's own attributes the sanitizer keeps, such as a
-            # list's `start` (`3. three` prints 3.) and an image's pixel size.
-            rendered = page_html.render(
-                stylesheets=sheets, font_config=fonts, pdf_tags=True, presentational_hints=True
-            )
-        # WeasyPrint can still let a note slip to the next page, without its call, when the
-        # block after the call's block is pushed over for its orphans. Those few blocks are
-        # made to start the next page and the pages set again, so a note is never printed
-        # away from its call.
-        strays = stray_notes(rendered) - held
-        if not strays:
-            break
-        held |= strays
     for url in dict.fromkeys(refused):
         ctx.diagnostics.warn(
             "B-FETCH", doc.source, f"not fetched (outside the project or missing): {url}"
@@ -354,20 +346,6 @@ def link_calls(rendered: weasyprint.Document) -> None:
                     max(y + h for _, y, _, h in areas),
                 )
                 page.links.append(("internal", box.element.get("id"), rectangle, box))
-
-
-def stray_notes(rendered: weasyprint.Document) -> frozenset[str]:
-    """Ids of notes printed on another page than their call."""
-    call_page: dict[str, int] = {}
-    note_page: dict[str, int] = {}
-    for number, page in enumerate(rendered.pages):
-        for box in _boxes(page):
-            tag = getattr(box, "element_tag", "") or ""
-            if tag.endswith("::footnote-call"):
-                call_page.setdefault(box.element.get("id"), number)
-            elif tag.endswith("::footnote-marker"):
-                note_page.setdefault(box.element.get("id"), number)
-    return frozenset(n for n, page in note_page.items() if call_page.get(n) != page)
 
 
 class DublinCoreMetadata(DocumentMetadata):
@@ -610,6 +588,110 @@ def _alone(context: Any, area: Any, note: Any) -> tuple[float | None, Any]:
 
 
 _footnote_area_by_note()
+
+
+def _footnote_area_from_measured_notes() -> None:
+    """When a page is done, WeasyPrint 70 lays its note area out once more, every note
+    again. Notes of plain text were each laid out alone to measure them (see above): those
+    laid-out notes are stacked in the area instead, where the layout would put them, so a
+    note is laid out once. The pages come out byte for byte the same (tests/test_pdf.py)."""
+    original = weasyprint_page.block_level_layout
+    if getattr(original, "__name__", "") == "pressroom_area_layout":
+        return
+
+    def pressroom_area_layout(context: Any, box: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(box, FootnoteAreaBox):
+            stacked = _stacked_notes(context, box)
+            if stacked is not None:
+                return stacked, None, {"break": "any", "page": None}, [], False, None
+        return original(context, box, *args, **kwargs)
+
+    weasyprint_page.block_level_layout = pressroom_area_layout
+
+
+def _stacked_notes(context: Any, box: Any) -> Any:
+    """The page's note area `box` laid out from its notes measured alone, or None if one
+    of them was not measured so (a note of several blocks)."""
+    heights = context.__dict__.get("_pressroom_note_heights", {})
+    page, notes = box.page, context.current_page_footnotes
+    measured = [
+        heights.get((id(n), page.width, page.margin_left, page.margin_right)) for n in notes
+    ]
+    if (
+        not notes
+        or len(notes) != len(box.children)
+        or any(m is None or m[1] is None for m in measured)
+    ):
+        return None
+    first = measured[0][2]
+    area = first.copy_with_children([])
+    area.translate(box.position_x - first.position_x, box.position_y - first.position_y)
+    y = area.content_box_y()
+    for _, _, laid in measured:
+        note = laid.children[-1].deepcopy()
+        note.translate(area.content_box_x() - laid.content_box_x(), y - note.position_y)
+        area.children.append(note)
+        y = note.position_y + note.margin_height()
+    area.height = max(min(y - area.content_box_y(), area.max_height), area.min_height)
+    return area
+
+
+_footnote_area_from_measured_notes()
+
+
+def _shrink_to_fit_from_max_content() -> None:
+    """WeasyPrint 70's shrink-to-fit width is min(max(min-content, available), max-content):
+    when the max-content width fits, that is the width, whatever the min-content width, which
+    is then not worth measuring (breaking the text at every opportunity). A note's number is
+    an inline-block (`::footnote-marker`), so every note paid for it."""
+    original = weasyprint_preferred.shrink_to_fit
+    if getattr(original, "__name__", "") == "pressroom_shrink_to_fit":
+        return
+
+    def pressroom_shrink_to_fit(context: Any, box: Any, available: float) -> float:
+        widest = weasyprint_preferred.max_content_width(context, box, outer=False)
+        if widest <= available:
+            return widest
+        narrowest = weasyprint_preferred.min_content_width(context, box, outer=False)
+        return min(max(narrowest, available), widest)
+
+    for module in (weasyprint_preferred, weasyprint_inline, weasyprint_float, weasyprint_absolute):
+        module.shrink_to_fit = pressroom_shrink_to_fit
+
+
+_shrink_to_fit_from_max_content()
+
+
+# In WeasyPrint's line layout: a line overflows the page where the block's orphans and
+# widows allow a break after it but not before it.
+ORPHANS_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
+
+
+def _notes_stay_with_their_calls() -> None:
+    """WeasyPrint 69 and 70 make room for such a line (`ORPHANS_REPORT`) by moving the
+    page's last notes to the next page, one by one, until it fits: notes whose calls are
+    already set on this page, so each one moved is printed a page after its call (the
+    article's note 21, moved for the second line of the next paragraph). Footnotes here
+    follow `footnote-policy: line`: a note moves only with its call's line. The condition
+    is turned off in WeasyPrint's own line layout, compiled again from its source; the block
+    then breaks as its orphans and widows say, as on a page without notes. Every other
+    layout is unchanged (tests/test_pdf.py compares both ways)."""
+    if getattr(weasyprint_block, "_pressroom_original_linebox_layout", None):
+        return
+    original = weasyprint_block._linebox_layout
+    source = inspect.getsource(original)
+    if source.count(ORPHANS_REPORT) != 1:  # another WeasyPrint: left as it is
+        return
+    # Blank lines first, so a traceback names the lines of WeasyPrint's file.
+    source = "\n" * (original.__code__.co_firstlineno - 1) + source
+    code = compile(
+        source.replace(ORPHANS_REPORT, "report = False"), inspect.getfile(original), "exec"
+    )
+    exec(code, weasyprint_block.__dict__)  # defines _linebox_layout again, in its module
+    weasyprint_block._pressroom_original_linebox_layout = original
+
+
+_notes_stay_with_their_calls()
 
 
 def mark_artifacts(body: ET.Element) -> ET.Element:
