@@ -250,7 +250,7 @@ def render(
         if warnings is not None:
             return Rendered(sources.files[0], {}, warnings, cached=paths)
     names = expand(formats)
-    with printing.aside(names, split) as printer:
+    with printing.aside(names, split, ctx) as printer:
         step("load")
         doc = load(sources, ctx.diagnostics, ctx.theme)
         if printer is not None:

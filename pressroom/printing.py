@@ -36,10 +36,10 @@ def available() -> bool:
 class Printer:
     """The print side of one book, running in a child process."""
 
-    def __init__(self, names: Sequence[str]):
+    def __init__(self, names: Sequence[str], ctx: BuildContext):
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_print_side, args=(child, tuple(names)))
+        self.process = context.Process(target=_print_side, args=(child, tuple(names), ctx))
         self.process.start()
         child.close()
         self.made: dict[str, Any] | None = None
@@ -81,34 +81,39 @@ class Printer:
 
 
 @contextmanager
-def aside(names: Sequence[str], wanted: bool) -> Iterator[Printer | None]:
-    """A Printer for the page formats in `names`, if `wanted` and there are any."""
+def aside(names: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[Printer | None]:
+    """A Printer for the page formats in `names`, if `wanted` and there are any; `ctx`, the
+    book's context as it is before the manuscript is read."""
     printed = [name for name in names if WRITERS[name].pages]
     if not (wanted and printed and available()):
         yield None
         return
-    printer = Printer(printed)
+    printer = Printer(printed, ctx)
     try:
         yield printer
     finally:
         printer.close()
 
 
-def _print_side(conn: Connection, names: tuple[str, ...]) -> None:
+def _print_side(conn: Connection, names: tuple[str, ...], early: BuildContext) -> None:
     try:
         from .glyphs import warn_uncovered
-        from .writers.pdf import layout
+        from .writers.pdf import layout, press
 
         writers = {name: WRITERS[name].write for name in names}  # imported before the wait
+        # The stylesheets and their fonts need only the context, which the fork brought:
+        # they are set up while the other process reads the manuscript.
+        prepared = press(early)
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)
         warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         conn.send(("stage", "layout"))
-        pages = layout(doc, ctx)
+        pages = layout(doc, ctx, prepared=prepared)
         made = {}
         for name, write in writers.items():
             conn.send(("stage", name))
             made[name] = write(doc, ctx, pages=pages)
+        ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:
         conn.send(("error", err))

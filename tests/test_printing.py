@@ -97,6 +97,6 @@ def test_a_bug_on_the_print_side_is_raised_with_its_traceback(book, monkeypatch)
 
 def test_no_print_process_without_page_formats(book, monkeypatch):
     started: list[object] = []
-    monkeypatch.setattr(printing, "Printer", lambda names: started.append(names))
+    monkeypatch.setattr(printing, "Printer", lambda names, ctx: started.append(names))
     made(book, True, formats=("epub",))
     assert started == []

@@ -14,6 +14,7 @@ import math
 import mimetypes
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -265,28 +266,33 @@ class LocalFetcher(weasyprint.URLFetcher):
         return None
 
 
-def layout(
-    doc: Document, ctx: BuildContext, finish: str = "", cover: bool = True
-) -> weasyprint.Document:
-    """Lay out the pages once; both the handout and the archival copy are written from them.
-    `finish` is CSS over everything else (the print shop's bleed and marks); `cover`: a
-    book opens with its cover page (a print shop's interior does not)."""
-    refused: list[str] = []
+@dataclass
+class Press:
+    """What a layout needs before the document: the stylesheets parsed and their fonts
+    loaded, and a fetcher for the theme, the user's stylesheets' folders and, once the
+    document is known, its images (`images`), formulas (`drawn`) and cover (`covers`)."""
+
+    sheets: list[weasyprint.CSS]
+    fonts: FontConfiguration
+    fetcher: LocalFetcher
+    styled: frozenset[str]  # the classes the stylesheets name
+    refused: list[str] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)
+    drawn: dict[str, bytes] = field(default_factory=dict)
+    covers: dict[str, bytes] = field(default_factory=dict)
+
+
+def press(ctx: BuildContext, finish: str = "") -> Press:
+    """Set up a layout for `ctx`; `finish` is CSS over everything else (the print shop's
+    bleed and marks). The print process does this while the manuscript is still being read."""
     user = ctx.stylesheets("print")
-    images = {image.src: image.data for image in doc.images}
+    refused: list[str] = []
+    images: dict[str, bytes] = {}
     drawn: dict[str, bytes] = {}
     covers: dict[str, bytes] = {}
     roots: dict[str, Resolver] = {MANUSCRIPT_URL: images.get, THEME_URL: _theme(ctx)}
     roots[MATH_URL] = drawn.get
     roots[COVER_URL] = covers.get
-    cover_url = None
-    if cover and doc.is_book and doc.meta.cover_page:
-        if doc.cover is not None:
-            images[doc.cover.src] = doc.cover.data
-            cover_url = doc.cover.src
-        else:  # the typographic cover, as SVG: its text stays text
-            covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
-            cover_url = f"{COVER_URL}cover.svg"
     roots |= {css_url(n): _folder(sheet.path.parent, ctx.read) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
@@ -299,7 +305,33 @@ def layout(
         weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
         for css, base in sources
     ]
-    styled = classes_in(sources)
+    return Press(sheets, fonts, fetcher, classes_in(sources), refused, images, drawn, covers)
+
+
+def layout(
+    doc: Document,
+    ctx: BuildContext,
+    finish: str = "",
+    cover: bool = True,
+    prepared: Press | None = None,
+) -> weasyprint.Document:
+    """Lay out the pages once; both the handout and the archival copy are written from them.
+    `finish` is CSS over everything else (the print shop's bleed and marks); `cover`: a
+    book opens with its cover page (a print shop's interior does not); `prepared`: the
+    layout set up beforehand (`press`)."""
+    setup = prepared or press(ctx, finish)
+    refused, drawn, covers = setup.refused, setup.drawn, setup.covers
+    images = setup.images
+    images |= {image.src: image.data for image in doc.images}
+    cover_url = None
+    if cover and doc.is_book and doc.meta.cover_page:
+        if doc.cover is not None:
+            images[doc.cover.src] = doc.cover.data
+            cover_url = doc.cover.src
+        else:  # the typographic cover, as SVG: its text stays text
+            covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
+            cover_url = f"{COVER_URL}cover.svg"
+    fetcher, fonts, sheets, styled = setup.fetcher, setup.fonts, setup.sheets, setup.styled
     page_html = weasyprint.HTML(
         string=handout_html(doc, ctx, drawn, cover_url, styled),
         base_url=MANUSCRIPT_URL,
