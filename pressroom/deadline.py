@@ -17,8 +17,9 @@ from pathlib import Path
 from .errors import PressroomError
 
 
-class _Expired(Exception):
-    """Raised into a building thread whose time is up."""
+class _Expired(BaseException):
+    """Raised into a building thread whose time is up. Not an Exception: code that turns a
+    library's failure into a warning (`except Exception`) must not swallow it."""
 
 
 def expired(seconds: int, source: Path) -> PressroomError:
@@ -44,12 +45,14 @@ def time_limit(seconds: int, source: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def _alarm(seconds: int, source: Path) -> Iterator[None]:
     def ring(signum: int, frame: object) -> None:
-        raise expired(seconds, source)
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, ring)
     signal.alarm(seconds)
     try:
         yield
+    except _Expired:
+        raise expired(seconds, source) from None
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
