@@ -7,13 +7,18 @@ prose, by Zipf's law (the k-th commonest word k times rarer than the commonest) 
 vocabulary of 200,000; `--uniform` draws them evenly from 20,000 instead, a worst case for
 the near-duplicate index, whose work grows with how often a paragraph's rarest words recur.
 
-    .venv/bin/python benchmarks/bench_clean.py [--sizes 1000 2000 4000 ...]
+    .venv/bin/python benchmarks/bench_clean.py [--sizes 1000 2000 4000 ...] [--profile 30]
+
+`--profile N` then cleans the largest size again under cProfile and prints the top N
+entries by internal time.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import itertools
+import pstats
 import random
 import time
 
@@ -48,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 8000])
     parser.add_argument("--uniform", action="store_true", help="words drawn evenly")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile the largest size")
     args = parser.parse_args()
     previous = None
     print(f"{'paragraphs':>10} {'seconds':>9} {'growth':>7}")
@@ -57,8 +63,12 @@ def main() -> None:
         clean_text(text)
         took = time.perf_counter() - start
         growth = f"{took / previous:7.2f}" if previous else "      -"
-        print(f"{size:>10} {took:9.2f} {growth}")
+        print(f"{size:>10} {took:9.2f} {growth}", flush=True)
         previous = took
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(clean_text, article(max(args.sizes), uniform=args.uniform))
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
 
 
 if __name__ == "__main__":

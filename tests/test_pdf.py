@@ -821,3 +821,65 @@ def test_code_tokens_no_print_rule_names_are_plain_text():
     assert "".join(body.itertext()) == before
     line = next(s for s in body.iter("span") if s.get("class") == "line")
     assert [s.get("class") for s in line] == ["kd", "c1"]
+
+
+def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
+    """The next word to hyphenate, looked for in a window of a long run without a break
+    opportunity (writers/pdf.py), gives the PDF WeasyPrint's own search gives, byte for
+    byte: on the article, never in a window, and on unclosed brackets, in windows, with a
+    fraction of the text analysed."""
+    from weasyprint.text import line_break
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import LONG_RUN, layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    windowed = line_break.get_next_word_boundaries
+    whole = line_break._pressroom_original_next_word
+    analyse = line_break.get_log_attrs
+    analysed = []
+
+    def counted(text, lang):
+        analysed.append(len(text))
+        return analyse(text, lang)
+
+    monkeypatch.setattr(line_break, "get_log_attrs", counted)
+    # No break opportunity after an opening bracket, even after a space: one run of words,
+    # the last long enough to hyphenate.
+    run = "x[ " * 3000 + "extraordinarily"
+    assert len(run) > 3 * LONG_RUN
+    brackets = tmp_path / "brackets.md"
+    brackets.write_text(f"---\ntitle: T\nauthor: A\n---\n\n{run}\n", encoding="utf-8")
+    for source in (ARTICLE, brackets):
+        doc = load(source)
+        made, work = [], []
+        for search in (windowed, whole):
+            monkeypatch.setattr(line_break, "get_next_word_boundaries", search)
+            analysed.clear()
+            ctx = BuildContext()
+            made.append(write_handout(doc, ctx, layout(doc, ctx)))
+            work.append(sum(analysed))
+        assert made[0] == made[1], source.name
+    # WeasyPrint analyses the rest of the run again for each of its 3,001 words.
+    assert work[0] * 10 < work[1], work
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "x[ " * 500 + "extraordinarily",
+        "word\u00a0" * 300,  # no-break spaces
+        "(" * 2000 + "bracketed" + ")" * 2000,
+        "e\u0301" * 700 + " next",  # combining accents: one word
+        "x" * 5000,
+        "ab-" * 400 + "cd",
+        "[ " * 1000,  # no word at all
+    ],
+)
+def test_next_word_in_a_window_is_the_next_word(run):
+    from weasyprint.text import line_break
+
+    whole = line_break._pressroom_original_next_word
+    for start in (0, 1, 2, len(run) // 2):
+        text = run[start:]
+        assert line_break.get_next_word_boundaries(text, "en") == whole(text, "en")

@@ -9,13 +9,16 @@ rule is unsure, keep the text and report a doubt.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
+import gc
+import itertools
 import json
-import math
 import os
 import re
 import statistics
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -42,10 +45,10 @@ TITLE_MAX_CHARS = 200
 _QUOTES = "'\"`´‘’‚‛“”„‟′″‴‵‶‷‹›«»＂＇"
 _DASHES = "-‐‑‒–—―−⁃﹘﹣－"
 _FOLD = str.maketrans({**{q: "'" for q in _QUOTES}, **{d: "-" for d in _DASHES}})
+_GUILLEMETS = "«‹»›"
 _GUILLEMET_SPACE = re.compile(r"(?<=[«‹])\s+|\s+(?=[»›])")  # French spacing inside « »
 _QUOTE_RUN = re.compile(r"['\"`]+")  # nested quotes ‘“ vs a single " are one style choice
 _DASH_RUN = re.compile(r"\s*-+\s*")  # "a - b", "a—b", "a -- b" are one dash
-_QUOTES_AND_CLOSING = re.compile(r"^[\s']+|[\s'.!?,;:]+$")
 
 # A sentence ends after a lower-case letter or digit, so "Robert M. Cutler" and "U.N." don't count.
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9%)])[.!?]+['\"’”»)]*(?=\s|$)")
@@ -112,15 +115,19 @@ class _Para:
 def normalise(text: str) -> str:
     """The comparison key: NFKC, one quote and one dash character, unspaced dashes, folded case
     and whitespace. Two paragraphs with the same key differ only in typography."""
-    text = _GUILLEMET_SPACE.sub("", text)
-    text = unicodedata.normalize("NFKC", text.translate(_FOLD))
-    text = _DASH_RUN.sub("-", _QUOTE_RUN.sub("'", text))
+    # Each substitution only where it can match: most paragraphs have no guillemet or dash.
+    if any(g in text for g in _GUILLEMETS):
+        text = _GUILLEMET_SPACE.sub("", text)
+    text = _QUOTE_RUN.sub("'", unicodedata.normalize("NFKC", text.translate(_FOLD)))
+    if "-" in text:
+        text = _DASH_RUN.sub("-", text)
     return " ".join(text.casefold().split())
 
 
 def _core(key: str) -> str:
-    """A normalised paragraph without its surrounding quotes and closing punctuation."""
-    return _QUOTES_AND_CLOSING.sub("", key)
+    """A normalised paragraph without its surrounding quotes and closing punctuation.
+    A key's only white space is single spaces between words, so stripping characters will do."""
+    return key.lstrip(" '").rstrip(" '.!?,;:")
 
 
 def _fold(text: str) -> str:
@@ -162,7 +169,25 @@ def is_furniture(text: str) -> bool:
     return _any_furniture().fullmatch(normalise(text)) is not None
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Cleaning makes millions of small lists, sets and tuples and no reference cycle: the
+    cycle collector would walk them again and again for nothing (a fifth of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def clean_text(text: str, name: str = "<text>") -> Cleaned:
+    with _no_cycle_collection():
+        return _clean(text, name)
+
+
+def _clean(text: str, name: str) -> Cleaned:
     removed: list[Removal] = []
     doubts: list[str] = []
     paras = _dedupe(_paragraphs(text, removed, doubts), removed)
@@ -216,18 +241,24 @@ def _paragraphs(text: str, removed: list[Removal], doubts: list[str]) -> list[_P
             blocks[-1].append((number, line))
         elif blocks[-1]:
             blocks.append([])
+    # A one-line block, its line and the paragraph kept are most often one string: normalised once.
+    key = functools.cache(normalise)
+
+    def furniture(text: str) -> bool:
+        return _any_furniture().fullmatch(key(text)) is not None
+
     paras = []
     for block in filter(None, blocks):
         joined = _fold(" ".join(line for _, line in block))
-        if is_furniture(joined):
+        if furniture(joined):
             removed.append(Removal("furniture", block[0][0], _excerpt(joined)))
             continue
-        kept = _strip_furniture_lines(block, removed, doubts)
+        kept = _strip_furniture_lines(block, removed, doubts, furniture)
         if kept:
             text = _strip_trailing_furniture(
-                _fold(" ".join(line for _, line in kept)), kept[-1][0], removed
+                _fold(" ".join(line for _, line in kept)), kept[-1][0], removed, furniture
             )
-            paras.append(_Para(kept[0][0], text, normalise(text)))
+            paras.append(_Para(kept[0][0], text, key(text)))
     return paras
 
 
@@ -235,27 +266,34 @@ _ENDS_CLAUSE = re.compile(r"(?:[.!?…]['\"’”»)]*|@\w+|https?://\S+)$")
 TRAILING_FURNITURE_WORDS = 8
 
 
-def _strip_trailing_furniture(text: str, line: int, removed: list[Removal]) -> str:
+def _strip_trailing_furniture(
+    text: str, line: int, removed: list[Removal], furniture: Callable[[str], bool]
+) -> str:
     """Furniture run onto the end of a paragraph ("… Twitter: @x Print Friendly, PDF & Email").
     Only after a sentence end, a handle or a link, so no sentence of the author's is cut."""
     words = text.split(" ")
     for start in range(max(1, len(words) - TRAILING_FURNITURE_WORDS), len(words)):
-        head, tail = " ".join(words[:start]), " ".join(words[start:])
-        if _ENDS_CLAUSE.search(head) and is_furniture(tail):
-            removed.append(Removal("furniture", line, _excerpt(tail)))
-            return head
+        # _ENDS_CLAUSE holds no space: the head's last word alone decides.
+        if _ENDS_CLAUSE.search(words[start - 1]):
+            tail = " ".join(words[start:])
+            if furniture(tail):
+                removed.append(Removal("furniture", line, _excerpt(tail)))
+                return " ".join(words[:start])
     return text
 
 
 def _strip_furniture_lines(
-    block: list[tuple[int, str]], removed: list[Removal], doubts: list[str]
+    block: list[tuple[int, str]],
+    removed: list[Removal],
+    doubts: list[str],
+    furniture: Callable[[str], bool],
 ) -> list[tuple[int, str]]:
     """Drop lines that are furniture on their own, unless the line reads as part of a wrapped
     sentence: it starts in lower case after a line that ends no sentence, or the next line
     continues in lower case ("spent more on / advertisement / than on engines")."""
     kept = []
     for i, (number, line) in enumerate(block):
-        if not is_furniture(line):
+        if not furniture(line):
             kept.append((number, line))
             continue
         after = block[i + 1][1].strip() if i + 1 < len(block) else ""
@@ -337,19 +375,20 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
     A paragraph containing another contains its words in a row, the rarest of them
     included: only the paragraphs holding that rarest word are searched (an inverted index),
     so the work grows with the text, not with its square."""
-    holders: dict[str, list[int]] = {}
-    for index, p in enumerate(paras):
-        for token in dict.fromkeys(_TOKEN.findall(p.key)):
-            holders.setdefault(token, []).append(index)
+    # A core has its key's words: only characters outside words are stripped from the key.
+    words = [_TOKEN.findall(p.key) for p in paras]
+    counts = collections.Counter(itertools.chain.from_iterable(map(set, words)))
+    rarest = [min(tokens, key=counts.__getitem__) if tokens else "" for tokens in words]
+    holders: dict[str, list[int]] = {token: [] for token in rarest if token}
+    for index, tokens in enumerate(words):
+        for token in holders.keys() & tokens:  # only words some paragraph is looked up by
+            holders[token].append(index)
     lengths = [len(p.core) for p in paras]
-    counts = {token: len(found) for token, found in holders.items()}
-    for p in paras:
-        core = p.core
-        tokens = _TOKEN.findall(core)
-        if not tokens:
+    for p, word in zip(paras, rarest, strict=True):
+        if not word:
             continue
-        rarest = min(tokens, key=lambda t: counts[t])
-        found = [c for c in holders[rarest] if lengths[c] > len(core) and core in paras[c].key]
+        core = p.core
+        found = [c for c in holders[word] if lengths[c] > len(core) and core in paras[c].key]
         if not found:
             continue
         inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")  # whole words only
@@ -378,10 +417,16 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
     every paragraph shares most of its words with every other."""
     words = [p.core.split() for p in paras]
     sets = [set(w) for w in words]
-    frequency = collections.Counter(word for found in sets for word in found)
-    rank = {w: n for n, (w, _) in enumerate(sorted(frequency.items(), key=lambda i: (i[1], i[0])))}
-    ordered = [sorted(found, key=rank.__getitem__) for found in sets]
-    t = NEAR_DUPLICATE
+    frequency = collections.Counter(itertools.chain.from_iterable(sets))
+    # Words become their ranks, rarest first: a paragraph's sorted ranks start with its prefix.
+    # Any one order finds the same pairs; the rarest first keeps the lists looked up short.
+    rank = {w: n for n, w in enumerate(sorted(frequency, key=frequency.__getitem__))}
+    ordered = [sorted(map(rank.__getitem__, found)) for found in sets]
+    sizes = [len(found) for found in sets]
+    # The bounds below in whole numbers, exactly: with t = p/q, a set of s words resembles
+    # only sets of at least ceil(t*s) words, and two of sizes s and o must share
+    # ceil(t/(1+t)*(s+o)), the same as sharing t of their union.
+    p, q = NEAR_DUPLICATE.numerator, NEAR_DUPLICATE.denominator
     resembles: dict[int, int] = {}  # later paragraph → earliest one it resembles
 
     def found(i: int, j: int) -> None:
@@ -396,29 +441,33 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
             found(opening[key], j)
         else:
             opening[key] = j
-    index: dict[str, list[tuple[int, int]]] = {}  # word → (paragraph, its rank in it)
-    for x in sorted(range(len(paras)), key=lambda k: (len(sets[k]), k)):
-        size = len(sets[x])
-        probe = ordered[x][: size - math.ceil(t * size) + 1]
+    index: list[list[tuple[int, int]]] = [[] for _ in rank]  # by word: (paragraph, its rank in it)
+    start = [0] * len(rank)  # entries before it are too small for every paragraph still to come
+    for x in sorted(range(len(paras)), key=sizes.__getitem__):  # smallest first
+        size = sizes[x]
+        smallest = -(-p * size // q)  # ceil(t * size), by ceiling division
         seen: set[int] = set()
-        for position, word in enumerate(probe):
-            for y, rank_in_y in index.get(word, ()):
+        for position, word in enumerate(ordered[x][: size - smallest + 1]):
+            entries = index[word]
+            first = start[word]
+            while first < len(entries) and sizes[entries[first][0]] < smallest:
+                first += 1
+            start[word] = first
+            for y, rank_in_y in itertools.islice(entries, first, None):
                 if y in seen:
                     continue
                 seen.add(y)
-                other = len(sets[y])
-                needed = math.ceil(t / (1 + t) * (size + other))
+                other = sizes[y]
+                needed = -(-p * (size + other) // (p + q))
                 # Before the first shared word nothing is shared, so this bounds the overlap.
-                bound = 1 + min(size - position - 1, other - rank_in_y - 1)
                 if (
-                    other >= t * size
-                    and bound >= needed
-                    and len(sets[x] & sets[y]) >= t * len(sets[x] | sets[y])
+                    min(size - position, other - rank_in_y) >= needed
+                    and len(sets[x] & sets[y]) >= needed
                 ):
                     found(x, y)
-        kept = size - math.ceil(2 * t / (1 + t) * size) + 1
+        kept = size - -(-2 * p * size // (p + q)) + 1
         for position, word in enumerate(ordered[x][:kept]):
-            index.setdefault(word, []).append((x, position))
+            index[word].append((x, position))
     for later, earlier in sorted(resembles.items()):
         doubts.append(
             f"line {paras[later].line}: kept {_quoted(paras[later].text)}: "

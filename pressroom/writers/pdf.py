@@ -37,6 +37,7 @@ from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import stream as weasyprint_stream
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
+from weasyprint.text import line_break as weasyprint_line_break
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__, language
@@ -558,6 +559,39 @@ def _page_references_once() -> None:
 
 
 _page_references_once()
+
+# Text longer than this up to its next line-break opportunity is no run of words or URL
+# but hostile: its next word is looked for in windows, from the first size, each twice the
+# last, kept once the word ends that many characters before the window does.
+LONG_RUN, WORD_WINDOW, WORD_MARGIN = 1000, 256, 64
+
+
+def _next_word_in_a_window() -> None:
+    """To hyphenate, WeasyPrint 70 looks for the first long enough word in the text up to
+    the next line-break opportunity, analysing all that text again (`get_log_attrs`) for
+    each shorter word it passes. That text is a word or two, except where no break is
+    allowed: 20,000 unclosed `x[ ` (no break after an opening bracket, even after a
+    space) are one 60 KB run of 20,000 words, analysed 20,000 times (24 s). A run longer
+    than LONG_RUN is analysed in a window that grows until it holds the next word;
+    shorter text (any ordinary text) goes to WeasyPrint's function as before."""
+    original = weasyprint_line_break.get_next_word_boundaries
+    if getattr(original, "__name__", "") == "pressroom_next_word":
+        return
+
+    def pressroom_next_word(text: str, lang: str | None) -> tuple[int, int] | None:
+        size = WORD_WINDOW
+        while len(text) > LONG_RUN and size < len(text):
+            found = original(text[:size], lang)
+            if found is not None and found[1] + WORD_MARGIN <= size:
+                return found
+            size *= 2
+        return original(text, lang)
+
+    weasyprint_line_break.get_next_word_boundaries = pressroom_next_word
+    weasyprint_line_break._pressroom_original_next_word = original
+
+
+_next_word_in_a_window()
 
 
 def _footnote_area_by_note() -> None:
