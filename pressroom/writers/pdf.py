@@ -745,7 +745,10 @@ def _notes_stay_with_their_calls() -> None:
     if getattr(weasyprint_block, "_pressroom_original_linebox_layout", None):
         return
     original = weasyprint_block._linebox_layout
-    source = inspect.getsource(original)
+    try:
+        source = inspect.getsource(original)
+    except OSError:  # installed without its sources
+        return
     if source.count(ORPHANS_REPORT) != 1:  # another WeasyPrint: left as it is
         return
     # Blank lines first, so a traceback names the lines of WeasyPrint's file.
