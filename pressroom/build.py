@@ -252,7 +252,9 @@ def render(
     names = expand(formats)
     with printing.aside(names, split, ctx) as printer:
         step("load")
-        doc = load(sources, ctx.diagnostics, ctx.theme)
+        # Pieces of the Markdown unchanged since the last build are not converted again.
+        pieces = cache.Pieces(cache.pieces_folder(out, stem), reuse=not force)
+        doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
         made = _make(doc, ctx, names, printer, step)
@@ -279,7 +281,7 @@ def render(
         outputs=targets,
         diagnostics=list(ctx.diagnostics),
         validated=validated,
-        record=cache.Record(out, doc.stem, options, tuple(read)),
+        record=cache.Record(out, doc.stem, options, tuple(read), pieces.given),
     )
 
 

@@ -10,6 +10,14 @@ what was written, nothing is done. Anything else (a changed or missing input, an
 deleted output, another option, another version of Pressroom or of a library that shapes
 the outputs) builds the book again. The folder is Pressroom's own and is safe to delete;
 `--force` ignores it.
+
+Within a book that has changed, each piece of its Markdown (a chapter or more: see
+load/segments.py) is converted again only when its text has changed: `Pieces` keeps each
+piece's XHTML under the SHA-256 of everything the conversion reads (the text, the nesting
+limit, the code that converts, the versions of the libraries), in `<stem>/` beside the
+record. Everything after the conversion (notes numbered through the book, ids, headings,
+cross-references, the writers) runs on the whole book every time, so a kept piece is
+exactly what converting it again would give.
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -117,9 +127,11 @@ class Record:
     stem: str
     options: str
     inputs: tuple[Path, ...]
+    pieces: dict[str, bytes] = field(default_factory=dict)  # every piece converted: key → entry
 
     def remember(self, outputs: Iterable[Path], diagnostics: Iterable[Diagnostic]) -> None:
         remember(self.out, self.stem, self.options, self.inputs, outputs, diagnostics)
+        keep_pieces(pieces_folder(self.out, self.stem), self.pieces)
 
 
 def remember(
@@ -147,5 +159,96 @@ def remember(
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(record, indent=1, sort_keys=True), "utf-8")
         temporary.replace(path)
+    except OSError:
+        pass
+
+
+# -- pieces of a book's Markdown -------------------------------------------------------------
+PIECE_FORMAT = "pressroom-piece-1"
+
+
+def pieces_folder(out: Path, stem: str) -> Path:
+    return out / FOLDER / stem
+
+
+@cache
+def _converter() -> str:
+    """What the conversion is made of: Pressroom's version and load code, its libraries."""
+    digest = hashlib.sha256(PIECE_FORMAT.encode())
+    described = {"pressroom": __version__, "libraries": {n: _version(n) for n in LIBRARIES}}
+    digest.update(json.dumps(described, sort_keys=True).encode())
+    for source in sorted((Path(__file__).parent / "load").glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def piece_key(text: str, depth: int) -> str:
+    digest = hashlib.sha256(_converter().encode())
+    digest.update(f"\0{depth}\0".encode() + text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _entry(key: str, html: str, dropped: list[str]) -> bytes:
+    return zlib.compress(json.dumps({"key": key, "html": html, "dropped": dropped}).encode(), 1)
+
+
+def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
+    """An entry's conversion, or None when it is not the entry for `key` or not whole."""
+    try:
+        entry = json.loads(zlib.decompress(data))
+        html, dropped = entry["html"], entry["dropped"]
+        if entry["key"] != key or not isinstance(html, str):
+            return None
+        if not isinstance(dropped, list) or not all(isinstance(w, str) for w in dropped):
+            return None
+        return html, dropped
+    except (ValueError, KeyError, TypeError, zlib.error):
+        return None
+
+
+@dataclass
+class Pieces:
+    """Converts pieces of Markdown as `load.convert` does, answering from the pieces kept
+    in `folder` when `reuse`; remembers every piece it gave (kept in `keep_pieces` once
+    the book's outputs are written, the others removed)."""
+
+    folder: Path | None
+    reuse: bool = True
+    given: dict[str, bytes] = field(default_factory=dict)
+
+    def __call__(self, text: str, depth: int) -> tuple[str, list[str]]:
+        from .load import convert
+
+        key = piece_key(text, depth)
+        if self.reuse and self.folder is not None:
+            try:
+                data = (self.folder / f"{key}.z").read_bytes()
+            except OSError:
+                data = b""
+            found = _read_entry(data, key) if data else None
+            if found is not None:
+                self.given[key] = data
+                return found
+        html, dropped = convert(text, depth)
+        self.given[key] = _entry(key, html, dropped)
+        return html, dropped
+
+
+def keep_pieces(folder: Path, pieces: dict[str, bytes]) -> None:
+    """Keep the entries of the pieces of the last build, and only them: the folder holds
+    one book's converted text. What cannot be written only costs a conversion."""
+    if not pieces:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, data in pieces.items():
+            path = folder / f"{key}.z"
+            if not path.is_file() or path.read_bytes() != data:
+                temporary = path.with_suffix(".tmp")
+                temporary.write_bytes(data)
+                temporary.replace(path)
+        for old in folder.iterdir():
+            if old.name.removesuffix(".z") not in pieces:
+                old.unlink()
     except OSError:
         pass

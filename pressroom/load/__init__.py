@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -25,6 +26,7 @@ from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
 from ..themes import Theme
 from ..tree import remove, text_of
+from . import segments
 from .citations import Bibliography, bibliography_of, cite
 from .crossref import caption_tables
 from .crossref import number as number_items
@@ -80,13 +82,24 @@ class _File:
     body_line: int
 
 
+Convert = Callable[[str, int], tuple[str, list[str]]]
+
+
+def convert(text: str, depth: int) -> tuple[str, list[str]]:
+    """Markdown → safe XHTML, and what the sanitizer removed: all a piece of a file needs,
+    so the same text always gives the same result."""
+    return sanitize(to_html(text), depth=depth)
+
+
 def load(
     sources: Sources | str | Path,
     diagnostics: Diagnostics | None = None,
     theme: Theme | None = None,
+    made: Convert = convert,
 ) -> Document:
     """`theme` gives the words Pressroom adds to the text in the book's language (a
-    bibliography's heading, "Figure 1"): the default theme's when None."""
+    bibliography's heading, "Figure 1"): the default theme's when None. `made` converts a
+    piece of Markdown as `convert` does, or keeps its results (cache.Pieces)."""
     if not isinstance(sources, Sources):
         sources = Sources(files=[Path(sources)])
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
@@ -151,10 +164,12 @@ def load(
                     f"{what.format(levels)}; the limit is {limits.nesting:,}",
                     file.body_line + line - 1,
                 )
-        safe, dropped = sanitize(to_html(file.body), depth=limits.nesting)
-        for warning in dropped:
+        # Piece by piece (a chapter or more each), so a piece unchanged since the last
+        # build is not converted again: see segments.py and cache.Pieces.
+        converted = [made(piece, limits.nesting) for piece in segments.split(file.body, visible)]
+        for warning in (w for _, dropped in converted for w in dropped):
             diagnostics.warn("B-HTML", file.path, warning)
-        tree = ET.fromstring(f"<div>{safe}</div>")
+        tree = segments.joined([safe for safe, _ in converted])
         caption_tables(tree)
         _check_languages(file, tree, diagnostics)
         for formula in bad_formulas(tree):
