@@ -35,6 +35,7 @@ from typing import Any
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .limits import Limits
 from .themes import Theme
 
 FOLDER = ".pressroom-cache"
@@ -127,7 +128,7 @@ class Record:
     stem: str
     options: str
     inputs: tuple[Path, ...]
-    pieces: dict[str, bytes] = field(default_factory=dict)  # every piece converted: key → entry
+    pieces: dict[str, bytes] = field(default_factory=dict)  # Pieces.given
 
     def remember(self, outputs: Iterable[Path], diagnostics: Iterable[Diagnostic]) -> None:
         remember(self.out, self.stem, self.options, self.inputs, outputs, diagnostics)
@@ -208,47 +209,64 @@ def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
 
 @dataclass
 class Pieces:
-    """Converts pieces of Markdown as `load.convert` does, answering from the pieces kept
-    in `folder` when `reuse`; remembers every piece it gave (kept in `keep_pieces` once
-    the book's outputs are written, the others removed)."""
+    """`load`'s costly steps (see load.Kept), answered from the entries kept in `folder`
+    when `reuse`: a piece of Markdown's conversion, under the key of its text; a PNG, JPEG
+    or GIF found whole, under the key of its bytes (an empty entry: only success is kept).
+    Every entry it gave is remembered in `given`, to be kept once the outputs are written."""
 
     folder: Path | None
     reuse: bool = True
-    given: dict[str, bytes] = field(default_factory=dict)
+    given: dict[str, bytes] = field(default_factory=dict)  # entry file name → its bytes
 
-    def __call__(self, text: str, depth: int) -> tuple[str, list[str]]:
+    def _kept(self, name: str) -> bytes | None:
+        if not self.reuse or self.folder is None:
+            return None
+        try:
+            return (self.folder / name).read_bytes()
+        except OSError:
+            return None
+
+    def convert(self, text: str, depth: int) -> tuple[str, list[str]]:
         from .load import convert
 
         key = piece_key(text, depth)
-        if self.reuse and self.folder is not None:
-            try:
-                data = (self.folder / f"{key}.z").read_bytes()
-            except OSError:
-                data = b""
-            found = _read_entry(data, key) if data else None
-            if found is not None:
-                self.given[key] = data
-                return found
+        data = self._kept(f"{key}.z")
+        found = _read_entry(data, key) if data else None
+        if data and found is not None:
+            self.given[f"{key}.z"] = data
+            return found
         html, dropped = convert(text, depth)
-        self.given[key] = _entry(key, html, dropped)
+        self.given[f"{key}.z"] = _entry(key, html, dropped)
         return html, dropped
+
+    def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
+        from .load.images import decode_raster
+
+        digest = hashlib.sha256(_converter().encode())
+        described = [media_type, limits.image_pixels, limits.image_bytes]
+        digest.update(json.dumps(described).encode() + b"\0" + data)
+        name = f"{digest.hexdigest()}.ok"
+        if self._kept(name) != b"":
+            decode_raster(data, media_type, limits)  # raises for a broken image: not kept
+        self.given[name] = b""
+        return data
 
 
 def keep_pieces(folder: Path, pieces: dict[str, bytes]) -> None:
-    """Keep the entries of the pieces of the last build, and only them: the folder holds
-    one book's converted text. What cannot be written only costs a conversion."""
+    """Keep the entries the last build used, and only them: the folder holds one book's
+    converted text. What cannot be written only costs the work again."""
     if not pieces:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for key, data in pieces.items():
-            path = folder / f"{key}.z"
+        for name, data in pieces.items():
+            path = folder / name
             if not path.is_file() or path.read_bytes() != data:
                 temporary = path.with_suffix(".tmp")
                 temporary.write_bytes(data)
                 temporary.replace(path)
         for old in folder.iterdir():
-            if old.name.removesuffix(".z") not in pieces:
+            if old.name not in pieces:
                 old.unlink()
     except OSError:
         pass

@@ -14,6 +14,7 @@ from PIL import Image
 
 from pressroom.build import Built, build
 from pressroom.cache import FOLDER
+from pressroom.errors import PressroomError
 from pressroom.load import Sources
 from pressroom.load.frontmatter import Layer
 
@@ -239,7 +240,7 @@ def test_a_changed_book_is_the_book_built_whole(tmp_path, monkeypatch, converted
 
 
 def pieces_kept(root: Path) -> list[Path]:
-    return sorted((root / "out" / FOLDER / "book").iterdir())
+    return sorted((root / "out" / FOLDER / "book").glob("*.z"))
 
 
 def test_a_piece_changed_shows_in_the_book(tmp_path, monkeypatch):
@@ -286,3 +287,14 @@ def test_only_the_pieces_of_the_last_build_are_kept(tmp_path, monkeypatch):
     shutil.rmtree(tmp_path / "out" / FOLDER)  # safe to delete: the next build makes it again
     assert not build_book(tmp_path, "out").cached
     assert len(pieces_kept(tmp_path)) == 3
+
+
+def test_an_image_broken_after_a_build_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    assert len(list((tmp_path / "out" / FOLDER / "book").glob("*.ok"))) == 1  # dot.png
+    dot = tmp_path / "book" / "dot.png"
+    dot.write_bytes(dot.read_bytes()[:16] + b"broken" * 10)
+    with pytest.raises(PressroomError, match=r"dot\.png cannot be read"):
+        build_book(tmp_path, "out")

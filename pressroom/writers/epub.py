@@ -742,6 +742,7 @@ def package(
             "package_direction": True,
             "spine_direction": True,
             "mtime": ctx.clock.astimezone(dt.UTC),  # it formats local time as "Z"
+            "compresslevel": 0,  # normalise_zip compresses every entry once, for good
         },
     )
     writer.process()
