@@ -12,7 +12,8 @@ the text before can reach past it:
   on a line of its own at the left margin is not cut;
 - an HTML comment or block element left open goes on into the next piece (joined), as
   does a piece whose last line is raw HTML;
-- a fence indented into a list and left open goes on too (joined);
+- a piece with a fence `mask_code` does not see (indented into a list or a quote, or not
+  closed) goes on into the next (joined);
 - a file with so many unclosed `[` that Markdown's input escapes them (a count over the
   whole text) is not cut.
 
@@ -21,12 +22,13 @@ When in doubt a file stays whole: one piece, as before.
 
 from __future__ import annotations
 
+import bisect
 import re
 from xml.etree import ElementTree as ET
 
 from markdown.util import BLOCK_LEVEL_ELEMENTS
 
-from .markdown import BracketProcessor, brackets
+from .markdown import FENCE, BracketProcessor, brackets
 from .notes import NOTE_DEF, NOTE_REF
 
 # Raw HTML of a class Markdown's footnotes use, which `join` would take for theirs.
@@ -36,9 +38,9 @@ LINK_DEF = re.compile(r"^ {0,3}\[([^\]\^][^\]]*)\]:[ \t]*\S.*$", re.M)
 # Anything that may be a link definition: `]:` after a label, anywhere on a line.
 LINK_DEF_LIKE = re.compile(r"\[[^\]\n]+\]:")
 LIST_OR_QUOTE = re.compile(r"[\s>*+\-\d.)]*")
-RAW_LAST = re.compile(r"(?:(?:\A|\n) {0,3}<[^\n]*|>[ \t]*)\s*\Z")
+BLOCKS = re.compile(r"\n[ \t]*\n")
 TITLE_LINE = re.compile(r"^[ \t]+[\"'(]")
-INDENTED_FENCE = re.compile(r"^(?: {4,}|\t)[ \t]*(?:```|~~~)", re.M)
+FENCE_LINE = re.compile(r"^[ \t>]*(?:```|~~~)", re.M)
 # Block elements Markdown passes through raw (not <hr>, which never closes).
 HTML_TAG = re.compile(
     r"<(/?)(" + "|".join(t for t in BLOCK_LEVEL_ELEMENTS if t.isalnum() and t != "hr") + r")\b",
@@ -58,8 +60,8 @@ def split(text: str, masked: str) -> list[str]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     starts = _joined(text, masked, starts)
-    if len(starts) == 1:
-        return [text]
+    if len(starts) == 1 or _open(text[starts[-1] :], masked[starts[-1] :]):
+        return [text]  # what is open at the end takes in the notes Markdown adds after it
     ends = [*starts[1:], len(text)]
     extra = [text[m.start() : m.end()] for m in definitions]
     tail = "\n\n" + "\n".join(extra) + "\n" if extra else ""
@@ -108,19 +110,48 @@ def _joined(text: str, masked: str, starts: list[int]) -> list[int]:
     return [s for s, k in zip(starts, keep, strict=True) if k]
 
 
+def _raw_last(piece: str) -> bool:
+    """Whether the last block that Markdown writes out may be raw HTML: the last block that
+    is not link or note definitions, nor indented (a note's next paragraph, or code)."""
+    for block in reversed([b.strip("\n") for b in BLOCKS.split(piece) if b.strip()]):
+        lines = block.split("\n")
+        if all(LINK_DEF.match(line) for line in lines) or NOTE_DEF.match(block):
+            continue
+        if block[0] in " \t" and not block.lstrip(" \t").startswith("<"):
+            continue
+        return block.lstrip(" ").startswith("<") or block.rstrip().endswith(">")
+    return False
+
+
+def _stray_fence(text: str) -> bool:
+    """Whether a fence line lies outside the fences `mask_code` sees and is not one of the
+    fences of a quote, in pairs (where one indented into a list, or never closed, ends
+    only SuperFences knows)."""
+    spans = [m.span() for m in FENCE.finditer(text)]
+    starts = [start for start, _ in spans]
+
+    def fenced(at: int) -> bool:
+        n = bisect.bisect_right(starts, at) - 1
+        return n >= 0 and at < spans[n][1]
+
+    stray = [m.group() for m in FENCE_LINE.finditer(text) if not fenced(m.start())]
+    return any(">" not in line for line in stray) or len(stray) % 2 == 1
+
+
 def _open(text: str, piece: str) -> bool:
     """Whether an HTML comment, a block element or an indented fence is open at the end,
     or raw HTML ends it (Markdown sets blank lines around raw HTML, and drops them at the
     end of its text)."""
     if piece.rfind("<!--") > piece.rfind("-->"):
         return True
-    if RAW_LAST.search(piece):
+    if _raw_last(piece):
         return True
-    if len(INDENTED_FENCE.findall(text)) % 2:  # masked, a fence is a code span
+    if _stray_fence(text):
         return True
     depth: dict[str, int] = {}
     for closing, tag in HTML_TAG.findall(piece):
-        depth[tag.lower()] = depth.get(tag.lower(), 0) + (-1 if closing else 1)
+        # An end tag with nothing open ends nothing.
+        depth[tag.lower()] = max(0, depth.get(tag.lower(), 0) + (-1 if closing else 1))
     return any(depth.values())
 
 
@@ -133,12 +164,17 @@ def joined(htmls: list[str]) -> ET.Element:
     lists = [child for child in tree if child.tag == "div" and child.get("class") == "footnote"]
     if not lists:
         return tree
-    first, *others = lists
-    for other in others:
-        first.extend(other.findall("ol"))
+    last = lists[-1]
+    if tree[-1] is not last:  # the last piece has no notes: the list goes after it
+        tree.remove(last)
+        tree[-1].tail = (tree[-1].tail or "") + "\n"  # as Markdown joins its blocks
+        last.tail = None
+        tree.append(last)
+    own = last.findall("ol")
+    at = list(last).index(own[0]) if own else len(last)
+    for other in lists[:-1]:
+        for ol in other.findall("ol"):
+            last.insert(at, ol)
+            at += 1
         tree.remove(other)  # its tail is the newline between blocks, which stays before it
-    tree.remove(first)
-    tree[-1].tail = "\n"
-    first.tail = None
-    tree.append(first)
     return tree
