@@ -1,7 +1,7 @@
 """A Markdown file cut into pieces that convert on their own, one piece a chapter or more.
 
 Each piece converts to exactly the HTML it is in the whole file, so a piece's conversion can
-be kept and used again while its text is unchanged (see cache.Chapters). A file is cut only
+be kept and used again while its text is unchanged (see cache.Pieces). A file is cut only
 before a `# ` heading line, after a blank line, outside code, and only where nothing from
 the text before can reach past it:
 
@@ -11,13 +11,15 @@ the text before can reach past it:
   Markdown resolves them from anywhere in the file; a file with a definition that is not
   on a line of its own at the left margin is not cut;
 - an HTML comment or block element left open goes on into the next piece (joined), as
-  does a piece whose last line is raw HTML;
-- a piece with a fence `mask_code` does not see (indented into a list or a quote, or not
-  closed) goes on into the next (joined);
+  does a piece whose last block written out is raw HTML (Markdown sets blank lines around
+  it, and drops them at the end of its text);
+- so does a piece with a fence `mask_code` does not see: indented into a list, or an odd
+  number of them in quotes (where such a fence ends, only SuperFences knows);
 - a file with so many unclosed `[` that Markdown's input escapes them (a count over the
-  whole text) is not cut.
+  whole text) is not cut, nor one whose last piece leaves any of these open.
 
-When in doubt a file stays whole: one piece, as before.
+When in doubt a file stays whole: one piece, as before. The notes Markdown lists at the
+end of each piece are put together at the end (`joined`), where it lists them for the file.
 """
 
 from __future__ import annotations
