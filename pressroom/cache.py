@@ -36,6 +36,7 @@ from typing import Any
 from . import __version__
 from .diagnostics import Diagnostic
 from .limits import Limits
+from .model import Metadata
 from .themes import Theme
 
 FOLDER = ".pressroom-cache"
@@ -209,13 +210,14 @@ def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
 
 @dataclass
 class Pieces:
-    """`load`'s costly steps (see load.Kept), answered from the entries kept in `folder`
+    """`load`'s costly steps (see load.Kept) and the typographic cover, answered from the entries kept in `folder`
     when `reuse`: a piece of Markdown's conversion, under the key of its text; a PNG, JPEG
     or GIF found whole, under the key of its bytes (an empty entry: only success is kept).
     Every entry it gave is remembered in `given`, to be kept once the outputs are written."""
 
     folder: Path | None
     reuse: bool = True
+    options: str = ""  # options_digest: the theme's files and the versions, for the cover
     given: dict[str, bytes] = field(default_factory=dict)  # entry file name → its bytes
 
     def _kept(self, name: str) -> bytes | None:
@@ -238,6 +240,24 @@ class Pieces:
         html, dropped = convert(text, depth)
         self.given[f"{key}.z"] = _entry(key, html, dropped)
         return html, dropped
+
+    def cover(self, meta: Metadata, theme: Theme) -> bytes:
+        """The typographic cover, under the key of the metadata, the theme and the code
+        that draws it; the entry holds its SHA-256, checked when read."""
+        from . import cover
+
+        digest = hashlib.sha256(_converter().encode() + self.options.encode())
+        digest.update(repr(meta).encode())
+        for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
+            digest.update(hashlib.sha256((Path(__file__).parent / code).read_bytes()).digest())
+        name = f"{digest.hexdigest()}.jpg"
+        data = self._kept(name)
+        if data and hashlib.sha256(data[32:]).digest() == data[:32]:
+            self.given[name] = data
+            return data[32:]
+        made = cover.generated_cover(meta, theme)
+        self.given[name] = hashlib.sha256(made).digest() + made
+        return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
         from .load.images import decode_raster

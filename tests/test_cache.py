@@ -259,6 +259,8 @@ def test_corrupt_and_foreign_pieces_are_converted_again(tmp_path, monkeypatch, c
     book_project(tmp_path, "one file")
     build_book(tmp_path, "out")
     first, second, third = pieces_kept(tmp_path)
+    (cover,) = (tmp_path / "out" / FOLDER / "book").glob("*.jpg")
+    cover.write_bytes(cover.read_bytes()[:-1] + b"!")  # a cover not what was drawn
     first.write_bytes(b"not an entry")
     second.write_bytes(third.read_bytes())  # another piece's entry under this one's key
     third.write_bytes(zlib.compress(b'{"key": "' + third.stem.encode() + b'", "html": 1}'))
