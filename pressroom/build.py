@@ -252,9 +252,12 @@ def render(
     names = expand(formats)
     with printing.aside(names, split, ctx) as printer:
         step("load")
-        doc = load(sources, ctx.diagnostics, ctx.theme)
+        # Pieces of the Markdown unchanged since the last build are not converted again.
+        pieces = cache.Pieces(cache.pieces_folder(out, stem), reuse=not force, options=options)
+        doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
+        ctx.cover = pieces.cover  # the EPUB's; the print process draws its own as SVG
         made = _make(doc, ctx, names, printer, step)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
@@ -279,7 +282,7 @@ def render(
         outputs=targets,
         diagnostics=list(ctx.diagnostics),
         validated=validated,
-        record=cache.Record(out, doc.stem, options, tuple(read)),
+        record=cache.Record(out, doc.stem, options, tuple(read), pieces.given),
     )
 
 

@@ -10,6 +10,14 @@ what was written, nothing is done. Anything else (a changed or missing input, an
 deleted output, another option, another version of Pressroom or of a library that shapes
 the outputs) builds the book again. The folder is Pressroom's own and is safe to delete;
 `--force` ignores it.
+
+Within a book that has changed, each piece of its Markdown (a chapter or more: see
+load/segments.py) is converted again only when its text has changed: `Pieces` keeps each
+piece's XHTML under the SHA-256 of everything the conversion reads (the text, the nesting
+limit, the code that converts, the versions of the libraries), in `<stem>/` beside the
+record. Everything after the conversion (notes numbered through the book, ids, headings,
+cross-references, the writers) runs on the whole book every time, so a kept piece is
+exactly what converting it again would give.
 """
 
 from __future__ import annotations
@@ -17,14 +25,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .limits import Limits
+from .model import Metadata
 from .themes import Theme
 
 FOLDER = ".pressroom-cache"
@@ -117,9 +129,11 @@ class Record:
     stem: str
     options: str
     inputs: tuple[Path, ...]
+    pieces: dict[str, bytes] = field(default_factory=dict)  # Pieces.given
 
     def remember(self, outputs: Iterable[Path], diagnostics: Iterable[Diagnostic]) -> None:
         remember(self.out, self.stem, self.options, self.inputs, outputs, diagnostics)
+        keep_pieces(pieces_folder(self.out, self.stem), self.pieces)
 
 
 def remember(
@@ -147,5 +161,132 @@ def remember(
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(record, indent=1, sort_keys=True), "utf-8")
         temporary.replace(path)
+    except OSError:
+        pass
+
+
+# -- pieces of a book's Markdown -------------------------------------------------------------
+PIECE_FORMAT = "pressroom-piece-1"
+
+
+def pieces_folder(out: Path, stem: str) -> Path:
+    return out / FOLDER / stem
+
+
+@cache
+def _converter() -> str:
+    """What the conversion is made of: Pressroom's version and load code, its libraries."""
+    digest = hashlib.sha256(PIECE_FORMAT.encode())
+    described = {"pressroom": __version__, "libraries": {n: _version(n) for n in LIBRARIES}}
+    digest.update(json.dumps(described, sort_keys=True).encode())
+    for source in sorted((Path(__file__).parent / "load").glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def piece_key(text: str, depth: int) -> str:
+    digest = hashlib.sha256(_converter().encode())
+    digest.update(f"\0{depth}\0".encode() + text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _entry(key: str, html: str, dropped: list[str]) -> bytes:
+    return zlib.compress(json.dumps({"key": key, "html": html, "dropped": dropped}).encode(), 1)
+
+
+def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
+    """An entry's conversion, or None when it is not the entry for `key` or not whole."""
+    try:
+        entry = json.loads(zlib.decompress(data))
+        html, dropped = entry["html"], entry["dropped"]
+        if entry["key"] != key or not isinstance(html, str):
+            return None
+        if not isinstance(dropped, list) or not all(isinstance(w, str) for w in dropped):
+            return None
+        return html, dropped
+    except (ValueError, KeyError, TypeError, zlib.error):
+        return None
+
+
+@dataclass
+class Pieces:
+    """`load`'s costly steps (see load.Kept) and the typographic cover, answered from the entries kept in `folder`
+    when `reuse`: a piece of Markdown's conversion, under the key of its text; a PNG, JPEG
+    or GIF found whole, under the key of its bytes (an empty entry: only success is kept).
+    Every entry it gave is remembered in `given`, to be kept once the outputs are written."""
+
+    folder: Path | None
+    reuse: bool = True
+    options: str = ""  # options_digest: the theme's files and the versions, for the cover
+    given: dict[str, bytes] = field(default_factory=dict)  # entry file name → its bytes
+
+    def _kept(self, name: str) -> bytes | None:
+        if not self.reuse or self.folder is None:
+            return None
+        try:
+            return (self.folder / name).read_bytes()
+        except OSError:
+            return None
+
+    def convert(self, text: str, depth: int) -> tuple[str, list[str]]:
+        from .load import convert
+
+        key = piece_key(text, depth)
+        data = self._kept(f"{key}.z")
+        found = _read_entry(data, key) if data else None
+        if data and found is not None:
+            self.given[f"{key}.z"] = data
+            return found
+        html, dropped = convert(text, depth)
+        self.given[f"{key}.z"] = _entry(key, html, dropped)
+        return html, dropped
+
+    def cover(self, meta: Metadata, theme: Theme) -> bytes:
+        """The typographic cover, under the key of the metadata, the theme and the code
+        that draws it; the entry holds its SHA-256, checked when read."""
+        from . import cover
+
+        digest = hashlib.sha256(_converter().encode() + self.options.encode())
+        digest.update(repr(meta).encode())
+        for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
+            digest.update(hashlib.sha256((Path(__file__).parent / code).read_bytes()).digest())
+        name = f"{digest.hexdigest()}.jpg"
+        data = self._kept(name)
+        if data and hashlib.sha256(data[32:]).digest() == data[:32]:
+            self.given[name] = data
+            return data[32:]
+        made = cover.generated_cover(meta, theme)
+        self.given[name] = hashlib.sha256(made).digest() + made
+        return made
+
+    def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
+        from .load.images import decode_raster
+
+        digest = hashlib.sha256(_converter().encode())
+        described = [media_type, limits.image_pixels, limits.image_bytes]
+        digest.update(json.dumps(described).encode() + b"\0" + data)
+        name = f"{digest.hexdigest()}.ok"
+        if self._kept(name) != b"":
+            decode_raster(data, media_type, limits)  # raises for a broken image: not kept
+        self.given[name] = b""
+        return data
+
+
+def keep_pieces(folder: Path, pieces: dict[str, bytes]) -> None:
+    """Keep the entries the last build used, and only them: the folder holds one book's
+    converted text. What cannot be written only costs the work again."""
+    if not pieces:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in pieces.items():
+            path = folder / name
+            if not path.is_file() or path.read_bytes() != data:
+                temporary = path.with_suffix(".tmp")
+                temporary.write_bytes(data)
+                temporary.replace(path)
+        for old in folder.iterdir():
+            if old.name not in pieces:
+                old.unlink()
     except OSError:
         pass

@@ -8,13 +8,18 @@ of a build carries the same time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .dates import build_time
 from .diagnostics import Diagnostic, Diagnostics
 from .errors import PressroomError
 from .themes import Theme
+
+if TYPE_CHECKING:
+    from .model import Metadata
 
 CSS_KINDS = ("print", "epub")
 
@@ -56,6 +61,9 @@ class BuildContext:
     # Files the writers read besides the document's own (what stylesheets fetched): inputs
     # of the build, for the cache.
     read: set[Path] = field(default_factory=set)
+    # Makes the typographic cover JPEG from the metadata and theme (cover.generated_cover),
+    # or takes it from the last build (cache.Pieces.cover).
+    cover: Callable[[Metadata, Theme], bytes] | None = None
 
     def stylesheets(self, kind: str) -> list[Stylesheet]:
         return [sheet for sheet in self.css if kind in sheet.kinds]

@@ -4,6 +4,8 @@ input, option or output change builds the book again."""
 from __future__ import annotations
 
 import shutil
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from PIL import Image
 
 from pressroom.build import Built, build
 from pressroom.cache import FOLDER
+from pressroom.errors import PressroomError
 from pressroom.load import Sources
 from pressroom.load.frontmatter import Layer
 
@@ -135,3 +138,165 @@ def test_a_catalog_unchanged_is_not_built_again_in_any_mode(tmp_path):
         assert again.returncode == 0, again.stderr
         assert sorted(again.stdout.split()) == ["out/one.epub", "out/two.epub"]
         assert stamps(tmp_path / "out") == before
+
+
+# -- pieces: a changed book converts again only the Markdown that changed -------------------
+FRONT = "---\ntitle: Pieces\nauthor: A. Writer\nrights: CC BY\nlang: en\n---\n\n"
+CHAPTERS = {
+    "one.md": "# One\n\nFirst words.[^a]\n\n![A dot](dot.png){#fig:dot}\n\n[^a]: Note a.\n",
+    "two.md": "# Two\n\nAs @fig:dot shows, it is red.[^b]\n\n[^b]: Note b.\n\n"
+    "```python\nprint('two')\n```\n",
+    "three.md": "# Three\n\nLast words.[^c] Back to [the start](#one).\n\n[^c]: Note c.\n",
+}
+
+
+def book_project(root: Path, layout: str) -> None:
+    """The three chapters in one file, or each in a file of its own (`chapters:`)."""
+    book = root / "book"
+    (book / "styles").mkdir(parents=True)
+    (book / "styles" / "epub.css").write_text("p { margin: 0; }\n", "utf-8")
+    (book / "theme" / "strings").mkdir(parents=True)
+    (book / "theme" / "strings" / "en.yml").write_text("figure: Figure\n", "utf-8")
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(book / "dot.png")
+    if layout == "one file":
+        (book / "book.md").write_text(FRONT + "\n".join(CHAPTERS.values()), "utf-8")
+    else:
+        for n, (name, text) in enumerate(CHAPTERS.items()):
+            (book / name).write_text((FRONT if n == 0 else "") + text, "utf-8")
+
+
+def build_book(root: Path, out: str, force: bool = False) -> Built:
+    book = root / "book"
+    files = [book / "book.md"] if (book / "book.md").is_file() else [book / n for n in CHAPTERS]
+    sources = Sources(files=files, root=book, stem="book")
+    return build(sources, root / out, ("epub",), theme=book / "theme", force=force)
+
+
+def in_book(root: Path, name: str) -> Path:
+    """The file that holds chapter `name` in either layout."""
+    whole = root / "book" / "book.md"
+    return whole if whole.is_file() else root / "book" / name
+
+
+def replace_text(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        path = in_book(root, name)
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    return change
+
+
+BOOK_CHANGES = {
+    # change, how many pieces are converted again in the one file (of three)
+    "one chapter's text": (replace_text("two.md", "it is red", "it is a deep red"), 1),
+    "a note that numbers the later ones": (
+        replace_text("one.md", "First words.", "First[^new] words.\n\n[^new]: New.\n\n"),
+        1,
+    ),
+    "front matter": (replace_text("one.md", "title: Pieces", "title: Other Pieces"), 0),
+    "stylesheet": (edit("book/styles/epub.css", append("h1 { color: #222; }\n")), 0),
+    "theme words": (edit("book/theme/strings/en.yml", append("figure: Plate\n")), 0),
+    "image": (edit("book/dot.png", repaint), 0),
+}
+
+
+@pytest.fixture
+def converted(monkeypatch) -> list[str]:
+    """The pieces of Markdown converted (not taken from the cache) from here on."""
+    import pressroom.load
+
+    done: list[str] = []
+    real = pressroom.load.convert
+
+    def counting(text: str, depth: int) -> tuple[str, list[str]]:
+        done.append(text)
+        return real(text, depth)
+
+    monkeypatch.setattr(pressroom.load, "convert", counting)
+    return done
+
+
+@pytest.mark.parametrize("layout", ["one file", "three files"])
+@pytest.mark.parametrize("change", sorted(BOOK_CHANGES))
+def test_a_changed_book_is_the_book_built_whole(tmp_path, monkeypatch, converted, layout, change):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, layout)
+    build_book(tmp_path, "out")
+    assert len(converted) == 3  # a piece a chapter, in either layout
+    converted.clear()
+    apply, again = BOOK_CHANGES[change]
+    apply(tmp_path)
+    changed = build_book(tmp_path, "out")
+    assert not changed.cached
+    assert len(converted) == again
+    full = build_book(tmp_path, "full", force=True)
+    assert len(converted) == again + 3  # --force converts every piece
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert changed.diagnostics == full.diagnostics
+
+
+def pieces_kept(root: Path) -> list[Path]:
+    return sorted((root / "out" / FOLDER / "book").glob("*.z"))
+
+
+def test_a_piece_changed_shows_in_the_book(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    replace_text("three.md", "Last words.", "Final words.")(tmp_path)
+    build_book(tmp_path, "out")
+    with zipfile.ZipFile(tmp_path / "out" / "book.epub") as epub:
+        text = epub.read("EPUB/chapter-3.xhtml").decode()
+    assert "Final words." in text and "Last words." not in text
+
+
+def test_corrupt_and_foreign_pieces_are_converted_again(tmp_path, monkeypatch, converted):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    first, second, third = pieces_kept(tmp_path)
+    (cover,) = (tmp_path / "out" / FOLDER / "book").glob("*.jpg")
+    cover.write_bytes(cover.read_bytes()[:-1] + b"!")  # a cover not what was drawn
+    first.write_bytes(b"not an entry")
+    second.write_bytes(third.read_bytes())  # another piece's entry under this one's key
+    third.write_bytes(zlib.compress(b'{"key": "' + third.stem.encode() + b'", "html": 1}'))
+    converted.clear()
+    replace_text("one.md", "First words.", "First words, again.")(tmp_path)
+    build_book(tmp_path, "out")
+    assert len(converted) == 3
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    converted.clear()
+    replace_text("one.md", "First words, again.", "First words.")(tmp_path)
+    build_book(tmp_path, "out")
+    assert len(converted) == 1  # the entries were written again, whole
+
+
+def test_only_the_pieces_of_the_last_build_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    for n in range(3):
+        replace_text("two.md", "it is", f"it is {n},")(tmp_path)
+        build_book(tmp_path, "out")
+    assert len(pieces_kept(tmp_path)) == 3
+    shutil.rmtree(tmp_path / "out" / FOLDER)  # safe to delete: the next build makes it again
+    assert not build_book(tmp_path, "out").cached
+    assert len(pieces_kept(tmp_path)) == 3
+
+
+def test_an_image_broken_after_a_build_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    assert len(list((tmp_path / "out" / FOLDER / "book").glob("*.ok"))) == 1  # dot.png
+    dot = tmp_path / "book" / "dot.png"
+    dot.write_bytes(dot.read_bytes()[:16] + b"broken" * 10)
+    with pytest.raises(PressroomError, match=r"dot\.png cannot be read"):
+        build_book(tmp_path, "out")

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from xml.etree import ElementTree as ET
 
 from .. import language
@@ -25,6 +26,7 @@ from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
 from ..themes import Theme
 from ..tree import remove, text_of
+from . import segments
 from .citations import Bibliography, bibliography_of, cite
 from .crossref import caption_tables
 from .crossref import number as number_items
@@ -38,7 +40,7 @@ from .frontmatter import (
     warn_unknown,
 )
 from .frontmatter import stable_identifier as stable_identifier
-from .images import ImageError, check_image
+from .images import ImageError, check_image, decode_raster
 from .markdown import bracket_depth, mask_code, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
@@ -80,13 +82,41 @@ class _File:
     body_line: int
 
 
+def convert(text: str, depth: int) -> tuple[str, list[str]]:
+    """Markdown → safe XHTML, and what the sanitizer removed: all a piece of a file needs,
+    so the same text always gives the same result."""
+    return sanitize(to_html(text), depth=depth)
+
+
+class Kept(Protocol):
+    """The steps `load` may answer from an earlier build instead (cache.Pieces): each gives
+    what `convert` and `decode_raster` give for the same arguments."""
+
+    def convert(self, text: str, depth: int) -> tuple[str, list[str]]: ...
+
+    def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes: ...
+
+
+class Fresh:
+    """Every step done again."""
+
+    def convert(self, text: str, depth: int) -> tuple[str, list[str]]:
+        return convert(text, depth)
+
+    def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
+        return decode_raster(data, media_type, limits)
+
+
 def load(
     sources: Sources | str | Path,
     diagnostics: Diagnostics | None = None,
     theme: Theme | None = None,
+    kept: Kept | None = None,
 ) -> Document:
     """`theme` gives the words Pressroom adds to the text in the book's language (a
-    bibliography's heading, "Figure 1"): the default theme's when None."""
+    bibliography's heading, "Figure 1"): the default theme's when None. `kept` may answer
+    the costly steps from an earlier build (see cache.Pieces)."""
+    kept = kept or Fresh()
     if not isinstance(sources, Sources):
         sources = Sources(files=[Path(sources)])
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
@@ -151,10 +181,13 @@ def load(
                     f"{what.format(levels)}; the limit is {limits.nesting:,}",
                     file.body_line + line - 1,
                 )
-        safe, dropped = sanitize(to_html(file.body), depth=limits.nesting)
-        for warning in dropped:
+        # Piece by piece (a chapter or more each), so a piece unchanged since the last
+        # build is not converted again: see segments.py and cache.Pieces.
+        pieces = segments.split(file.body, visible)
+        converted = [kept.convert(piece, limits.nesting) for piece in pieces]
+        for warning in (w for _, dropped in converted for w in dropped):
             diagnostics.warn("B-HTML", file.path, warning)
-        tree = ET.fromstring(f"<div>{safe}</div>")
+        tree = segments.joined([safe for safe, _ in converted])
         caption_tables(tree)
         _check_languages(file, tree, diagnostics)
         for formula in bad_formulas(tree):
@@ -164,7 +197,7 @@ def load(
                 f"formula {formula} could not be read; printed as written",
                 _line_of(file, formula),
             )
-        _collect_images(file, root, tree, images, diagnostics, limits)
+        _collect_images(file, root, tree, images, diagnostics, limits, kept)
         file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
         for key in unused:
             diagnostics.warn(
@@ -199,7 +232,7 @@ def load(
     _resolve_links(trees, set(notes), diagnostics, files)
     _drop_empty_paragraphs(root_el)
     _warn_for_check(meta, diagnostics, first)
-    cover = _cover(winners.get("cover"), root, limits)
+    cover = _cover(winners.get("cover"), root, limits, kept)
     return Document(
         sources=tuple(f.path for f in files),
         root=root,
@@ -274,7 +307,7 @@ def _read_files(paths: list[Path], limits: Limits) -> tuple[list[_File], Layer |
     return files, front
 
 
-def _cover(layer: Layer | None, root: Path, limits: Limits) -> Image | None:
+def _cover(layer: Layer | None, root: Path, limits: Limits, kept: Kept) -> Image | None:
     """`cover: image.jpg`, named from the file that says so."""
     if layer is None:
         return None
@@ -284,7 +317,7 @@ def _cover(layer: Layer | None, root: Path, limits: Limits) -> Image | None:
         raise PressroomError(layer.path, "'cover' must name an image file", line)
     target, media_type = _local_image(layer.path, line, "cover", value.strip(), root)
     try:
-        checked = check_image(target, media_type, limits)
+        checked = check_image(target, media_type, limits, kept.decode)
     except ImageError as err:
         raise PressroomError(layer.path, f"cover {value} {err}", line) from None
     name = target.relative_to(root).as_posix()
@@ -329,6 +362,7 @@ def _collect_images(
     found: dict[str, Image],
     diagnostics: Diagnostics,
     limits: Limits,
+    kept: Kept,
 ) -> None:
     """Check each image and name it from the project folder (what the writers use)."""
     for img in tree.iter("img"):
@@ -345,7 +379,7 @@ def _collect_images(
         if name in found:
             continue
         try:
-            checked = check_image(target, media_type, limits)
+            checked = check_image(target, media_type, limits, kept.decode)
         except ImageError as err:
             raise PressroomError(file.path, f"image {src} {err}", line) from None
         for what in checked.removed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,9 +120,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check_image(path: Path, declared: str, limits: Limits = DEFAULT) -> Checked:
+def check_image(
+    path: Path, declared: str, limits: Limits = DEFAULT, decode: Decode | None = None
+) -> Checked:
     """The image's checked bytes; ImageError when it is not what its name says, too big,
-    or broken."""
+    or broken. `decode` checks a PNG, JPEG or GIF as `decode_raster` does (or knows it
+    passed before)."""
     size = path.stat().st_size
     if size > limits.image_bytes:
         raise ImageError(f"is {size:,} bytes; the limit is {limits.image_bytes:,}")
@@ -133,10 +137,13 @@ def check_image(path: Path, declared: str, limits: Limits = DEFAULT) -> Checked:
         raise ImageError(f"is {NAMES[found]} file with a name for {NAMES[declared]} one")
     if found == "image/svg+xml":
         return sanitize_svg(data, limits)
-    return Checked(found, _decode(data, found, limits))
+    return Checked(found, (decode or decode_raster)(data, found, limits))
 
 
-def _decode(data: bytes, media_type: str, limits: Limits) -> bytes:
+Decode = Callable[[bytes, str, Limits], bytes]
+
+
+def decode_raster(data: bytes, media_type: str, limits: Limits) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Pillow.DecompressionBombWarning)
         try:

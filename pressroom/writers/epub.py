@@ -173,7 +173,8 @@ def cover_image(doc: Document, ctx: BuildContext) -> Cover:
         return Cover(f"images/cover{suffix}", doc.cover.media_type, doc.cover.data)
     from ..cover import generated_cover
 
-    return Cover("images/cover.jpg", "image/jpeg", generated_cover(doc.meta, ctx.theme))
+    made = (ctx.cover or generated_cover)(doc.meta, ctx.theme)
+    return Cover("images/cover.jpg", "image/jpeg", made)
 
 
 def cover_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes], cover: Cover) -> Page:
@@ -742,6 +743,7 @@ def package(
             "package_direction": True,
             "spine_direction": True,
             "mtime": ctx.clock.astimezone(dt.UTC),  # it formats local time as "Z"
+            "compresslevel": 0,  # normalise_zip compresses every entry once, for good
         },
     )
     writer.process()
