@@ -8,6 +8,7 @@ outputs stay as they were.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -250,26 +251,34 @@ def render(
     doc = load(sources, ctx.diagnostics, ctx.theme)
     made: dict[str, Any] = {}
     names = expand(formats)
-    if any(WRITERS[name].pages for name in names):
-        from .glyphs import warn_uncovered
-        from .writers.pdf import layout
+    with contextlib.ExitStack() as shared:
+        drawn = [name for name in names if WRITERS[name].pages]
+        if drawn:
+            from .glyphs import warn_uncovered
+            from .writers.pdf import drawn_once, layout
 
-        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
-        step("layout")
-        pages = layout(doc, ctx)  # once, for every format written from pages
-    for name in names:
-        writer = WRITERS[name]
-        step(name)
-        if writer.pages:
-            made[name] = writer.write(doc, ctx, pages=pages)
-        elif writer.needs:
-            made[name] = writer.write(
-                doc,
-                ctx,
-                outputs={WRITERS[n].output(Path(), doc.stem).name: made[n] for n in writer.needs},
-            )
-        else:
-            made[name] = writer.write(doc, ctx)
+            warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+            step("layout")
+            pages = layout(doc, ctx)  # once, for every format written from pages
+            if len(drawn) > 1:
+                shared.enter_context(drawn_once(pages))  # and drawn once for all of them
+        for name in names:
+            writer = WRITERS[name]
+            step(name)
+            if writer.pages:
+                made[name] = writer.write(doc, ctx, pages=pages)
+                if name == drawn[-1]:
+                    shared.close()  # the drawings kept are no longer needed
+            elif writer.needs:
+                made[name] = writer.write(
+                    doc,
+                    ctx,
+                    outputs={
+                        WRITERS[n].output(Path(), doc.stem).name: made[n] for n in writer.needs
+                    },
+                )
+            else:
+                made[name] = writer.write(doc, ctx)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
