@@ -297,23 +297,19 @@ def _make(
     layout holds every page in memory (or while the print process lays them out): their
     own peak (the EPUB's cover image) then falls where memory is low."""
     made: dict[str, Any] = {}
-    pages = None
+    printed = [name for name in names if WRITERS[name].pages]
     for name in sorted(names, key=lambda name: (bool(WRITERS[name].needs), WRITERS[name].pages)):
         writer = WRITERS[name]
-        if writer.pages and printer is not None:
-            made |= printer.results(ctx, step)
-            continue
-        if writer.pages and pages is None:
-            from .glyphs import warn_uncovered
-            from .writers.pdf import layout
-
-            warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
-            step("layout")
-            pages = layout(doc, ctx)  # once, for every format written from pages
-        step(name)
         if writer.pages:
-            made[name] = writer.write(doc, ctx, pages=pages)
-        elif writer.needs:
+            if name not in made:  # every page format at once, from one layout
+                made |= (
+                    printer.results(ctx, step)
+                    if printer is not None
+                    else printing.print_side(doc, ctx, printed, step)
+                )
+            continue
+        step(name)
+        if writer.needs:
             made[name] = writer.write(
                 doc,
                 ctx,

@@ -12,6 +12,7 @@ is pickled but the document and the context.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import traceback
@@ -95,24 +96,44 @@ def aside(names: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[Pri
         printer.close()
 
 
+def print_side(
+    doc: Document,
+    ctx: BuildContext,
+    names: Sequence[str],
+    step: Callable[[str], None],
+    prepared: Any = None,
+) -> dict[str, Any]:
+    """The page formats in `names`: the glyph scan, one layout (set up beforehand when
+    `prepared`, a `writers.pdf.Press`), and each format written from it, the pages drawn
+    once for all of them."""
+    from .glyphs import warn_uncovered
+    from .writers.pdf import drawn_once, layout
+
+    warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
+    step("layout")
+    pages = layout(doc, ctx, prepared=prepared)
+    made = {}
+    with contextlib.ExitStack() as shared:
+        if len(names) > 1:
+            shared.enter_context(drawn_once(pages))
+        for name in names:
+            step(name)
+            made[name] = WRITERS[name].write(doc, ctx, pages=pages)
+    return made
+
+
 def _print_side(conn: Connection, names: tuple[str, ...], early: BuildContext) -> None:
     try:
-        from .glyphs import warn_uncovered
-        from .writers.pdf import layout, press
+        from .writers.pdf import press
 
-        writers = {name: WRITERS[name].write for name in names}  # imported before the wait
+        for name in names:
+            WRITERS[name].write  # noqa: B018 (imported before the wait, not after)
         # The stylesheets and their fonts need only the context, which the fork brought:
         # they are set up while the other process reads the manuscript.
         prepared = press(early)
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)
-        warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
-        conn.send(("stage", "layout"))
-        pages = layout(doc, ctx, prepared=prepared)
-        made = {}
-        for name, write in writers.items():
-            conn.send(("stage", name))
-            made[name] = write(doc, ctx, pages=pages)
+        made = print_side(doc, ctx, names, lambda name: conn.send(("stage", name)), prepared)
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:

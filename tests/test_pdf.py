@@ -883,3 +883,99 @@ def test_next_word_in_a_window_is_the_next_word(run):
     for start in (0, 1, 2, len(run) // 2):
         text = run[start:]
         assert line_break.get_next_word_boundaries(text, "en") == whole(text, "en")
+
+
+def _drawing_sample(folder: Path) -> Path:
+    """A manuscript whose pages draw what PDFs share or cannot share: a wrapped code line (a
+    transparency group), images (PNG and SVG), formulas (SVG with <use>), a note, links and
+    a table (on its own page, on a gradient: a shading, which cannot be shared)."""
+    shutil.copytree(BOOK.parent / "images", folder / "images")
+    long_line = "let values = [" + ", ".join(f"value_{n}" for n in range(12)) + "];"
+    (folder / "draw.md").write_text(
+        "---\ntitle: Drawn once\nauthor: A. Writer\nlang: en\n---\n\n"
+        "# Pages\n\nA sum $\\sum_{k=1}^{n} k$ and a note.[^n] See [the web](https://example.org)."
+        "\n\n![A map](images/map.png)\n\n![A diagram](images/diagram.svg)\n\n"
+        f"```rust\n{long_line}\nfn main() {{}}\n```\n\n"
+        "| Letter | Name |\n|---|---|\n| a | alpha |\n\n[^n]: The note.\n",
+        encoding="utf-8",
+    )
+    (folder / "print.css").write_text(
+        "pre { break-before: page }\n"
+        "table { break-before: page; background: linear-gradient(#fff, #ddd) }\n",
+        encoding="utf-8",
+    )
+    return folder / "draw.md"
+
+
+def _paints(monkeypatch) -> list:
+    """Every page WeasyPrint draws, as it draws it."""
+    from weasyprint.document import Page
+
+    painted = []
+    paint = Page.paint
+
+    def counted(page, stream, scale=1):
+        painted.append(page)
+        return paint(page, stream, scale)
+
+    monkeypatch.setattr(Page, "paint", counted)
+    return painted
+
+
+def test_pages_drawn_once_give_the_bytes_of_separate_writes(tmp_path, monkeypatch):
+    """Within `drawn_once` the handout draws each page and the archival copy copies the
+    drawing (its groups made again in its own colour space); only the page on a gradient is
+    drawn again. Both files are byte for byte those WeasyPrint's own `write_pdf` makes from
+    fresh layouts, the archival copy alone: WeasyPrint 70 draws an SVG using <use> another
+    way the second time, and a shared drawing is always a first one."""
+    import contextlib
+
+    from pressroom.context import BuildContext, Stylesheet
+    from pressroom.writers import archival as archival_writer
+    from pressroom.writers import pdf
+    from pressroom.writers.archival import write_archival
+    from pressroom.writers.pdf import DRAWN_ONCE, drawn_once, layout, write_handout
+
+    assert DRAWN_ONCE  # the installed WeasyPrint is one whose drawing is copied
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = _drawing_sample(tmp_path)
+    doc = load(source)
+    sheets = (Stylesheet(tmp_path / "print.css", ("print",)),)
+    painted = _paints(monkeypatch)
+    ctx = BuildContext(css=sheets)
+    pages = layout(doc, ctx)
+    with drawn_once(pages):
+        handout = write_handout(doc, ctx, pages)
+        archival = write_archival(doc, ctx, pages)
+    assert len(pages.pages) >= 3
+    assert sorted(Counter(painted).values()) == [1] * (len(pages.pages) - 1) + [2]
+    for module in (pdf, archival_writer):  # WeasyPrint's and pydyf's own drawing and writing
+        monkeypatch.setattr(module, "drawing", lambda pages: contextlib.nullcontext())
+    ctx = BuildContext(css=sheets)
+    assert write_handout(doc, ctx, layout(doc, ctx)) == handout
+    ctx = BuildContext(css=sheets)
+    assert write_archival(doc, ctx, layout(doc, ctx)) == archival
+    assert handout != archival
+
+
+def test_build_draws_each_page_once_for_both_pdfs(tmp_path, monkeypatch):
+    painted = _paints(monkeypatch)
+    built = build(_drawing_sample(tmp_path), tmp_path / "out", ("pdf", "archival"))
+    assert len(built.outputs) == 2
+    assert painted and len(painted) == len(set(painted))
+
+
+def test_streams_are_compressed_as_pydyf_compresses_them():
+    """The kept compressed streams (writers/pdf.py) are in use, and give pydyf's bytes."""
+    import pydyf
+
+    from pressroom.writers import pdf
+
+    assert pydyf.Stream.data.fget.__name__ == "pressroom_stream_data"
+    stream = pydyf.Stream([b"BT", pydyf.Dictionary({"MCID": 3}), 2.5, b"ET"], {"N": 1}, True)
+    with pdf.drawing(pdf.weasyprint.Document([], None, None, None, {}, None)):
+        kept = (stream.data, stream.data)
+        shared = pdf._SHARED.get()
+        assert shared is not None and len(shared.compressed) == 1
+    assert kept == (stream.data, stream.data)
+    assert pdf._SHARED.get() is None

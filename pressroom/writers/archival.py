@@ -19,7 +19,7 @@ from .. import __version__
 from ..context import BuildContext
 from ..dates import w3c
 from ..model import Document
-from .pdf import DC, RDF, described, identify_notes
+from .pdf import DC, RDF, described, drawing, identify_notes
 
 __all__ = ["DC", "RDF", "write_archival"]
 
@@ -103,7 +103,7 @@ def write_archival(doc: Document, ctx: BuildContext, pages: weasyprint.Document)
     """The PDF/A-3a copy, from pages already laid out for the handout."""
     sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
     manifest = build_manifest(doc, ctx, sources)
-    with described(pages, doc):
+    with described(pages, doc), drawing(pages):
         return pages.write_pdf(
             pdf_variant=VARIANT,
             pdf_identifier=True,
