@@ -257,6 +257,11 @@ def render(
         doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
+        if any(WRITERS[name].pages for name in names):
+            from .glyphs import warn_uncovered
+
+            # Here, not in the print process: that one has the longer way to go.
+            warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         ctx.cover = pieces.cover  # the EPUB's; the print process draws its own as SVG
         made = _make(doc, ctx, names, printer, step)
     targets = {

@@ -217,6 +217,24 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from . import printing
+
+    if len(args.manuscripts) == 1 and args.jobs != 1 and not args.scheduler and _cores() > 1:
+        printing.warm()  # one book: its print process imports WeasyPrint while we read it
+    try:
+        return _build(args)
+    finally:
+        printing.cool()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _build(args: argparse.Namespace) -> int:
     from .build import plan
     from .catalog import Settings, build_all, cores
     from .config import Config, find_config, read_config

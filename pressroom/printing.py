@@ -1,13 +1,14 @@
 """One book's print formats in a second process, beside everything else.
 
 The print side (WeasyPrint's import, the glyph scan, the layout, the PDF writes) is most of a
-book's build, and none of it needs the EPUB. On a machine with a core to spare, `render`
-forks the print side at once: it imports WeasyPrint while this process reads the manuscript,
-receives the document, lays it out and writes the page formats, while this process makes the
-EPUB. Only bytes and diagnostics come back; nothing is written there.
+book's build, and none of it needs the EPUB. On a machine with a core to spare it runs in a
+forked child: it imports WeasyPrint while this process reads the manuscript, sets up the
+stylesheets and fonts as soon as the book's context is known, receives the document, lays it
+out and writes the page formats, while this process makes the EPUB. Only bytes and
+diagnostics come back; nothing is written there.
 
-Forked, not spawned: the child starts with what this process has imported, and nothing of it
-is pickled but the document and the context.
+`pressroom build BOOK.md` starts the child before it has even read its settings (`warm`):
+WeasyPrint's import is the longest single step of a short book's build.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .context import BuildContext
 from .errors import PressroomError
-from .model import Document
 from .writers import WRITERS
+
+if TYPE_CHECKING:  # not imported before the fork: the child imports them in parallel
+    from .context import BuildContext
+    from .model import Document
 
 
 def available() -> bool:
@@ -37,18 +40,23 @@ def available() -> bool:
 class Printer:
     """The print side of one book, running in a child process."""
 
-    def __init__(self, names: Sequence[str], ctx: BuildContext):
+    def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_print_side, args=(child, tuple(names), ctx))
+        self.process = context.Process(target=_print_side, args=(child,))
         self.process.start()
         child.close()
         self.made: dict[str, Any] | None = None
         self.source: Path | str = ""
 
+    def begin(self, names: Sequence[str], ctx: BuildContext) -> None:
+        """The page formats to make, and the book's context before its manuscript is read."""
+        self.conn.send((tuple(names), ctx))
+
     def send(self, doc: Document, ctx: BuildContext) -> None:
         self.source = doc.source
-        self.conn.send((doc, ctx))
+        with contextlib.suppress(OSError):  # it stopped already: `results` reads why
+            self.conn.send((doc, ctx))
 
     def results(self, ctx: BuildContext, step: Callable[[str], None]) -> dict[str, Any]:
         """The page formats' bytes, once the child has made them; its diagnostics and the
@@ -81,16 +89,37 @@ class Printer:
         self.process.join()
 
 
+_warm: Printer | None = None  # started early, for the one book of this run
+
+
+def warm() -> None:
+    """Start the print process now, before the book and its settings are known; the first
+    book that asks for one (`aside`) takes it."""
+    global _warm
+    if _warm is None and available():
+        _warm = Printer()
+
+
+def cool() -> None:
+    """Stop a print process started early that no book took (all of them were up to date)."""
+    global _warm
+    if _warm is not None:
+        _warm.close()
+        _warm = None
+
+
 @contextmanager
 def aside(names: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[Printer | None]:
     """A Printer for the page formats in `names`, if `wanted` and there are any; `ctx`, the
     book's context as it is before the manuscript is read."""
+    global _warm
     printed = [name for name in names if WRITERS[name].pages]
     if not (wanted and printed and available()):
         yield None
         return
-    printer = Printer(printed, ctx)
+    printer, _warm = _warm or Printer(), None
     try:
+        printer.begin(printed, ctx)
         yield printer
     finally:
         printer.close()
@@ -103,13 +132,11 @@ def print_side(
     step: Callable[[str], None],
     prepared: Any = None,
 ) -> dict[str, Any]:
-    """The page formats in `names`: the glyph scan, one layout (set up beforehand when
-    `prepared`, a `writers.pdf.Press`), and each format written from it, the pages drawn
-    once for all of them."""
-    from .glyphs import warn_uncovered
+    """The page formats in `names`: one layout (set up beforehand when `prepared`, a
+    `writers.pdf.Press`), and each format written from it, the pages drawn once for all of
+    them."""
     from .writers.pdf import drawn_once, layout
 
-    warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
     step("layout")
     pages = layout(doc, ctx, prepared=prepared)
     made = {}
@@ -122,14 +149,16 @@ def print_side(
     return made
 
 
-def _print_side(conn: Connection, names: tuple[str, ...], early: BuildContext) -> None:
+def _print_side(conn: Connection) -> None:
     try:
         from .writers.pdf import press
 
-        for name in names:
-            WRITERS[name].write  # noqa: B018 (imported before the wait, not after)
-        # The stylesheets and their fonts need only the context, which the fork brought:
-        # they are set up while the other process reads the manuscript.
+        for writer in WRITERS.values():  # imported before the wait, not after
+            if writer.pages:
+                writer.write  # noqa: B018
+        names, early = conn.recv()
+        # The stylesheets and their fonts need only the context: they are set up while the
+        # other process reads the manuscript.
         prepared = press(early)
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)

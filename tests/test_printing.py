@@ -14,6 +14,7 @@ from pressroom import printing
 from pressroom.build import Rendered, render
 from pressroom.errors import PressroomError
 from pressroom.writers import pdf
+from support import outputs_in, pressroom
 
 SCHOLAR = Path(__file__).resolve().parent / "fixtures" / "scholar"
 CLOCK = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
@@ -100,3 +101,26 @@ def test_no_print_process_without_page_formats(book, monkeypatch):
     monkeypatch.setattr(printing, "Printer", lambda names, ctx: started.append(names))
     made(book, True, formats=("epub",))
     assert started == []
+
+
+def test_a_print_process_started_early_and_not_taken_is_stopped():
+    printing.warm()
+    started = printing._warm
+    assert started is not None and started.process.is_alive()
+    printing.cool()
+    assert printing._warm is None and not started.process.is_alive()
+
+
+def test_one_book_from_the_command_line_is_the_same_with_its_print_process(book):
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    folder = book.parent
+    pressroom(
+        "build", book.name, "-o", "two", "-j", "2", "--css", "css/print.css", cwd=folder, env=env
+    )
+    pressroom(
+        "build", book.name, "-o", "one", "-j", "1", "--css", "css/print.css", cwd=folder, env=env
+    )
+    two, one = outputs_in(folder / "two"), outputs_in(folder / "one")
+    assert [p.name for p in two] == [p.name for p in one] and len(one) == 3
+    for a, b in zip(two, one, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
