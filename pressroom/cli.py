@@ -219,8 +219,13 @@ def run_clean(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     from . import printing
 
-    if len(args.manuscripts) == 1 and args.jobs != 1 and not args.scheduler and _cores() > 1:
-        printing.warm()  # one book: its print process imports WeasyPrint while we read it
+    if args.jobs != 1 and not args.scheduler and _cores() > 1:
+        if len(args.manuscripts) == 1:
+            printing.warm()  # one book: its print process imports WeasyPrint while we read it
+        else:
+            from .parallel import prestart
+
+            prestart()  # books in worker processes: their server imports while we plan
     try:
         return _build(args)
     finally:

@@ -15,10 +15,11 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalog import Outcome, Settings, Stage, attempt
-from .load import Sources
+if TYPE_CHECKING:  # imported by the server that forks the workers, not before it starts
+    from .catalog import Outcome, Settings, Stage
+    from .load import Sources
 
 PRELOAD = ["pressroom.catalog", "pressroom.writers.pdf", "pressroom.writers.epub"]
 
@@ -31,6 +32,8 @@ def _start_worker(events: Any) -> None:
 
 
 def _work(index: int, book: Sources, settings: Settings) -> Outcome:
+    from .catalog import attempt
+
     def stage(name: str) -> None:
         if _events is not None:
             _events.put((index, name))
@@ -38,16 +41,31 @@ def _work(index: int, book: Sources, settings: Settings) -> Outcome:
     return attempt(index, book, settings, stage)
 
 
+def _context() -> BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(PRELOAD)
+        return server
+    return multiprocessing.get_context("spawn")  # Windows: each worker imports Pressroom itself
+
+
+def prestart() -> None:
+    """Start the server that forks the workers now: it imports Pressroom and WeasyPrint
+    while this process reads the settings and plans the books."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+
+
 def in_processes(
     books: Sequence[Sources], settings: Settings, jobs: int, stage: Stage
 ) -> Iterator[Outcome]:
     """Each book's outcome as it finishes."""
-    context: BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload(PRELOAD)
-    else:  # Windows: each worker imports Pressroom itself
-        context = multiprocessing.get_context("spawn")
+    from .catalog import Outcome
+
+    context = _context()
     events = context.Queue()
     waiting = deque(range(len(books)))
     alone: deque[int] = deque()  # in doubt after a worker died: built again, one at a time
