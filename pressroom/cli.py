@@ -219,17 +219,27 @@ def run_clean(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     from . import printing
 
-    if args.jobs != 1 and not args.scheduler and _cores() > 1:
-        if len(args.manuscripts) == 1:
-            printing.warm()  # one book: its print process imports WeasyPrint while we read it
-        else:
-            from .parallel import prestart
-
-            prestart()  # books in worker processes: their server imports while we plan
+    if args.manuscripts:  # as many books as files named: start their processes at once
+        _start_early(args, len(args.manuscripts))
     try:
         return _build(args)
     finally:
         printing.cool()
+
+
+def _start_early(args: argparse.Namespace, books: int) -> None:
+    """The processes a build will use, started before it reads and plans: one book's print
+    process, or the server that forks the workers, each importing WeasyPrint meanwhile."""
+    from . import printing
+
+    if args.jobs == 1 or args.scheduler or _cores() < 2 or printing.started():
+        return
+    if books == 1:
+        printing.warm()
+    elif books > 1:
+        from .parallel import prestart
+
+        prestart()
 
 
 def _cores() -> int:
@@ -261,6 +271,8 @@ def _build(args: argparse.Namespace) -> int:
     books = plan(
         args.manuscripts, config, metadata=metadata, overrides=overrides, timeout=args.timeout
     )
+    if not args.manuscripts:  # the books of pressroom.yml or manuscript/: known only now
+        _start_early(args, len(books))
     Theme.load(args.theme or config.theme)  # a missing theme folder stops the run here
     settings = Settings(
         out=args.output or config.output or Path("dist"),

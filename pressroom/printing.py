@@ -100,6 +100,10 @@ def warm() -> None:
         _warm = Printer()
 
 
+def started() -> bool:
+    return _warm is not None
+
+
 def cool() -> None:
     """Stop a print process started early that no book took (all of them were up to date)."""
     global _warm
