@@ -325,3 +325,14 @@ def test_markers_left_open_print_as_written(tmp_path):
     assert "a[b c^d e~f a[b" in html and "\\" not in html
     assert '<a href="https://example.com">a link</a>' in html
     assert "<del>gone</del>" in html and "H<sub>2</sub>O" in html and "x<sup>2</sup>" in html
+
+
+def test_a_long_line_of_code_is_not_taken_for_deep_nesting(tmp_path):
+    """Blanked out before the nesting is counted, a code line is all spaces: blank, not
+    indented (a 400-character line once read as 100 levels deep)."""
+    line = "let x = " + "1 + " * 150 + "1;"
+    doc = load(
+        write(tmp_path, f"---\ntitle: T\n---\n\n```rust\n{line}\n```\n\n> ```\n> {line}\n> ```\n")
+    )
+    text = "".join(doc.chapters[0].body.itertext())
+    assert text.count(line) == 2

@@ -37,7 +37,10 @@ def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
         marks = QUOTE_MARKS.match(line)
         quotes = marks.group().count(">") if marks else 0
         rest = (line[marks.end() :] if marks else line).expandtabs(4)
-        levels = quotes + (len(rest) - len(rest.lstrip(" "))) // 4
+        # A line of spaces is blank, nested in nothing: a long line of code, blanked out,
+        # is one.
+        indent = len(rest) - len(rest.lstrip(" ")) if rest.strip() else 0
+        levels = quotes + indent // 4
         if levels > limit:
             return levels, number
     return None
