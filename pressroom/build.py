@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import cache, printing
+from . import cache, collector, printing
 from .config import Config
 from .context import BuildContext, Stylesheet
 from .dates import build_time
@@ -250,7 +250,7 @@ def render(
         if warnings is not None:
             return Rendered(sources.files[0], {}, warnings, cached=paths)
     names = expand(formats)
-    with printing.aside(names, split, ctx) as printer:
+    with printing.aside(names, split, ctx) as printer, collector.seldom():
         step("load")
         # Pieces of the Markdown unchanged since the last build are not converted again.
         pieces = cache.Pieces(cache.pieces_folder(out, stem), reuse=not force, options=options)

@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import collector
 from .errors import PressroomError
 from .writers import WRITERS
 
@@ -142,9 +143,9 @@ def print_side(
     from .writers.pdf import drawn_once, layout
 
     step("layout")
-    pages = layout(doc, ctx, prepared=prepared)
     made = {}
-    with contextlib.ExitStack() as shared:
+    with collector.seldom(), contextlib.ExitStack() as shared:
+        pages = layout(doc, ctx, prepared=prepared)
         if len(names) > 1:
             shared.enter_context(drawn_once(pages))
         for name in names:
