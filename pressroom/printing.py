@@ -171,10 +171,15 @@ def _print_side(conn: Connection) -> None:
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:
-        conn.send(("error", err))
-    except EOFError:  # the parent stopped before sending the document
+        _tell(conn, ("error", err))
+    except (EOFError, KeyboardInterrupt):  # the parent stopped, or Ctrl-C: it says so itself
         pass
     except BaseException as err:  # a bug: its report goes to the parent
-        conn.send(("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        _tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()
+
+
+def _tell(conn: Connection, message: tuple[Any, ...]) -> None:
+    with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
+        conn.send(message)
