@@ -124,3 +124,34 @@ def test_one_book_from_the_command_line_is_the_same_with_its_print_process(book)
     assert [p.name for p in two] == [p.name for p in one] and len(one) == 3
     for a, b in zip(two, one, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_ctrl_c_stops_both_processes_with_one_line(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    text = "".join(
+        f"Paragraph {n} of a long book, set at length. " * 8 + "\n\n" for n in range(3000)
+    )
+    (tmp_path / "long.md").write_text(f"---\ntitle: Long\n---\n\n{text}", "utf-8")
+    # Ctrl-C as a terminal sends it: to the whole process group, SIGINT not ignored.
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pressroom", "build", "long.md", "-j", "2"],
+        cwd=tmp_path,
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not children.read_text().split():
+        time.sleep(0.05)
+    time.sleep(1.0)  # the print process at work
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.splitlines() == ["pressroom: interrupted; outputs already written are complete"]
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").glob("long*"))
