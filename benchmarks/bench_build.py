@@ -168,6 +168,20 @@ def find_tools() -> Tools:
     return tools
 
 
+def tools_or_say(program: str) -> Tools | None:
+    """The tools, or None after one line on stderr saying which is missing."""
+    try:
+        return find_tools()
+    except Missing as err:
+        print(f"{program}: {err}", file=sys.stderr)
+        return None
+
+
+def gnu_time() -> bool:
+    """Whether GNU time is there to report each run's peak memory, user and system time."""
+    return Path(GNU_TIME).is_file() and os.access(GNU_TIME, os.X_OK)
+
+
 def check_pandoc_pdf(tools: Tools, env: dict, scratch: Path) -> None:
     """Use `pandoc --pdf-engine=weasyprint` if it works here, else the two-step fallback."""
     src = scratch / "probe.md"
@@ -526,13 +540,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_build: manuscript not found: {args.manuscript}", file=sys.stderr)
         return 2
 
-    try:
-        tools = find_tools()
-    except Missing as err:
-        print(f"bench_build: {err}", file=sys.stderr)
+    tools = tools_or_say("bench_build")
+    if tools is None:
         return 2
 
-    use_gnu_time = Path(GNU_TIME).is_file() and os.access(GNU_TIME, os.X_OK)
+    use_gnu_time = gnu_time()
     env = dict(os.environ)
     bins = {str(Path(tools.weasyprint).parent), str(Path(tools.pressroom).parent)}
     env["PATH"] = os.pathsep.join([*sorted(bins), env.get("PATH", "")])

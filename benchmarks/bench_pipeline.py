@@ -39,12 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import (  # the sibling benchmark's runner and tool finder
     ARTICLE,
-    GNU_TIME,
-    Missing,
     Run,
-    find_tools,
+    gnu_time,
     machine,
     run_once,
+    tools_or_say,
 )
 
 CONTENDERS = ("pressroom", "peer", "floor")
@@ -240,12 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"bench_pipeline: not found: {path}", file=sys.stderr)
             return 2
-    try:
-        tools = find_tools()
-    except Missing as err:
-        print(f"bench_pipeline: {err}", file=sys.stderr)
+    tools = tools_or_say("bench_pipeline")
+    if tools is None:
         return 2
-    use_gnu_time = Path(GNU_TIME).is_file() and os.access(GNU_TIME, os.X_OK)
+    use_gnu_time = gnu_time()
     env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
     scratch = Path(tempfile.mkdtemp(prefix="pressroom-pipeline-"))
     runs: list[Run] = []

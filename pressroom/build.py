@@ -250,20 +250,21 @@ def render(
         if warnings is not None:
             return Rendered(sources.files[0], {}, warnings, cached=paths)
     names = expand(formats)
-    with printing.aside(names, split, ctx) as printer, collector.seldom():
+    printed = [name for name in names if WRITERS[name].pages]  # made from one layout
+    with printing.aside(printed, split, ctx) as printer, collector.seldom():
         step("load")
         # Pieces of the Markdown unchanged since the last build are not converted again.
         pieces = cache.Pieces(cache.pieces_folder(out, stem), reuse=not force, options=options)
         doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
-        if any(WRITERS[name].pages for name in names):
+        if printed:
             from .glyphs import warn_uncovered
 
             # Here, not in the print process: that one has the longer way to go.
             warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         ctx.cover = pieces.cover  # the EPUB's; the print process draws its own as SVG
-        made = _make(doc, ctx, names, printer, step)
+        made = _make(doc, ctx, names, printed, printer, step)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats
     }  # the others were made only to be packed
@@ -295,6 +296,7 @@ def _make(
     doc: Document,
     ctx: BuildContext,
     names: list[str],
+    printed: list[str],
     printer: printing.Printer | None,
     step: Callable[[str], None],
 ) -> dict[str, Any]:
@@ -302,7 +304,6 @@ def _make(
     layout holds every page in memory (or while the print process lays them out): their
     own peak (the EPUB's cover image) then falls where memory is low."""
     made: dict[str, Any] = {}
-    printed = [name for name in names if WRITERS[name].pages]
     for name in sorted(names, key=lambda name: (bool(WRITERS[name].needs), WRITERS[name].pages)):
         writer = WRITERS[name]
         if writer.pages:

@@ -129,7 +129,7 @@ class Record:
     stem: str
     options: str
     inputs: tuple[Path, ...]
-    pieces: dict[str, bytes] = field(default_factory=dict)  # Pieces.given
+    pieces: dict[str, bytes | None] = field(default_factory=dict)  # Pieces.given
 
     def remember(self, outputs: Iterable[Path], diagnostics: Iterable[Diagnostic]) -> None:
         remember(self.out, self.stem, self.options, self.inputs, outputs, diagnostics)
@@ -210,15 +210,16 @@ def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
 
 @dataclass
 class Pieces:
-    """`load`'s costly steps (see load.Kept) and the typographic cover, answered from the entries kept in `folder`
-    when `reuse`: a piece of Markdown's conversion, under the key of its text; a PNG, JPEG
-    or GIF found whole, under the key of its bytes (an empty entry: only success is kept).
-    Every entry it gave is remembered in `given`, to be kept once the outputs are written."""
+    """`load`'s costly steps (see load.Kept) and the typographic cover, answered from the
+    entries kept in `folder` when `reuse`: a piece of Markdown's conversion, under the key
+    of its text; a PNG, JPEG or GIF found whole, under the key of its bytes (an empty entry:
+    only success is kept). Every entry it gave is remembered in `given`, to be kept once the
+    outputs are written: its bytes when made now, None when read from the folder as it is."""
 
     folder: Path | None
     reuse: bool = True
     options: str = ""  # options_digest: the theme's files and the versions, for the cover
-    given: dict[str, bytes] = field(default_factory=dict)  # entry file name → its bytes
+    given: dict[str, bytes | None] = field(default_factory=dict)  # entry file → new bytes
 
     def _kept(self, name: str) -> bytes | None:
         if not self.reuse or self.folder is None:
@@ -235,7 +236,7 @@ class Pieces:
         data = self._kept(f"{key}.z")
         found = _read_entry(data, key) if data else None
         if data and found is not None:
-            self.given[f"{key}.z"] = data
+            self.given[f"{key}.z"] = None
             return found
         html, dropped = convert(text, depth)
         self.given[f"{key}.z"] = _entry(key, html, dropped)
@@ -253,7 +254,7 @@ class Pieces:
         name = f"{digest.hexdigest()}.jpg"
         data = self._kept(name)
         if data and hashlib.sha256(data[32:]).digest() == data[:32]:
-            self.given[name] = data
+            self.given[name] = None
             return data[32:]
         made = cover.generated_cover(meta, theme)
         self.given[name] = hashlib.sha256(made).digest() + made
@@ -266,25 +267,27 @@ class Pieces:
         described = [media_type, limits.image_pixels, limits.image_bytes]
         digest.update(json.dumps(described).encode() + b"\0" + data)
         name = f"{digest.hexdigest()}.ok"
-        if self._kept(name) != b"":
+        if self._kept(name) == b"":
+            self.given[name] = None
+        else:
             decode_raster(data, media_type, limits)  # raises for a broken image: not kept
-        self.given[name] = b""
+            self.given[name] = b""
         return data
 
 
-def keep_pieces(folder: Path, pieces: dict[str, bytes]) -> None:
+def keep_pieces(folder: Path, pieces: dict[str, bytes | None]) -> None:
     """Keep the entries the last build used, and only them: the folder holds one book's
-    converted text. What cannot be written only costs the work again."""
+    converted text. New ones are written (an entry read from the folder is there already);
+    what cannot be written only costs the work again."""
     if not pieces:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in pieces.items():
-            path = folder / name
-            if not path.is_file() or path.read_bytes() != data:
-                temporary = path.with_suffix(".tmp")
+            if data is not None:
+                temporary = (folder / name).with_suffix(".tmp")
                 temporary.write_bytes(data)
-                temporary.replace(path)
+                temporary.replace(folder / name)
         for old in folder.iterdir():
             if old.name not in pieces:
                 old.unlink()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,14 +62,6 @@ class Summary:
     warnings: list[Diagnostic] = field(default_factory=list)
     validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     failed: list[Path] = field(default_factory=list)
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def attempt(

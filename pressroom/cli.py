@@ -231,32 +231,25 @@ def _start_early(args: argparse.Namespace, books: int) -> None:
     """The processes a build will use, started before it reads and plans: one book's print
     process, or the server that forks the workers, each importing WeasyPrint meanwhile."""
     from . import printing
+    from .parallel import cores, prestart
 
-    if args.jobs == 1 or args.scheduler or _cores() < 2 or printing.started():
+    if args.jobs == 1 or args.scheduler or cores() < 2 or printing.started():
         return
     if books == 1:
         printing.warm()
     elif books > 1:
-        from .parallel import prestart
-
         prestart()
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _build(args: argparse.Namespace) -> int:
     from .build import plan
-    from .catalog import Settings, build_all, cores
+    from .catalog import Settings, build_all
     from .config import Config, find_config, read_config
     from .context import Stylesheet
     from .diagnostics import Diagnostics
     from .files import read_text
     from .load.frontmatter import METADATA_KEYS, parse_override, read_yaml, warn_unknown
+    from .parallel import cores
     from .progress import view
     from .themes import Theme
     from .writers import DEFAULT_FORMATS

@@ -15,15 +15,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 THRESHOLD = (10_000, 20, 20)
+_open = 0  # how many `seldom` blocks are open: the print side opens one inside the build's
 
 
 @contextmanager
 def seldom() -> Iterator[None]:
+    global _open
     before = gc.get_threshold()
-    gc.freeze()
+    gc.freeze()  # cumulative: an inner block sets aside what the outer one has made since
     gc.set_threshold(*THRESHOLD)
+    _open += 1
     try:
         yield
     finally:
+        _open -= 1
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if not _open:
+            gc.unfreeze()

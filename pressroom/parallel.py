@@ -9,6 +9,7 @@ built again alone, and one that kills its worker alone is reported as failed.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -39,6 +40,14 @@ def _work(index: int, book: Sources, settings: Settings) -> Outcome:
             _events.put((index, name))
 
     return attempt(index, book, settings, stage)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _context() -> BaseContext:

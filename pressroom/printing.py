@@ -19,6 +19,7 @@ import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib import import_module
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,11 +115,10 @@ def cool() -> None:
 
 
 @contextmanager
-def aside(names: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[Printer | None]:
-    """A Printer for the page formats in `names`, if `wanted` and there are any; `ctx`, the
+def aside(printed: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[Printer | None]:
+    """A Printer for the page formats `printed`, if `wanted` and there are any; `ctx`, the
     book's context as it is before the manuscript is read."""
     global _warm
-    printed = [name for name in names if WRITERS[name].pages]
     if not (wanted and printed and available()):
         yield None
         return
@@ -160,7 +160,7 @@ def _print_side(conn: Connection) -> None:
 
         for writer in WRITERS.values():  # imported before the wait, not after
             if writer.pages:
-                writer.write  # noqa: B018
+                import_module(f"pressroom.writers.{writer.module}")
         names, early = conn.recv()
         # The stylesheets and their fonts need only the context: they are set up while the
         # other process reads the manuscript.

@@ -31,3 +31,13 @@ def test_cycles_made_during_a_build_are_still_collected():
             a.other, b.other = b, a
         alive = sum(isinstance(o, Node) for o in gc.get_objects())
     assert alive < 50_000 * 2
+
+
+def test_an_inner_block_leaves_the_outer_one_set_aside():
+    before = gc.get_threshold()
+    with collector.seldom():
+        with collector.seldom():
+            pass
+        assert gc.get_threshold() == collector.THRESHOLD
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -325,30 +325,30 @@ def layout(
     book opens with its cover page (a print shop's interior does not); `prepared`: the
     layout set up beforehand (`press`)."""
     setup = prepared or press(ctx, finish)
-    refused, drawn, covers = setup.refused, setup.drawn, setup.covers
-    images = setup.images
-    images |= {image.src: image.data for image in doc.images}
+    setup.images |= {image.src: image.data for image in doc.images}
     cover_url = None
     if cover and doc.is_book and doc.meta.cover_page:
         if doc.cover is not None:
-            images[doc.cover.src] = doc.cover.data
+            setup.images[doc.cover.src] = doc.cover.data
             cover_url = doc.cover.src
         else:  # the typographic cover, as SVG: its text stays text
-            covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
+            setup.covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
             cover_url = f"{COVER_URL}cover.svg"
-    fetcher, fonts, sheets, styled = setup.fetcher, setup.fonts, setup.sheets, setup.styled
     page_html = weasyprint.HTML(
-        string=handout_html(doc, ctx, drawn, cover_url, styled),
+        string=handout_html(doc, ctx, setup.drawn, cover_url, setup.styled),
         base_url=MANUSCRIPT_URL,
-        url_fetcher=fetcher,
+        url_fetcher=setup.fetcher,
     )
     with _quiet_weasyprint():
         # Presentational hints: HTML's own attributes the sanitizer keeps, such as a
         # list's `start` (`3. three` prints 3.) and an image's pixel size.
         rendered = page_html.render(
-            stylesheets=sheets, font_config=fonts, pdf_tags=True, presentational_hints=True
+            stylesheets=setup.sheets,
+            font_config=setup.fonts,
+            pdf_tags=True,
+            presentational_hints=True,
         )
-    for url in dict.fromkeys(refused):
+    for url in dict.fromkeys(setup.refused):
         ctx.diagnostics.warn(
             "B-FETCH", doc.source, f"not fetched (outside the project or missing): {url}"
         )
