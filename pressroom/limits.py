@@ -18,6 +18,7 @@ class Limits:
     yaml_values: int = 20_000  # front matter or config, with aliases expanded
     nesting: int = 100  # lists and block quotes in Markdown, elements in raw HTML
     footnotes: int = 20_000
+    paragraph_characters: int = 100_000  # one paragraph: about 30 printed pages
     title_characters: int = 1_000  # title, subtitle, short title (the running heads)
     image_bytes: int = 50_000_000
     image_pixels: int = 60_000_000  # 7,700 × 7,700

@@ -280,6 +280,10 @@ def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
             "t.md:108: lists or quotes nested 101 levels deep; the limit is 100",
         ),
         (HEAD + ">" * 150 + " deep\n", "t.md:7: lists or quotes nested 150 levels deep"),
+        (
+            HEAD + "Short.\n\n- item\n\n" + "word " * 25_000 + "\n",
+            "t.md:11: a paragraph of 125,000 characters; the limit is 100,000",
+        ),
     ],
 )
 def test_past_a_limit_is_one_line_and_fast(tmp_path, text, message):

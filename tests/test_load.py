@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from pressroom.diagnostics import Diagnostics
 from pressroom.load import Sources, load, stable_identifier
+from pressroom.load.markdown import longest_paragraph, mask_code
 from pressroom.load.sanitize import sanitize
 from pressroom.tree import text_of
 
@@ -336,3 +339,18 @@ def test_a_long_line_of_code_is_not_taken_for_deep_nesting(tmp_path):
     )
     text = "".join(doc.chapters[0].body.itertext())
     assert text.count(line) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a\n\nbbbbbb\ncc\n\nd\n", (9, 3)),  # lines of one paragraph count together
+        ("- aaaa\n- bbbb\n- cccc\n", None),  # each item is a block of its own
+        ("| aaaa |\n| bbbb |\n", None),  # and each table row
+        ("# aaaa\nbbbb\n", None),  # a heading ends at its line
+        ("- aaa\n  bbb\n- c\n", (11, 1)),  # an item's lines are one paragraph
+        ("x\n\n```\n" + "code " * 9 + "\n```\n", None),  # code is not text to set
+    ],
+)
+def test_longest_paragraph_finds_the_first_past_the_limit(text, found):
+    assert longest_paragraph(mask_code(text), 8) == found

@@ -41,7 +41,7 @@ from .frontmatter import (
 )
 from .frontmatter import stable_identifier as stable_identifier
 from .images import ImageError, check_image, decode_raster
-from .markdown import bracket_depth, mask_code, to_html, too_deep
+from .markdown import bracket_depth, longest_paragraph, mask_code, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
@@ -170,15 +170,28 @@ def load(
         texts[file.path] = file
         visible = mask_code(file.body)  # what Markdown reads as text and markup
         check_notes(file.path, visible, file.body_line)
-        for deep, what in (
-            (too_deep(visible, limits.nesting), "lists or quotes nested {:,} levels deep"),
-            (bracket_depth(visible, limits.nesting), "square brackets nested {:,} deep"),
+        for past, what, limit in (
+            (
+                too_deep(visible, limits.nesting),
+                "lists or quotes nested {:,} levels deep",
+                limits.nesting,
+            ),
+            (
+                bracket_depth(visible, limits.nesting),
+                "square brackets nested {:,} deep",
+                limits.nesting,
+            ),
+            (
+                longest_paragraph(visible, limits.paragraph_characters),
+                "a paragraph of {:,} characters",
+                limits.paragraph_characters,
+            ),
         ):
-            if deep:
-                levels, line = deep
+            if past:
+                size, line = past
                 raise PressroomError(
                     file.path,
-                    f"{what.format(levels)}; the limit is {limits.nesting:,}",
+                    f"{what.format(size)}; the limit is {limit:,}",
                     file.body_line + line - 1,
                 )
         # Piece by piece (a chapter or more each), so a piece unchanged since the last

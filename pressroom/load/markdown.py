@@ -46,6 +46,30 @@ def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
     return None
 
 
+# A line that starts a block of its own even without a blank line before it: a list item,
+# a table row, a heading, a quote, a footnote's text.
+BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,9}[.)][ \t]|\||#|>|\[\^[^\]]*\]:)")
+
+
+def longest_paragraph(masked: str, limit: int) -> tuple[int, int] | None:
+    """(characters, first line number) of the first paragraph of `masked` (a text through
+    `mask_code`) longer than `limit`. A paragraph is set as one block: its size is the size
+    of the work it asks for. Code, blanked out, is blank."""
+    size, start, over = 0, 1, False
+    for number, line in enumerate(masked.split("\n"), start=1):
+        blank = not line.strip()
+        if blank or not size or BLOCK_START.match(line):
+            if over:
+                break
+            size, start = 0, number
+        if not blank:
+            size += len(line) + 1
+            over = size - 1 > limit
+            if line.lstrip().startswith("#") and not over:
+                size = 0  # a heading is one line: the next starts a paragraph
+    return (size - 1, start) if over else None
+
+
 def mask_code(text: str) -> str:
     """`text` with fenced code and code spans blanked out (same length, same lines): what
     is left is what Markdown reads as text and markup."""
