@@ -34,11 +34,11 @@ from .markdown import FENCE, BracketProcessor, brackets
 from .notes import NOTE_DEF, NOTE_REF
 
 # Raw HTML of a class Markdown's footnotes use, which `join` would take for theirs.
-OWN_CLASS = re.compile(r"<[^>]*footnote")
+OWN_CLASS = re.compile(r"<[^<>]*footnote")
 HEADING = re.compile(r"(?:\A|\n[ \t]*\n)(?=# \S)")
-LINK_DEF = re.compile(r"^ {0,3}\[([^\]\^][^\]]*)\]:[ \t]*\S.*$", re.M)
+LINK_DEF = re.compile(r"^ {0,3}\[([^\]\^\[][^\]\[]*)\]:[ \t]*\S.*$", re.M)
 # Anything that may be a link definition: `]:` after a label, anywhere on a line.
-LINK_DEF_LIKE = re.compile(r"\[[^\]\n]+\]:")
+LINK_DEF_LIKE = re.compile(r"\[[^\[\]\n]+\]:")
 LIST_OR_QUOTE = re.compile(r"[\s>*+\-\d.)]*")
 BLOCKS = re.compile(r"\n[ \t]*\n")
 TITLE_LINE = re.compile(r"^[ \t]+[\"'(]")
