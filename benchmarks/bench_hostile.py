@@ -151,6 +151,8 @@ CASES: dict[str, Callable[[Path], list[str]]] = {
     "50 KB title": manuscript(f"---\ntitle: {words(9000)}\n---\n\nText.\n"),
     "1 MB paragraph": manuscript(HEAD + words(180_000) + ".\n"),
     "1 MB word": manuscript(HEAD + "x" * 1_000_000 + "\n"),
+    "99 KB word to hyphenate": manuscript(HEAD + "abcdefghij" * 9_900 + "\n"),
+    "99 KB address": manuscript(HEAD + "https://example.org/" + "abcdefghij/" * 9_000 + "\n"),
     "1,000 paragraphs, no notes": notes(0),
     "1,000 paragraphs, 1,000 notes": notes(1000),
     "1,000 nested list levels": manuscript(

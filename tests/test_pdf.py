@@ -828,6 +828,7 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
     opportunity (writers/pdf.py), gives the PDF WeasyPrint's own search gives, byte for
     byte: on the article, never in a window, and on unclosed brackets, in windows, with a
     fraction of the text analysed."""
+    from weasyprint.layout import inline
     from weasyprint.text import line_break
 
     from pressroom.context import BuildContext
@@ -850,6 +851,9 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
     assert len(run) > 3 * LONG_RUN
     brackets = tmp_path / "brackets.md"
     brackets.write_text(f"---\ntitle: T\nauthor: A\n---\n\n{run}\n", encoding="utf-8")
+    # WeasyPrint's own way to set each line, which looks for a word to hyphenate in the
+    # rest of the run (writers/pdf.py sets a run broken between characters without).
+    monkeypatch.setattr(inline, "split_first_line", inline._pressroom_original_split_first_line)
     for source in (ARTICLE, brackets):
         doc = load(source)
         made, work = [], []
@@ -861,7 +865,108 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
             work.append(sum(analysed))
         assert made[0] == made[1], source.name
     # WeasyPrint analyses the rest of the run again for each of its 3,001 words.
-    assert work[0] * 10 < work[1], work
+    assert work[0] * 5 < work[1], work
+
+
+def test_lines_set_from_a_window_give_the_same_pages(tmp_path, monkeypatch):
+    """Each line set from a window of the paragraph's rest (writers/pdf.py) gives the PDF
+    WeasyPrint makes from all of it, byte for byte, from a fraction of the text: runs with
+    no break opportunity, broken between characters (`overflow-wrap: break-word` in
+    print.css), long words hyphenated line after line, a soft hyphen far away. No line
+    runs past the text block."""
+    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    set_text = line_break.Layout.set_text
+    laid_out = []
+
+    def counted(self, text, *args, **kwargs):
+        laid_out.append(len(text))
+        return set_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(line_break.Layout, "set_text", counted)
+    runs = [
+        "Unclosed: " + "x[ " * 1500 + "and then words that break as usual.",
+        "An address, https://example.org/" + "a" * 2500 + "/index.html, in a sentence.",
+        "Hyphens allowed: " + "(" * 800 + "extraordinarily" + ")" * 800 + " after.",
+        "A long word: " + "é" * 3000 + " and a note.[^1]\n\n[^1]: " + "y" * 1500,
+        "A long word to hyphenate: " + "abcdefghij" * 300 + " and words to end with.",
+        "A soft hyphen at the end: " + "x[ " * 150 + "soft\u00adhyphen.",
+    ]
+    source = tmp_path / "runs.md"
+    source.write_text("---\ntitle: T\nauthor: A\n---\n\n" + "\n\n".join(runs) + "\n")
+    doc = load(source)
+    made, work, pages = [], [], []
+    for way in (inline.split_first_line, inline._pressroom_original_split_first_line):
+        monkeypatch.setattr(inline, "split_first_line", way)
+        laid_out.clear()
+        ctx = BuildContext()
+        pages.append(layout(doc, ctx))
+        made.append(write_handout(doc, ctx, pages[-1]))
+        work.append(sum(laid_out))
+    assert made[0] == made[1]
+    assert work[0] * 3 < work[1], work  # runs of 2,000–5,000 characters
+    for page in pages[0].pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        for block in box.children:
+            if not isinstance(block, MarginBox):
+                for text in block.descendants():
+                    if isinstance(text, TextBox):
+                        assert text.position_x + text.width <= right + 0.01, text.text[:20]
+
+
+def test_a_line_from_a_window_is_weasyprints_first_line(tmp_path, monkeypatch):
+    """Line by line, on 300 texts drawn at random from words, long words, runs without a
+    break opportunity, soft and hard hyphens, no-break spaces and accents, at four widths,
+    with and without breaking between characters and automatic hyphenation: the first line
+    set from a window (writers/pdf.py) is WeasyPrint's, set from the whole text."""
+    import random
+
+    from weasyprint.layout import inline
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout
+
+    windowed = inline.split_first_line
+    whole = inline._pressroom_original_split_first_line
+    seen = []
+
+    def capture(text, style, context, max_width, *args, **kwargs):
+        if not seen and style["hyphens"] == "auto" and max_width and max_width > 300:
+            seen.append((style, context, max_width))
+        return whole(text, style, context, max_width, *args, **kwargs)
+
+    monkeypatch.setattr(inline, "split_first_line", capture)
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nauthor: A\n---\n\n" + "Words to set. " * 40 + "\n")
+    layout(load(source), BuildContext())
+    style, context, width = seen[0]
+    styles = []
+    for wrap in ("break-word", "normal"):
+        for hyphens in ("auto", "manual"):
+            styles.append(style.copy())
+            styles[-1].update(overflow_wrap=wrap, hyphens=hyphens)
+    pieces = [
+        *("word", "a", "extraordinarily", "x[", "(", ")", "https://example.org/", "\u00ad"),
+        *("-", "\u00a0", " ", "  ", "abcdefghij" * 30, "é", "e\u0301", "i", "WWW", "—"),
+        *("anti-establishment", ".", ",", "\u200b", "漢字"),
+    ]
+    rng = random.Random(20261129)
+    for _ in range(300):
+        size, text = rng.choice([300, 600, 1500, 4000]), ""
+        while len(text) < size:
+            text += rng.choice(pieces) + rng.choice(["", " ", " ", "x"])
+        args = (rng.choice(styles), context, width * rng.choice([1, 0.5, 0.2, 1.3]), 0)
+        start = rng.random() < 0.8
+        ours, theirs = windowed(text, *args, start), whole(text, *args, start)
+        assert ours[0].text == theirs[0].text, text[:80]
+        assert ours[1:] == theirs[1:], text[:80]
 
 
 @pytest.mark.parametrize(
@@ -979,3 +1084,18 @@ def test_streams_are_compressed_as_pydyf_compresses_them():
         assert shared is not None and len(shared.compressed) == 1
     assert kept == (stream.data, stream.data)
     assert pdf._SHARED.get() is None
+
+
+def test_pages_drawn_again_are_drawn_the_same(monkeypatch):
+    """A page drawn a second time (a PDF written again from the same pages, outside
+    `drawn_once`) comes out as the first time: formulas (SVG `<use>` of `<symbol>`s) are
+    not drawn twice over (writers/pdf.py)."""
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    doc = load(ROOT / "tests" / "fixtures" / "scholar" / "scholar.md")
+    ctx = BuildContext()
+    pages = layout(doc, ctx)
+    first = write_handout(doc, ctx, pages)
+    assert write_handout(doc, ctx, pages) == first

@@ -41,6 +41,7 @@ from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import stream as weasyprint_stream
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.pdf.metadata import NS, DocumentMetadata
+from weasyprint.svg import defs as weasyprint_defs
 from weasyprint.text import line_break as weasyprint_line_break
 from weasyprint.text.fonts import FontConfiguration
 
@@ -608,6 +609,27 @@ def _paint_once(page: Any, shared: _Shared, record: bool) -> Callable[..., None]
     return paint_once
 
 
+def _use_leaves_its_symbol() -> None:
+    """WeasyPrint 70 draws an SVG `<use>` of a `<symbol>` by renaming the symbol's element
+    `svg`, in the document's own tree: drawn again (the archival copy of a page that
+    cannot be copied), the symbol, now an `svg`, is drawn where it stands as well (formulas
+    come out darker). Each use renames a copy of the element instead."""
+    original = weasyprint_defs.get_use_tree
+    if getattr(original, "__name__", "") == "pressroom_use_tree":
+        return
+
+    def pressroom_use_tree(svg: Any, node: Any, font_size: float) -> Any:
+        tree = original(svg, node, font_size)
+        if tree is not None:
+            tree._etree_node = copy.copy(tree._etree_node)
+        return tree
+
+    weasyprint_defs.get_use_tree = pressroom_use_tree
+
+
+_use_leaves_its_symbol()
+
+
 # The WeasyPrint versions whose drawing `drawn_once` is known to copy whole (tests/test_pdf.py
 # compares the bytes); under another, every PDF draws its pages as WeasyPrint does.
 DRAWN_ONCE = weasyprint.__version__.split(".")[0] in ("69", "70")
@@ -816,6 +838,61 @@ def _next_word_in_a_window() -> None:
 
 
 _next_word_in_a_window()
+
+
+def _first_line_from_a_window() -> None:
+    """WeasyPrint 70 sets each line of a paragraph from all the rest of its text
+    (`split_first_line`), and where the rest holds no break opportunity for a while, or one
+    long word, it lays all of it out and hyphenates it, again for every line: a run with no
+    break opportunity (an address, 20,000 unclosed `x[ `, which `overflow-wrap:
+    break-word` breaks into 800 lines) took minutes, and a 100 KB word that can be
+    hyphenated, longer. A line whose text goes on for more than a few lines is set from a
+    window of it instead: what ends a line (a break opportunity, a hyphen, a break between
+    characters) lies within a line's width of its start, and a line ended well inside the
+    window shows that it was. Two things WeasyPrint reads from the far end of the text are
+    kept: the window ends in a space if the text does, and a text with a soft hyphen
+    anywhere is set whole (it turns automatic hyphenation off). Otherwise, or if the line
+    is not ended inside the window, WeasyPrint sets it from all the text, as before; tests
+    compare both ways."""
+    original = weasyprint_inline.split_first_line
+    if getattr(original, "__name__", "") == "pressroom_split_first_line":
+        return
+
+    def pressroom_split_first_line(
+        text: str,
+        style: Any,
+        context: Any,
+        max_width: float | None,
+        justification_spacing: float,
+        is_line_start: bool = True,
+        minimum: bool = False,
+    ) -> Any:
+        font_size = style["font_size"]
+        if max_width is not None and math.isfinite(max_width) and font_size > 0:
+            # Twice WeasyPrint's own guess at a line's worth (a character at least a
+            # quarter of the font size wide): four lines or so of ordinary text.
+            size = max(WORD_WINDOW, int(8 * max_width / font_size))
+            window = text[:size] if len(text) > size and "\xad" not in text else ""
+            # Ending in a space if the text does, and not if it does not.
+            cut = window.rfind(" ") + 1 if text.endswith(" ") else len(window.rstrip(" "))
+            window = window[:cut]
+            if len(window) > size // 2:
+                line = original(
+                    window, style, context, max_width, justification_spacing,
+                    is_line_start, minimum,
+                )  # fmt: skip
+                resume = line[2]
+                if resume is not None and resume <= len(window.encode()) // 2:
+                    return line
+        return original(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum
+        )
+
+    weasyprint_inline.split_first_line = pressroom_split_first_line
+    weasyprint_inline._pressroom_original_split_first_line = original
+
+
+_first_line_from_a_window()
 
 
 def _footnote_area_by_note() -> None:
