@@ -264,6 +264,7 @@ def render(
             # Here, not in the print process: that one has the longer way to go.
             warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         ctx.cover = pieces.cover  # the EPUB's; the print process draws its own as SVG
+        ctx.derived = pieces.derived
         made = _make(doc, ctx, names, printed, printer, step)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats

@@ -17,7 +17,9 @@ piece's XHTML under the SHA-256 of everything the conversion reads (the text, th
 limit, the code that converts, the versions of the libraries), in `<stem>/` beside the
 record. Everything after the conversion (notes numbered through the book, ids, headings,
 cross-references, the writers) runs on the whole book every time, so a kept piece is
-exactly what converting it again would give.
+exactly what converting it again would give. What the EPUB writer derives from a file's
+bytes alone (its compressed zip entry, what the own checks read in it) is kept under the
+SHA-256 of those bytes and of Pressroom's code (`Pieces.derived`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import metadata
@@ -184,6 +186,18 @@ def _converter() -> str:
     return digest.hexdigest()
 
 
+@cache
+def _code() -> str:
+    """What the writers' derived bytes are made by: all of Pressroom's code, its libraries,
+    zlib."""
+    digest = hashlib.sha256(_converter().encode() + zlib.ZLIB_RUNTIME_VERSION.encode())
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        name = source.relative_to(package).as_posix()
+        digest.update(name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def piece_key(text: str, depth: int) -> str:
     digest = hashlib.sha256(_converter().encode())
     digest.update(f"\0{depth}\0".encode() + text.encode("utf-8"))
@@ -257,6 +271,19 @@ class Pieces:
             self.given[name] = None
             return data[32:]
         made = cover.generated_cover(meta, theme)
+        self.given[name] = hashlib.sha256(made).digest() + made
+        return made
+
+    def derived(self, kind: str, data: bytes, make: Callable[[bytes], bytes]) -> bytes:
+        """`make(data)`, kept under the key of `kind`, `data` and the code; the entry holds
+        the SHA-256 of what was made, checked when read (context.Derived)."""
+        digest = hashlib.sha256(_code().encode() + kind.encode() + b"\0" + data)
+        name = f"{digest.hexdigest()}.{kind}"
+        kept = self._kept(name)
+        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+            self.given[name] = None
+            return kept[32:]
+        made = make(data)
         self.given[name] = hashlib.sha256(made).digest() + made
         return made
 

@@ -46,6 +46,10 @@ class Stylesheet:
             raise PressroomError(self.path, f"cannot read stylesheet: {err}") from None
 
 
+# (kind, bytes, make) → make(bytes), or what it gave for the same kind and bytes before.
+Derived = Callable[[str, bytes, Callable[[bytes], bytes]], bytes]
+
+
 @dataclass
 class BuildContext:
     theme: Theme = field(default_factory=Theme.load)
@@ -64,6 +68,9 @@ class BuildContext:
     # Makes the typographic cover JPEG from the metadata and theme (cover.generated_cover),
     # or takes it from the last build (cache.Pieces.cover).
     cover: Callable[[Metadata, Theme], bytes] | None = None
+    # What a writer derives from bytes alone (a file's compressed entry, what the checks
+    # read in it), taken from the last build when the bytes are the same (cache.Pieces).
+    derived: Derived | None = None
 
     def stylesheets(self, kind: str) -> list[Stylesheet]:
         return [sheet for sheet in self.css if kind in sheet.kinds]

@@ -300,3 +300,41 @@ def test_an_image_broken_after_a_build_is_refused(tmp_path, monkeypatch):
     dot.write_bytes(dot.read_bytes()[:16] + b"broken" * 10)
     with pytest.raises(PressroomError, match=r"dot\.png cannot be read"):
         build_book(tmp_path, "out")
+
+
+def test_only_the_entries_whose_bytes_changed_are_compressed_again(tmp_path, monkeypatch):
+    from pressroom import zipwrite
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    deflated: list[bytes] = []
+    real = zipwrite.deflate
+    monkeypatch.setattr(zipwrite, "deflate", lambda data: deflated.append(data) or real(data))
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    with zipfile.ZipFile(tmp_path / "out" / "book.epub") as epub:
+        changed = epub.read("EPUB/chapter-2.xhtml")
+        entries = len(epub.namelist())
+    assert changed in deflated and len(deflated) < entries - 3
+
+
+def test_derived_entries_corrupt_or_lost_are_made_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    folder = tmp_path / "out" / FOLDER / "book"
+    derived = sorted([*folder.glob("*.facts"), *folder.glob("*.deflate")])
+    assert {p.suffix for p in derived} == {".facts", ".deflate"}
+    for n, path in enumerate(derived):
+        if n % 2:
+            path.write_bytes(path.read_bytes()[:-1] + b"!")
+        else:
+            path.unlink()
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert len([*folder.glob("*.facts"), *folder.glob("*.deflate")]) == len(derived)  # whole

@@ -37,8 +37,8 @@ from xml.etree import ElementTree as ET
 from ebooklib import epub
 from lxml import etree
 
-from .. import language, layout
-from ..context import BuildContext
+from .. import language, layout, zipwrite
+from ..context import BuildContext, Derived
 from ..diagnostics import Diagnostic
 from ..model import Chapter, Document, Image
 from ..tree import parents, replace, without_class
@@ -100,8 +100,8 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         pages.append(about)
     ncx = layout.render(ctx.theme, "epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover)
-    data = normalise_zip(raw, doc.meta.lang, ctx.clock)
-    problems = own_check(data)
+    data = normalise_zip(raw, doc.meta.lang, ctx.clock, ctx.derived)
+    problems = own_check(data, ctx.derived)
     if not problems and ctx.verify:
         ctx.validated["epub"] = validate(data)
         problems = failed(ctx.validated["epub"])
@@ -116,7 +116,7 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         + ": it does not claim EPUB Accessibility conformance",
     )
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover, problems)
-    return normalise_zip(raw, doc.meta.lang, ctx.clock)
+    return normalise_zip(raw, doc.meta.lang, ctx.clock, ctx.derived)
 
 
 # The own rules whose errors make a book fail WCAG or EPUB Accessibility (text alternatives,
@@ -125,11 +125,20 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
 CLAIM_RULES = frozenset({"E-ALT", "E-LANG", "E-NOTE", "E-BACK", "E-ID", "E-PKG"})
 
 
-def own_check(data: bytes) -> list[str]:
-    """Codes of the accessibility errors Pressroom's own EPUB rules find in `data`."""
-    from ..checks.epub import lint_archive  # the check stage, run on this book alone
+def own_check(data: bytes, derived: Derived | None = None) -> list[str]:
+    """Codes of the accessibility errors Pressroom's own EPUB rules find in `data`; what
+    they read in each file may be kept by its bytes (`derived`)."""
+    from ..checks.epub import Facts, lint_archive  # the check stage, run on this book alone
 
-    findings = lint_archive(data, "book.epub")
+    def read(page: bytes) -> Facts:
+        if derived is None:
+            return Facts.read(page)
+        try:
+            return Facts.load(derived("facts", page, lambda d: Facts.read(d).dump()))
+        except (ValueError, KeyError, TypeError):
+            return Facts.read(page)
+
+    findings = lint_archive(data, "book.epub", read)
     return sorted({f.code for f in findings if f.severity == "error" and f.code in CLAIM_RULES})
 
 
@@ -763,10 +772,13 @@ def finish_opf(data: bytes, lang: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
+def normalise_zip(
+    data: bytes, lang: str, modified: dt.datetime, derived: Derived | None = None
+) -> bytes:
     """Rewrite the archive for reproducible bytes: `mimetype` first and stored (EPUB OCF),
     then the container and package, then the rest in manifest order; every entry stamped
-    with the modification time, fixed permissions and compression."""
+    with the modification time, fixed permissions and compression. An entry's compressed
+    bytes may be kept by its content (`derived`)."""
     stamp = max(modified.astimezone(dt.UTC), dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
@@ -775,13 +787,12 @@ def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
     opf = next(n for n in names if n.endswith(".opf"))
     contents[opf] = finish_opf(contents[opf], lang)
     order = first + [opf] + [n for n in names if n not in first and n != opf]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3  # unix, whatever system builds it
-            info.external_attr = 0o100644 << 16
-            stored = name == "mimetype"
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            dst.writestr(info, contents[name], compresslevel=None if stored else 9)
-    return out.getvalue()
+    entries = []
+    for name in order:
+        content = contents[name]
+        if name == "mimetype":
+            entries.append(zipwrite.entry(name, content, deflated=False))
+        else:
+            packed = derived("deflate", content, zipwrite.deflate) if derived else None
+            entries.append(zipwrite.entry(name, content, packed=packed))
+    return zipwrite.write(entries, stamp)
