@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from pressroom.build import Built, build
@@ -17,6 +19,8 @@ from pressroom.cache import FOLDER
 from pressroom.errors import PressroomError
 from pressroom.load import Sources
 from pressroom.load.frontmatter import Layer
+from test_outline import BLOCKS as OUTLINE_BLOCKS
+from test_outline import FRONT as OUTLINE_FRONT
 
 SCHOLAR = Path(__file__).resolve().parent / "fixtures" / "scholar"
 FORMATS = ("pdf", "epub")
@@ -338,3 +342,135 @@ def test_derived_entries_corrupt_or_lost_are_made_again(tmp_path, monkeypatch):
         tmp_path / "full" / "book.epub"
     ).read_bytes()
     assert len([*folder.glob("*.facts"), *folder.glob("*.deflate")]) == len(derived)  # whole
+
+
+# -- pages: an edited book takes the pages of the chapters that read nothing changed -------
+def pages_kept(root: Path, out: str = "out") -> list[Path]:
+    return sorted((root / out / FOLDER / "book").glob("*.page"))
+
+
+@pytest.mark.parametrize("layout", ["one file", "three files"])
+def test_an_edited_chapter_is_the_only_page_laid_out(tmp_path, monkeypatch, layout):
+    import pressroom.writers.epub as writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, layout)
+    build_book(tmp_path, "out")
+    assert len(pages_kept(tmp_path)) == 3
+    laid_out: list[str] = []
+    real = writer.page
+
+    def counting(template, doc, ctx, styles, title, **context):
+        laid_out.append(title)
+        return real(template, doc, ctx, styles, title, **context)
+
+    monkeypatch.setattr(writer, "page", counting)
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    assert "Two" in laid_out and not {"One", "Three"} & set(laid_out)
+    assert len(pages_kept(tmp_path)) == 3  # the last build's, and only them
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+
+
+# What every chapter's page reads of the book: each change must lay out again the pages
+# that read it, and give the --force build's bytes.
+SHARED_CHANGES = {
+    "a note before numbers the later ones": replace_text(
+        "one.md", "First words.", "First[^new] words.\n\n[^new]: New.\n\n"
+    ),
+    "a figure before renumbers references": replace_text(
+        "one.md", "First words.", "![Another](dot.png){#fig:other}\n\nFirst words."
+    ),
+    "an id taken before": replace_text("one.md", "First words.", '<p id="two">Taken.</p>'),
+    "a link target gone": replace_text("one.md", "# One", "# Uno"),
+    "a heading level": replace_text("three.md", "# Three", "# Three\n\n#### Deep"),
+    "metadata": replace_text("one.md", "title: Pieces", "title: Other Pieces"),
+    "theme words": edit("book/theme/strings/en.yml", append("figure: Plate\n")),
+    "stylesheet added": lambda root: (root / "book" / "styles" / "print.css").write_text("p{}"),
+}
+
+
+@pytest.mark.parametrize("layout", ["one file", "three files"])
+@pytest.mark.parametrize("change", sorted(SHARED_CHANGES))
+def test_what_the_book_shares_changed_is_the_book_built_whole(
+    tmp_path, monkeypatch, layout, change
+):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, layout)
+    build_book(tmp_path, "out")
+    SHARED_CHANGES[change](tmp_path)
+    changed = build_book(tmp_path, "out")
+    full = build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert changed.diagnostics == full.diagnostics
+
+
+def test_a_kept_page_not_whole_reads_the_book_whole(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    first, second, third = pages_kept(tmp_path)
+    first.write_bytes(first.read_bytes()[:-1])
+    second.unlink()
+    third.write_bytes(third.read_bytes()[:40] + b"!" + third.read_bytes()[41:])
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert len(pages_kept(tmp_path)) == 3
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(OUTLINE_BLOCKS), max_size=3), min_size=1, max_size=4),
+    st.data(),
+    st.booleans(),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_book_edited_is_the_book_built_whole(
+    tmp_path_factory, monkeypatch, before, data, files
+):
+    """Random books, one chapter's blocks drawn again: the EPUB and the warnings are the
+    --force build's, the chapter files alike."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = tmp_path_factory.mktemp("random")
+    at = data.draw(st.integers(0, len(before) - 1))
+    after = [*before[:at], data.draw(st.lists(st.sampled_from(OUTLINE_BLOCKS), max_size=3))]
+    after += before[at + 1 :]
+
+    def write(chapters: list[list[str]]) -> list[Path]:
+        texts = ["\n\n".join([f"# Chapter {n % 3}", *blocks]) for n, blocks in enumerate(chapters)]
+        if not files:
+            texts = ["\n\n".join(texts)]
+        paths = []
+        for n, text in enumerate(texts):
+            paths.append(root / f"c{n}.md")
+            paths[-1].write_text((OUTLINE_FRONT if n == 0 else "") + text + "\n", "utf-8")
+        return paths
+
+    def built(out: str, force: bool = False) -> Built | str:
+        sources = Sources(files=write(after if out != "before" else before), root=root, stem="b")
+        try:
+            return build(
+                sources, root / ("out" if out == "before" else out), ("epub",), force=force
+            )
+        except PressroomError as err:
+            return str(err)
+
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(root / "dot.png")
+    if isinstance(built("before"), str):
+        return
+    changed, full = built("out"), built("full", force=True)
+    if isinstance(full, str):
+        assert changed == full
+        return
+    assert (root / "out" / "b.epub").read_bytes() == (root / "full" / "b.epub").read_bytes()
+    assert isinstance(changed, Built) and changed.diagnostics == full.diagnostics

@@ -25,12 +25,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import json
 import posixpath
 import re
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -80,6 +81,58 @@ class Text:
     href: str
     body: ET.Element
     notes: list = field(default_factory=list)  # [{"id", "body"}] for the template
+    tally: Tally | None = None  # what its page holds, once laid out
+
+
+@dataclass
+class Tally:
+    """What one text's page holds, for the package's accessibility metadata: counted
+    from the text when its page is laid out, or kept with the page."""
+
+    images: int
+    images_with_alt: int
+    tables: int
+    tables_with_headers: int
+    notes: int
+    math: int
+    languages: list[str]  # in the text, then in its notes: each first of its language
+    note_languages: list[str]
+
+    @classmethod
+    def of(cls, text: Text) -> Tally:
+        trees = trees_of(text)
+        imgs = [img for tree in trees for img in tree.iter("img")]
+        tables = [tb for tree in trees for tb in tree.iter("table")]
+        return cls(
+            images=len(imgs),
+            images_with_alt=sum(1 for img in imgs if (img.get("alt") or "").strip()),
+            tables=len(tables),
+            tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
+            notes=len(text.notes),
+            math=sum(1 for tree in trees for _ in tree.iter("math")),
+            languages=_languages([text.body]),
+            note_languages=_languages(trees[1:]),
+        )
+
+
+def _languages(trees: list[ET.Element]) -> list[str]:
+    found: list[str] = []
+    for tree in trees:
+        for el in tree.iter():
+            lang = el.get("lang")
+            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in found}:
+                found.append(lang)
+    return found
+
+
+def kept_page(content: bytes, tally: Tally) -> bytes:
+    """A finished page with its tally, as kept for the next build (context.Pages)."""
+    return json.dumps(asdict(tally)).encode() + b"\n" + content
+
+
+def read_kept_page(data: bytes) -> tuple[bytes, Tally]:
+    head, _, content = data.partition(b"\n")
+    return content, Tally(**json.loads(head))
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -270,10 +323,6 @@ def trees_of(text: Text) -> list[ET.Element]:
     return [text.body, *(note["body"] for note in text.notes)]
 
 
-def has_math(text: Text) -> bool:
-    return any(next(tree.iter("math"), None) is not None for tree in trees_of(text))
-
-
 def link_across_files(texts: list[Text]) -> None:
     """A link to `#id` in a one-file manuscript lands in another XHTML file once chapters
     are split: it is pointed at that file (`chapter-3.xhtml#id`)."""
@@ -390,9 +439,18 @@ def heading_id(text: Text) -> str:
 def text_pages(
     doc: Document, ctx: BuildContext, styles: dict[str, bytes], texts: list[Text]
 ) -> list[Page]:
+    """Each text's page; a hollow chapter's (one load read in outline) is the last build's,
+    and each page laid out here is kept for the next (`ctx.pages`)."""
     pages = []
     for text in texts:
         title = text.chapter.title or doc.meta.title
+        if text.chapter.hollow:
+            kept = ctx.pages.page(doc, text.chapter) if ctx.pages else None
+            if kept is None:
+                raise RuntimeError(f"{text.chapter.id} was read in outline and has no page")
+            content, text.tally = read_kept_page(kept)
+            pages.append(_text_page(text, title, content))
+            continue
         content = page(
             "epub/chapter.xhtml",
             doc,
@@ -405,18 +463,20 @@ def text_pages(
             body=text.body,
             notes=text.notes,
         )
-        # EPUB 3 requires a content document holding MathML to say so in the manifest.
-        properties = ["mathml"] if has_math(text) else []
-        pages.append(
-            Page(
-                id=text.chapter.id,
-                href=text.href,
-                title=title,
-                content=content,
-                properties=properties,
-            )
-        )
+        text.tally = Tally.of(text)
+        if ctx.pages:
+            ctx.pages.keep_page(doc, text.chapter, kept_page(content, text.tally))
+        pages.append(_text_page(text, title, content))
     return pages
+
+
+def _text_page(text: Text, title: str, content: bytes) -> Page:
+    assert text.tally is not None
+    # EPUB 3 requires a content document holding MathML to say so in the manifest.
+    properties = ["mathml"] if text.tally.math else []
+    return Page(
+        id=text.chapter.id, href=text.href, title=title, content=content, properties=properties
+    )
 
 
 def about_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes]) -> Page | None:
@@ -585,23 +645,22 @@ class Content:
 
 
 def survey(doc: Document, texts: list[Text]) -> Content:
-    trees = [t.body for t in texts] + [n["body"] for t in texts for n in t.notes]
-    imgs = [img for tree in trees for img in tree.iter("img")]
-    tables = [tb for tree in trees for tb in tree.iter("table")]
+    tallies = [t.tally or Tally.of(t) for t in texts]
     langs = [doc.meta.lang]
-    for tree in trees:
-        for el in tree.iter():
-            lang = el.get("lang")
-            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
-                langs.append(lang)
+    # The texts' languages, then their notes': the first of each language, in that order.
+    for lang in [x for t in tallies for x in t.languages] + [
+        x for t in tallies for x in t.note_languages
+    ]:
+        if lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
+            langs.append(lang)
     return Content(
-        images=len(imgs),
-        images_with_alt=sum(1 for img in imgs if (img.get("alt") or "").strip()),
-        tables=len(tables),
-        tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
-        notes=sum(len(t.notes) for t in texts),
+        images=sum(t.images for t in tallies),
+        images_with_alt=sum(t.images_with_alt for t in tallies),
+        tables=sum(t.tables for t in tallies),
+        tables_with_headers=sum(t.tables_with_headers for t in tallies),
+        notes=sum(t.notes for t in tallies),
         languages=langs,
-        math=sum(1 for tree in trees for _ in tree.iter("math")),
+        math=sum(t.math for t in tallies),
     )
 
 
