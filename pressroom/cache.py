@@ -52,6 +52,7 @@ from .themes import Theme
 
 if TYPE_CHECKING:
     from .load import Converted
+    from .load.images import Checked
 
 FOLDER = ".pressroom-cache"
 # The libraries whose versions shape the outputs' bytes.
@@ -321,13 +322,18 @@ class Pieces:
         data = self._kept(name) if name else None
         if name is None or not data or hashlib.sha256(data[32:]).digest() != data[:32]:
             return None
+        try:
+            page = zlib.decompress(data[32:])
+        except zlib.error:
+            return None
         self.given.setdefault(name, None)
-        return data[32:]
+        return page
 
     def keep_page(self, doc: Document, chapter: Chapter, data: bytes) -> None:
         name = self._page_name(doc, chapter)
         if name is not None:
-            self.given[name] = hashlib.sha256(data).digest() + data
+            packed = zlib.compress(data, 1)  # a page is kept packed: a quarter of its size
+            self.given[name] = hashlib.sha256(packed).digest() + packed
 
     def ready(self, doc: Document) -> bool:
         """Whether every hollow chapter of `doc` has its page kept."""
@@ -336,8 +342,6 @@ class Pieces:
     def cover(self, meta: Metadata, theme: Theme) -> bytes:
         """The typographic cover, under the key of the metadata, the theme and the code
         that draws it; the entry holds its SHA-256, checked when read."""
-        from . import cover
-
         digest = hashlib.sha256(_converter().encode() + self.options.encode())
         digest.update(repr(meta).encode())
         for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
@@ -347,6 +351,8 @@ class Pieces:
         if data and hashlib.sha256(data[32:]).digest() == data[:32]:
             self.given.setdefault(name, None)
             return data[32:]
+        from . import cover  # not before: it imports the font tools
+
         made = cover.generated_cover(meta, theme)
         self.given[name] = hashlib.sha256(made).digest() + made
         return made
@@ -362,6 +368,29 @@ class Pieces:
             return kept[32:]
         made = make(data)
         self.given[name] = hashlib.sha256(made).digest() + made
+        return made
+
+    def svg(self, data: bytes, limits: Limits) -> Checked:
+        """An SVG sanitized, under the key of its bytes and the limits; the entry holds the
+        SHA-256 of the rest, checked when read, then what was removed, then the SVG."""
+        from .load.images import Checked, sanitize_svg
+
+        digest = hashlib.sha256(_converter().encode() + json.dumps(asdict(limits)).encode())
+        digest.update(b"\0" + data)
+        name = f"{digest.hexdigest()}.svg"
+        kept = self._kept(name)
+        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+            head, _, svg = kept[32:].partition(b"\n")
+            try:
+                removed = json.loads(head)
+            except ValueError:
+                removed = None
+            if isinstance(removed, list) and all(isinstance(r, str) for r in removed):
+                self.given.setdefault(name, None)
+                return Checked("image/svg+xml", svg, removed)
+        made = sanitize_svg(data, limits)  # raises for a broken one: not kept
+        entry = json.dumps(made.removed).encode() + b"\n" + made.data
+        self.given[name] = hashlib.sha256(entry).digest() + entry
         return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:

@@ -474,3 +474,34 @@ def test_any_book_edited_is_the_book_built_whole(
         return
     assert (root / "out" / "b.epub").read_bytes() == (root / "full" / "b.epub").read_bytes()
     assert isinstance(changed, Built) and changed.diagnostics == full.diagnostics
+
+
+def test_an_svg_is_sanitized_once_and_what_it_lost_said_again(tmp_path, monkeypatch):
+    import pressroom.load.images as images
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><rect width="4"/></svg>'
+    (tmp_path / "book" / "map.svg").write_text(svg, "utf-8")
+    replace_text("three.md", "Last words.", "![A map](map.svg)\n\nLast words.")(tmp_path)
+    first = build_book(tmp_path, "out")
+    assert "B-IMAGE" in {d.code for d in first.diagnostics}
+    sanitized: list[bytes] = []
+    real = images.sanitize_svg
+    monkeypatch.setattr(images, "sanitize_svg", lambda d, lim: sanitized.append(d) or real(d, lim))
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    changed = build_book(tmp_path, "out")
+    assert sanitized == []
+    (entry,) = (tmp_path / "out" / FOLDER / "book").glob("*.svg")
+    entry.write_bytes(entry.read_bytes().replace(b"rect", b"line"))  # not what was kept
+    replace_text("two.md", "a deep red", "red")(tmp_path)
+    again = build_book(tmp_path, "out")
+    assert len(sanitized) == 1
+    full = build_book(tmp_path, "full", force=True)
+    assert changed.diagnostics == again.diagnostics == full.diagnostics
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()

@@ -42,7 +42,7 @@ from .frontmatter import (
     warn_unknown,
 )
 from .frontmatter import stable_identifier as stable_identifier
-from .images import ImageError, check_image, decode_raster
+from .images import Checked, ImageError, check_image, decode_raster, sanitize_svg
 from .markdown import bracket_depth, mask_code, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
@@ -106,12 +106,15 @@ class Converted:
 
 class Kept(Protocol):
     """The steps `load` may answer from an earlier build instead (cache.Pieces): each gives
-    what `convert` and `decode_raster` give for the same arguments; `piece` may give a kept
+    what `convert`, `decode_raster` and `sanitize_svg` give for the same arguments (and
+    raises what they raise); `piece` may give a kept
     piece's outline instead of its XHTML (its chapters are then `hollow`)."""
 
     def piece(self, text: str, depth: int) -> Converted: ...
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes: ...
+
+    def svg(self, data: bytes, limits: Limits) -> Checked: ...
 
 
 class Fresh:
@@ -122,6 +125,9 @@ class Fresh:
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
         return decode_raster(data, media_type, limits)
+
+    def svg(self, data: bytes, limits: Limits) -> Checked:
+        return sanitize_svg(data, limits)
 
 
 def load(
@@ -369,7 +375,7 @@ def _cover(layer: Layer | None, root: Path, limits: Limits, kept: Kept) -> Image
         raise PressroomError(layer.path, "'cover' must name an image file", line)
     target, media_type = _local_image(layer.path, line, "cover", value.strip(), root)
     try:
-        checked = check_image(target, media_type, limits, kept.decode)
+        checked = check_image(target, media_type, limits, kept.decode, kept.svg)
     except ImageError as err:
         raise PressroomError(layer.path, f"cover {value} {err}", line) from None
     name = target.relative_to(root).as_posix()
@@ -431,7 +437,7 @@ def _collect_images(
         if name in found:
             continue
         try:
-            checked = check_image(target, media_type, limits, kept.decode)
+            checked = check_image(target, media_type, limits, kept.decode, kept.svg)
         except ImageError as err:
             raise PressroomError(file.path, f"image {src} {err}", line) from None
         for what in checked.removed:

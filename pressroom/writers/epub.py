@@ -233,9 +233,12 @@ def cover_image(doc: Document, ctx: BuildContext) -> Cover:
     if doc.cover is not None:
         suffix = posixpath.splitext(doc.cover.src)[1].lower()
         return Cover(f"images/cover{suffix}", doc.cover.media_type, doc.cover.data)
-    from ..cover import generated_cover
+    if ctx.cover is None:
+        from ..cover import generated_cover
 
-    made = (ctx.cover or generated_cover)(doc.meta, ctx.theme)
+        made = generated_cover(doc.meta, ctx.theme)
+    else:
+        made = ctx.cover(doc.meta, ctx.theme)  # imports what draws it only if it must
     return Cover("images/cover.jpg", "image/jpeg", made)
 
 
