@@ -443,11 +443,16 @@ def test_any_book_edited_is_the_book_built_whole(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     root = tmp_path_factory.mktemp("random")
     at = data.draw(st.integers(0, len(before) - 1))
+    headless = files and data.draw(st.booleans())
     after = [*before[:at], data.draw(st.lists(st.sampled_from(OUTLINE_BLOCKS), max_size=3))]
     after += before[at + 1 :]
 
     def write(chapters: list[list[str]]) -> list[Path]:
-        texts = ["\n\n".join([f"# Chapter {n % 3}", *blocks]) for n, blocks in enumerate(chapters)]
+        # In files of their own, some chapters go on from the file before (no heading).
+        texts = [
+            "\n\n".join([*([] if headless and n % 2 else [f"# Chapter {n % 3}"]), *blocks])
+            for n, blocks in enumerate(chapters)
+        ]
         if not files:
             texts = ["\n\n".join(texts)]
         paths = []
@@ -505,3 +510,40 @@ def test_an_svg_is_sanitized_once_and_what_it_lost_said_again(tmp_path, monkeypa
     assert (tmp_path / "out" / "book.epub").read_bytes() == (
         tmp_path / "full" / "book.epub"
     ).read_bytes()
+
+
+def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monkeypatch):
+    import pressroom.writers.epub as writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    shutil.copytree(SCHOLAR, tmp_path / "book")
+    source = tmp_path / "book" / "scholar.md"
+
+    def built(out: str, force: bool = False) -> Built:
+        return build(Sources(files=[source]), tmp_path / out, ("epub",), force=force)
+
+    def same() -> bool:
+        built("full", force=True)
+        return (tmp_path / "out" / "scholar.epub").read_bytes() == (
+            tmp_path / "full" / "scholar.epub"
+        ).read_bytes()
+
+    built("out")
+    laid_out: list[str] = []
+    real = writer.page
+    monkeypatch.setattr(
+        writer,
+        "page",
+        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
+    )
+    for old, new, references in [
+        ("The sum of the counted marks follows:", "The sum of the marks follows:", False),
+        ("later surveys agree\n[see @doe2019; @abel2015, pp. 10-12]", "later surveys agree", True),
+    ]:
+        laid_out.clear()
+        text = source.read_text("utf-8")
+        assert old in text
+        source.write_text(text.replace(old, new), "utf-8")
+        built("out")
+        assert ("References" in laid_out) == references
+        assert same()

@@ -107,8 +107,8 @@ class Converted:
 class Kept(Protocol):
     """The steps `load` may answer from an earlier build instead (cache.Pieces): each gives
     what `convert`, `decode_raster` and `sanitize_svg` give for the same arguments (and
-    raises what they raise); `piece` may give a kept
-    piece's outline instead of its XHTML (its chapters are then `hollow`)."""
+    raises what they raise); `piece` may give a kept piece's outline instead of its XHTML
+    (its chapters are then `hollow`)."""
 
     def piece(self, text: str, depth: int) -> Converted: ...
 
@@ -289,10 +289,9 @@ def _own_blocks(
     piece_of: dict[ET.Element, str],
     hollow: set[ET.Element],
 ) -> None:
-    """Each top-level block of a file's tree (just joined) → the key of its piece."""
-    blocks = [
-        b for b in tree if not (b.tag == "div" and b.get("class") == "footnote")
-    ]  # as outline.outline counts
+    """Each top-level block of a file's tree (just joined) → the key of its piece. The
+    notes Markdown lists are not counted, as outline.outline does not count them."""
+    blocks = [b for b in tree if not (b.tag == "div" and b.get("class") == "footnote")]
     at = 0
     for c in converted:
         for block in blocks[at : at + c.blocks]:
@@ -300,7 +299,7 @@ def _own_blocks(
             if c.hollow:
                 hollow.add(block)
         at += c.blocks
-    if at != len(blocks):
+    if at != len(blocks):  # cannot be: the pieces are the file's tree, block by block
         raise ValueError(f"pieces of {at} blocks make {len(blocks)}")
 
 
