@@ -7,6 +7,7 @@ import shutil
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -390,7 +391,20 @@ SHARED_CHANGES = {
     "metadata": replace_text("one.md", "title: Pieces", "title: Other Pieces"),
     "theme words": edit("book/theme/strings/en.yml", append("figure: Plate\n")),
     "stylesheet added": lambda root: (root / "book" / "styles" / "print.css").write_text("p{}"),
+    "chapters in another order": lambda root: swap_chapters(root),
 }
+
+
+def swap_chapters(root: Path) -> None:
+    """Two and Three change places: the same pieces, each at the other's place."""
+    two, three = CHAPTERS["two.md"], CHAPTERS["three.md"]
+    whole = root / "book" / "book.md"
+    if whole.is_file():
+        text = whole.read_text("utf-8")
+        whole.write_text(text.replace(two + "\n" + three, three + "\n" + two), "utf-8")
+    else:
+        (root / "book" / "two.md").write_text(three, "utf-8")
+        (root / "book" / "three.md").write_text(two, "utf-8")
 
 
 @pytest.mark.parametrize("layout", ["one file", "three files"])
@@ -547,3 +561,48 @@ def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monke
         built("out")
         assert ("References" in laid_out) == references
         assert same()
+
+
+def test_pages_are_kept_for_one_code_one_time_and_one_set_of_limits(tmp_path, monkeypatch):
+    """The code and the versions (cache._code), the build time and the limits are parts
+    of the keys: another of each lays the pages out again, as --force does."""
+    import pressroom.cache as kept
+    import pressroom.writers.epub as writer
+    from pressroom.limits import DEFAULT
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    laid_out: list[str] = []
+    real = writer.page
+    monkeypatch.setattr(
+        writer,
+        "page",
+        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
+    )
+
+    def edited_then_forced() -> None:
+        laid_out.clear()
+        replace_text("two.md", "it is", "it is, again,")(tmp_path)
+        build_book(tmp_path, "out")
+        assert {"One", "Two", "Three"} <= set(laid_out)
+        build_book(tmp_path, "full", force=True)
+        assert (tmp_path / "out" / "book.epub").read_bytes() == (
+            tmp_path / "full" / "book.epub"
+        ).read_bytes()
+
+    monkeypatch.setattr(kept, "_code", lambda: "another version of the code")
+    edited_then_forced()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    edited_then_forced()
+    # An SVG kept under the default limits is not given under lower ones.
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g><rect width="4"/><rect/></g></svg>'
+    (tmp_path / "book" / "map.svg").write_text(svg, "utf-8")
+    replace_text("three.md", "Last words.", "![A map](map.svg)\n\nLast words.")(tmp_path)
+    book = tmp_path / "book" / "book.md"
+    build(Sources(files=[book], root=book.parent, stem="book"), tmp_path / "out", ("epub",))
+    few = Sources(
+        files=[book], root=book.parent, stem="book", limits=replace(DEFAULT, svg_elements=3)
+    )
+    with pytest.raises(PressroomError, match=r"map\.svg has 4 elements"):
+        build(few, tmp_path / "out", ("epub",))
