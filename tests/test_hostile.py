@@ -299,6 +299,10 @@ def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
             "t.md:108: lists or quotes nested 101 levels deep; the limit is 100",
         ),
         (HEAD + ">" * 150 + " deep\n", "t.md:7: lists or quotes nested 150 levels deep"),
+        (  # a tab is a level; spaces that do not make four columns are none
+            HEAD + "\n" + " " * 300 + "\n" + "> " * 60 + "\t" * 41 + "x\n",
+            "t.md:9: lists or quotes nested 101 levels deep",
+        ),
     ],
 )
 def test_past_a_limit_is_one_line_and_fast(tmp_path, text, message):
