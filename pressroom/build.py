@@ -263,10 +263,13 @@ def render(
         )
         said = len(ctx.diagnostics.items)
         doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
-        if pieces.hollow and not pieces.ready(doc):  # what the book shares has changed
-            del ctx.diagnostics.items[said:]
-            pieces.hollow = False
-            doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
+        if pieces.hollow:
+            from .writers.epub import read_kept_page
+
+            if not pieces.ready(doc, read_kept_page):  # what the book shares has changed
+                del ctx.diagnostics.items[said:]
+                pieces.hollow = False
+                doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
         if printed:

@@ -335,9 +335,17 @@ class Pieces:
             packed = zlib.compress(data, 1)  # a page is kept packed: a quarter of its size
             self.given[name] = hashlib.sha256(packed).digest() + packed
 
-    def ready(self, doc: Document) -> bool:
-        """Whether every hollow chapter of `doc` has its page kept."""
-        return all(self.page(doc, ch) is not None for ch in doc.chapters if ch.hollow)
+    def ready(self, doc: Document, read: Callable[[bytes], object]) -> bool:
+        """Whether every hollow chapter of `doc` has its page kept, and `read` (the
+        writer's) reads it without a ValueError or TypeError."""
+        for chapter in (ch for ch in doc.chapters if ch.hollow):
+            data = self.page(doc, chapter)
+            try:
+                if data is None or read(data) is None:
+                    return False
+            except (ValueError, TypeError):
+                return False
+        return True
 
     def cover(self, meta: Metadata, theme: Theme) -> bytes:
         """The typographic cover, under the key of the metadata, the theme and the code

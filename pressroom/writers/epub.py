@@ -131,8 +131,15 @@ def kept_page(content: bytes, tally: Tally) -> bytes:
 
 
 def read_kept_page(data: bytes) -> tuple[bytes, Tally]:
+    """What `kept_page` kept; ValueError or TypeError for anything else."""
     head, _, content = data.partition(b"\n")
-    return content, Tally(**json.loads(head))
+    tally = Tally(**json.loads(head))
+    counts = [v for k, v in asdict(tally).items() if not k.endswith("languages")]
+    if not all(type(n) is int for n in counts):
+        raise TypeError("a count that is not a number")
+    if not all(isinstance(x, str) for x in tally.languages + tally.note_languages):
+        raise TypeError("a language that is not text")
+    return content, tally
 
 
 # -- the build --------------------------------------------------------------------------------
