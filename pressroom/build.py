@@ -253,9 +253,23 @@ def render(
     printed = [name for name in names if WRITERS[name].pages]  # made from one layout
     with printing.aside(printed, split, ctx) as printer, collector.seldom():
         step("load")
-        # Pieces of the Markdown unchanged since the last build are not converted again.
-        pieces = cache.Pieces(cache.pieces_folder(out, stem), reuse=not force, options=options)
+        # Pieces of the Markdown unchanged since the last build are not converted again;
+        # for the EPUB alone, they are read in outline when their chapters' pages are kept.
+        pieces = cache.Pieces(
+            cache.pieces_folder(out, stem),
+            reuse=not force,
+            options=options,
+            hollow=not force and names == ["epub"],
+        )
+        said = len(ctx.diagnostics.items)
         doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
+        if pieces.hollow:
+            from .writers.epub import read_kept_page
+
+            if not pieces.ready(doc, read_kept_page):  # what the book shares has changed
+                del ctx.diagnostics.items[said:]
+                pieces.hollow = False
+                doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if printer is not None:
             printer.send(doc, ctx)
         if printed:
@@ -264,6 +278,8 @@ def render(
             # Here, not in the print process: that one has the longer way to go.
             warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)
         ctx.cover = pieces.cover  # the EPUB's; the print process draws its own as SVG
+        ctx.derived = pieces.derived
+        ctx.pages = pieces
         made = _make(doc, ctx, names, printed, printer, step)
     targets = {
         WRITERS[name].output(out, doc.stem): made[name] for name in names if name in formats

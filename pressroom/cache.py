@@ -13,11 +13,21 @@ the outputs) builds the book again. The folder is Pressroom's own and is safe to
 
 Within a book that has changed, each piece of its Markdown (a chapter or more: see
 load/segments.py) is converted again only when its text has changed: `Pieces` keeps each
-piece's XHTML under the SHA-256 of everything the conversion reads (the text, the nesting
-limit, the code that converts, the versions of the libraries), in `<stem>/` beside the
-record. Everything after the conversion (notes numbered through the book, ids, headings,
-cross-references, the writers) runs on the whole book every time, so a kept piece is
-exactly what converting it again would give.
+piece's XHTML and its outline (load/outline.py: what the book-wide passes read of it)
+under the SHA-256 of everything the conversion reads (the text, the nesting limit, the code
+that converts, the versions of Python and the libraries), in `<stem>/` beside the record.
+
+The EPUB's page of each chapter is kept too, under the SHA-256 of the keys of the chapter's
+own pieces, its place in the book, and all that every chapter reads of the book (the
+`Document.outline`: every piece's outline in order, the metadata, the works cited), with
+the options digest (options, theme, versions) and Pressroom's code and templates. When
+only the EPUB is made, a kept piece is read as its outline: the book-wide passes (notes
+numbered through the book, ids, headings, cross-references, links) run on the outlines
+and the pieces read whole, which gives them what the whole book would, and each chapter
+read in outline takes its page from the last build. Should any such page not be kept (what
+the book shares has changed), the book is read whole again. What the EPUB writer derives
+from a file's bytes alone (its compressed zip entry, what the own checks read in it) is
+kept under the SHA-256 of those bytes and of the code (`Pieces.derived`).
 """
 
 from __future__ import annotations
@@ -25,19 +35,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .diagnostics import Diagnostic
 from .limits import Limits
-from .model import Metadata
+from .model import Chapter, Document, Metadata
 from .themes import Theme
+
+if TYPE_CHECKING:
+    from .load import Converted
+    from .load.images import Checked
 
 FOLDER = ".pressroom-cache"
 # The libraries whose versions shape the outputs' bytes.
@@ -56,6 +71,8 @@ LIBRARIES = (
     "pillow",
     "fonttools",
     "lxml",
+    "jinja2",
+    "markupsafe",
 )
 
 
@@ -166,7 +183,7 @@ def remember(
 
 
 # -- pieces of a book's Markdown -------------------------------------------------------------
-PIECE_FORMAT = "pressroom-piece-1"
+PIECE_FORMAT = "pressroom-piece-2"
 
 
 def pieces_folder(out: Path, stem: str) -> Path:
@@ -177,10 +194,26 @@ def pieces_folder(out: Path, stem: str) -> Path:
 def _converter() -> str:
     """What the conversion is made of: Pressroom's version and load code, its libraries."""
     digest = hashlib.sha256(PIECE_FORMAT.encode())
-    described = {"pressroom": __version__, "libraries": {n: _version(n) for n in LIBRARIES}}
+    described = {
+        "pressroom": __version__,
+        "python": platform.python_version(),  # ElementTree and the HTML parser are its own
+        "libraries": {n: _version(n) for n in LIBRARIES},
+    }
     digest.update(json.dumps(described, sort_keys=True).encode())
     for source in sorted((Path(__file__).parent / "load").glob("*.py")):
         digest.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@cache
+def _code() -> str:
+    """What the writers' derived bytes and pages are made by: all of Pressroom's code and
+    templates, its libraries, zlib."""
+    digest = hashlib.sha256(_converter().encode() + zlib.ZLIB_RUNTIME_VERSION.encode())
+    package = Path(__file__).parent
+    for source in sorted([*package.rglob("*.py"), *package.rglob("*.xhtml")]):
+        name = source.relative_to(package).as_posix()
+        digest.update(name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -190,63 +223,133 @@ def piece_key(text: str, depth: int) -> str:
     return digest.hexdigest()
 
 
-def _entry(key: str, html: str, dropped: list[str]) -> bytes:
-    return zlib.compress(json.dumps({"key": key, "html": html, "dropped": dropped}).encode(), 1)
+@dataclass(frozen=True)
+class Entry:
+    """A piece's conversion as kept: its XHTML, what the sanitizer removed, its outline
+    and the number of its blocks."""
 
+    html: str
+    dropped: list[str]
+    outline: str
+    blocks: int
 
-def _read_entry(data: bytes, key: str) -> tuple[str, list[str]] | None:
-    """An entry's conversion, or None when it is not the entry for `key` or not whole."""
-    try:
-        entry = json.loads(zlib.decompress(data))
-        html, dropped = entry["html"], entry["dropped"]
-        if entry["key"] != key or not isinstance(html, str):
+    @classmethod
+    def of(cls, html: str, dropped: list[str]) -> Entry:
+        from .load.outline import outline
+
+        return cls(html, dropped, *outline(html))
+
+    def dump(self, key: str) -> bytes:
+        return zlib.compress(json.dumps({"key": key, **asdict(self)}).encode(), 1)
+
+    @classmethod
+    def read(cls, data: bytes, key: str) -> Entry | None:
+        """The entry in `data`, or None when it is not the entry for `key` or not whole."""
+        try:
+            raw = json.loads(zlib.decompress(data))
+            entry = cls(raw["html"], raw["dropped"], raw["outline"], raw["blocks"])
+            if raw["key"] != key:
+                return None
+        except (ValueError, KeyError, TypeError, zlib.error):
             return None
-        if not isinstance(dropped, list) or not all(isinstance(w, str) for w in dropped):
+        if not all(isinstance(t, str) for t in (entry.html, entry.outline)):
             return None
-        return html, dropped
-    except (ValueError, KeyError, TypeError, zlib.error):
-        return None
+        if not isinstance(entry.dropped, list) or not all(
+            isinstance(w, str) for w in entry.dropped
+        ):
+            return None
+        return entry if type(entry.blocks) is int else None
 
 
 @dataclass
 class Pieces:
-    """`load`'s costly steps (see load.Kept) and the typographic cover, answered from the
-    entries kept in `folder` when `reuse`: a piece of Markdown's conversion, under the key
-    of its text; a PNG, JPEG or GIF found whole, under the key of its bytes (an empty entry:
-    only success is kept). Every entry it gave is remembered in `given`, to be kept once the
-    outputs are written: its bytes when made now, None when read from the folder as it is."""
+    """`load`'s costly steps (see load.Kept), the typographic cover and the EPUB's finished
+    pages, answered from the entries kept in `folder` when `reuse`: a piece of Markdown's
+    conversion, under the key of its text; a PNG, JPEG or GIF found whole, under the key of
+    its bytes (an empty entry: only success is kept); a chapter's page, under the key of its
+    pieces and of what every chapter reads of the book (Document.outline). With `hollow`, a
+    kept piece is given as its outline, its chapters' pages to be taken from here (`ready`
+    says whether they all are). Every entry it gave is remembered in `given`, to be kept
+    once the outputs are written: its bytes when made now, None when read from the folder."""
 
     folder: Path | None
     reuse: bool = True
     options: str = ""  # options_digest: the theme's files and the versions, for the cover
+    hollow: bool = False
     given: dict[str, bytes | None] = field(default_factory=dict)  # entry file → new bytes
+    _read: dict[str, bytes] = field(default_factory=dict)  # entries read from the folder
 
     def _kept(self, name: str) -> bytes | None:
+        made = self.given.get(name)
+        if made is not None:  # made earlier in this build
+            return made
         if not self.reuse or self.folder is None:
             return None
-        try:
-            return (self.folder / name).read_bytes()
-        except OSError:
-            return None
+        if name not in self._read:
+            try:
+                self._read[name] = (self.folder / name).read_bytes()
+            except OSError:
+                return None
+        return self._read[name]
 
-    def convert(self, text: str, depth: int) -> tuple[str, list[str]]:
-        from .load import convert
+    def piece(self, text: str, depth: int) -> Converted:
+        from .load import Converted, convert
 
         key = piece_key(text, depth)
-        data = self._kept(f"{key}.z")
-        found = _read_entry(data, key) if data else None
-        if data and found is not None:
-            self.given[f"{key}.z"] = None
-            return found
-        html, dropped = convert(text, depth)
-        self.given[f"{key}.z"] = _entry(key, html, dropped)
-        return html, dropped
+        name = f"{key}.z"
+        data = self._kept(name)
+        found = Entry.read(data, key) if data else None
+        hollow = self.hollow
+        if found is None:
+            found = Entry.of(*convert(text, depth))
+            self.given[name] = found.dump(key)
+            hollow = False
+        self.given.setdefault(name, None)
+        digest = hashlib.sha256(found.outline.encode()).hexdigest()
+        html = found.outline if hollow else found.html
+        return Converted(html, found.dropped, key, digest, found.blocks, hollow)
+
+    def _page_name(self, doc: Document, chapter: Chapter) -> str | None:
+        if not doc.outline or not chapter.pieces:
+            return None  # not read through pieces: no key
+        digest = hashlib.sha256(f"{_code()}\0{self.options}\0{doc.outline}\0".encode())
+        digest.update(f"{chapter.id}\0{'/'.join(chapter.pieces)}".encode())
+        return f"{digest.hexdigest()}.page"
+
+    def page(self, doc: Document, chapter: Chapter) -> bytes | None:
+        """A chapter's finished page as the EPUB writer kept it (context.Pages)."""
+        name = self._page_name(doc, chapter)
+        data = self._kept(name) if name else None
+        if name is None or not data or hashlib.sha256(data[32:]).digest() != data[:32]:
+            return None
+        try:
+            page = zlib.decompress(data[32:])
+        except zlib.error:
+            return None
+        self.given.setdefault(name, None)
+        return page
+
+    def keep_page(self, doc: Document, chapter: Chapter, data: bytes) -> None:
+        name = self._page_name(doc, chapter)
+        if name is not None:
+            packed = zlib.compress(data, 1)  # a page is kept packed: a quarter of its size
+            self.given[name] = hashlib.sha256(packed).digest() + packed
+
+    def ready(self, doc: Document, read: Callable[[bytes], object]) -> bool:
+        """Whether every hollow chapter of `doc` has its page kept, and `read` (the
+        writer's) reads it without a ValueError or TypeError."""
+        for chapter in (ch for ch in doc.chapters if ch.hollow):
+            data = self.page(doc, chapter)
+            try:
+                if data is None or read(data) is None:
+                    return False
+            except (ValueError, TypeError):
+                return False
+        return True
 
     def cover(self, meta: Metadata, theme: Theme) -> bytes:
         """The typographic cover, under the key of the metadata, the theme and the code
         that draws it; the entry holds its SHA-256, checked when read."""
-        from . import cover
-
         digest = hashlib.sha256(_converter().encode() + self.options.encode())
         digest.update(repr(meta).encode())
         for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
@@ -254,10 +357,48 @@ class Pieces:
         name = f"{digest.hexdigest()}.jpg"
         data = self._kept(name)
         if data and hashlib.sha256(data[32:]).digest() == data[:32]:
-            self.given[name] = None
+            self.given.setdefault(name, None)
             return data[32:]
+        from . import cover  # not before: it imports the font tools
+
         made = cover.generated_cover(meta, theme)
         self.given[name] = hashlib.sha256(made).digest() + made
+        return made
+
+    def derived(self, kind: str, data: bytes, make: Callable[[bytes], bytes]) -> bytes:
+        """`make(data)`, kept under the key of `kind`, `data` and the code; the entry holds
+        the SHA-256 of what was made, checked when read (context.Derived)."""
+        digest = hashlib.sha256(_code().encode() + kind.encode() + b"\0" + data)
+        name = f"{digest.hexdigest()}.{kind}"
+        kept = self._kept(name)
+        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+            self.given.setdefault(name, None)
+            return kept[32:]
+        made = make(data)
+        self.given[name] = hashlib.sha256(made).digest() + made
+        return made
+
+    def svg(self, data: bytes, limits: Limits) -> Checked:
+        """An SVG sanitized, under the key of its bytes and the limits; the entry holds the
+        SHA-256 of the rest, checked when read, then what was removed, then the SVG."""
+        from .load.images import Checked, sanitize_svg
+
+        digest = hashlib.sha256(_converter().encode() + json.dumps(asdict(limits)).encode())
+        digest.update(b"\0" + data)
+        name = f"{digest.hexdigest()}.svg"
+        kept = self._kept(name)
+        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+            head, _, svg = kept[32:].partition(b"\n")
+            try:
+                removed = json.loads(head)
+            except ValueError:
+                removed = None
+            if isinstance(removed, list) and all(isinstance(r, str) for r in removed):
+                self.given.setdefault(name, None)
+                return Checked("image/svg+xml", svg, removed)
+        made = sanitize_svg(data, limits)  # raises for a broken one: not kept
+        entry = json.dumps(made.removed).encode() + b"\n" + made.data
+        self.given[name] = hashlib.sha256(entry).digest() + entry
         return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
@@ -268,7 +409,7 @@ class Pieces:
         digest.update(json.dumps(described).encode() + b"\0" + data)
         name = f"{digest.hexdigest()}.ok"
         if self._kept(name) == b"":
-            self.given[name] = None
+            self.given.setdefault(name, None)
         else:
             decode_raster(data, media_type, limits)  # raises for a broken image: not kept
             self.given[name] = b""

@@ -235,10 +235,18 @@ def _start_early(args: argparse.Namespace, books: int) -> None:
 
     if args.jobs == 1 or args.scheduler or cores() < 2 or printing.started():
         return
-    if books == 1:
+    if books == 1 and _pages_wanted(args.format):
         printing.warm()
     elif books > 1:
         prestart()
+
+
+def _pages_wanted(formats: list[str] | None) -> bool:
+    """Whether the formats named (all the defaults or the config's, when none is) may
+    need pages laid out: a build of the EPUB alone has no use for a print process."""
+    from .writers import WRITERS, expand
+
+    return not formats or any(WRITERS[name].pages for name in expand(formats))
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .dates import build_time
 from .diagnostics import Diagnostic, Diagnostics
@@ -19,7 +19,7 @@ from .errors import PressroomError
 from .themes import Theme
 
 if TYPE_CHECKING:
-    from .model import Metadata
+    from .model import Chapter, Document, Metadata
 
 CSS_KINDS = ("print", "epub")
 
@@ -46,6 +46,19 @@ class Stylesheet:
             raise PressroomError(self.path, f"cannot read stylesheet: {err}") from None
 
 
+# (kind, bytes, make) → make(bytes), or what it gave for the same kind and bytes before.
+Derived = Callable[[str, bytes, Callable[[bytes], bytes]], bytes]
+
+
+class Pages(Protocol):
+    """A chapter's finished page (the EPUB writer's bytes), kept for the next build under
+    the key of what it is made from (cache.Pieces)."""
+
+    def page(self, doc: Document, chapter: Chapter) -> bytes | None: ...
+
+    def keep_page(self, doc: Document, chapter: Chapter, data: bytes) -> None: ...
+
+
 @dataclass
 class BuildContext:
     theme: Theme = field(default_factory=Theme.load)
@@ -64,6 +77,10 @@ class BuildContext:
     # Makes the typographic cover JPEG from the metadata and theme (cover.generated_cover),
     # or takes it from the last build (cache.Pieces.cover).
     cover: Callable[[Metadata, Theme], bytes] | None = None
+    # What a writer derives from bytes alone (a file's compressed entry, what the checks
+    # read in it), taken from the last build when the bytes are the same (cache.Pieces).
+    derived: Derived | None = None
+    pages: Pages | None = None
 
     def stylesheets(self, kind: str) -> list[Stylesheet]:
         return [sheet for sheet in self.css if kind in sheet.kinds]

@@ -21,6 +21,15 @@ NOT_TEXT = re.compile(
 )
 
 
+# The same characters in UTF-8, which a regular expression over bytes finds much sooner:
+# controls; U+FDD0–U+FDEF; U+FFFE, U+FFFF; U+nFFFE, U+nFFFF of planes 1–16. (Surrogates
+# are not valid UTF-8: decoding refuses them first.)
+NOT_TEXT_UTF8 = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]"
+    rb"|[\xf0-\xf4][\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf]"
+)
+
+
 def bad_character(text: str) -> tuple[int, str] | None:
     """(index, description) of the first character text may not hold, or None."""
     found = NOT_TEXT.search(text)
@@ -61,7 +70,7 @@ def read_text(path: str | Path, max_bytes: int = 0) -> str:
         line = data[: err.start].count(b"\n") + 1
         raise PressroomError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x})", line) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    bad = bad_character(text)
+    bad = bad_character(text) if NOT_TEXT_UTF8.search(data) else None
     if bad is not None:
         at, what = bad
         line = text.count("\n", 0, at) + 1

@@ -110,6 +110,10 @@ class Chapter:
     body: ET.Element  # <div> with the chapter's blocks, heading included
     headings: list[Heading] = field(default_factory=list)
     source: Path | None = None  # the Markdown file it came from
+    pieces: tuple[str, ...] = ()  # the keys of the pieces of Markdown it came from, when kept
+    # Read from the outlines of kept pieces (load/outline.py): its body holds only what the
+    # book-wide passes read, and its finished page is the last build's.
+    hollow: bool = False
 
     def copy_body(self) -> ET.Element:
         return copy.deepcopy(self.body)
@@ -128,6 +132,7 @@ class Document:
     images: list[Image]
     inputs: tuple[Path, ...] = ()  # other files the book was made from (pressroom.yml, …)
     cover: Image | None = None  # the book's own cover image, when it has one
+    outline: str = ""  # what every chapter reads of the book (load): a key of its pages
 
     @property
     def source(self) -> Path:

@@ -3,13 +3,17 @@ input, option or output change builds the book again."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from pressroom.build import Built, build
@@ -17,6 +21,8 @@ from pressroom.cache import FOLDER
 from pressroom.errors import PressroomError
 from pressroom.load import Sources
 from pressroom.load.frontmatter import Layer
+from test_outline import BLOCKS as OUTLINE_BLOCKS
+from test_outline import FRONT as OUTLINE_FRONT
 
 SCHOLAR = Path(__file__).resolve().parent / "fixtures" / "scholar"
 FORMATS = ("pdf", "epub")
@@ -300,3 +306,320 @@ def test_an_image_broken_after_a_build_is_refused(tmp_path, monkeypatch):
     dot.write_bytes(dot.read_bytes()[:16] + b"broken" * 10)
     with pytest.raises(PressroomError, match=r"dot\.png cannot be read"):
         build_book(tmp_path, "out")
+
+
+def test_only_the_entries_whose_bytes_changed_are_compressed_again(tmp_path, monkeypatch):
+    from pressroom import zipwrite
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    deflated: list[bytes] = []
+    real = zipwrite.deflate
+    monkeypatch.setattr(zipwrite, "deflate", lambda data: deflated.append(data) or real(data))
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    with zipfile.ZipFile(tmp_path / "out" / "book.epub") as epub:
+        changed = epub.read("EPUB/chapter-2.xhtml")
+        entries = len(epub.namelist())
+    assert changed in deflated and len(deflated) < entries - 3
+
+
+def test_derived_entries_corrupt_or_lost_are_made_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    folder = tmp_path / "out" / FOLDER / "book"
+    derived = sorted([*folder.glob("*.facts"), *folder.glob("*.deflate")])
+    assert {p.suffix for p in derived} == {".facts", ".deflate"}
+    for n, path in enumerate(derived):
+        if n % 2:
+            path.write_bytes(path.read_bytes()[:-1] + b"!")
+        else:
+            path.unlink()
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert len([*folder.glob("*.facts"), *folder.glob("*.deflate")]) == len(derived)  # whole
+
+
+# -- pages: an edited book takes the pages of the chapters that read nothing changed -------
+def pages_kept(root: Path, out: str = "out") -> list[Path]:
+    return sorted((root / out / FOLDER / "book").glob("*.page"))
+
+
+@pytest.mark.parametrize("layout", ["one file", "three files"])
+def test_an_edited_chapter_is_the_only_page_laid_out(tmp_path, monkeypatch, layout):
+    import pressroom.writers.epub as writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, layout)
+    build_book(tmp_path, "out")
+    assert len(pages_kept(tmp_path)) == 3
+    laid_out: list[str] = []
+    real = writer.page
+
+    def counting(template, doc, ctx, styles, title, **context):
+        laid_out.append(title)
+        return real(template, doc, ctx, styles, title, **context)
+
+    monkeypatch.setattr(writer, "page", counting)
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    assert "Two" in laid_out and not {"One", "Three"} & set(laid_out)
+    assert len(pages_kept(tmp_path)) == 3  # the last build's, and only them
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+
+
+# What every chapter's page reads of the book: each change must lay out again the pages
+# that read it, and give the --force build's bytes.
+SHARED_CHANGES = {
+    "a note before numbers the later ones": replace_text(
+        "one.md", "First words.", "First[^new] words.\n\n[^new]: New.\n\n"
+    ),
+    "a figure before renumbers references": replace_text(
+        "one.md", "First words.", "![Another](dot.png){#fig:other}\n\nFirst words."
+    ),
+    "an id taken before": replace_text("one.md", "First words.", '<p id="two">Taken.</p>'),
+    "a link target gone": replace_text("one.md", "# One", "# Uno"),
+    "a heading level": replace_text("three.md", "# Three", "# Three\n\n#### Deep"),
+    "metadata": replace_text("one.md", "title: Pieces", "title: Other Pieces"),
+    "theme words": edit("book/theme/strings/en.yml", append("figure: Plate\n")),
+    "stylesheet added": lambda root: (root / "book" / "styles" / "print.css").write_text("p{}"),
+    "chapters in another order": lambda root: swap_chapters(root),
+}
+
+
+def swap_chapters(root: Path) -> None:
+    """Two and Three change places: the same pieces, each at the other's place."""
+    two, three = CHAPTERS["two.md"], CHAPTERS["three.md"]
+    whole = root / "book" / "book.md"
+    if whole.is_file():
+        text = whole.read_text("utf-8")
+        whole.write_text(text.replace(two + "\n" + three, three + "\n" + two), "utf-8")
+    else:
+        (root / "book" / "two.md").write_text(three, "utf-8")
+        (root / "book" / "three.md").write_text(two, "utf-8")
+
+
+@pytest.mark.parametrize("layout", ["one file", "three files"])
+@pytest.mark.parametrize("change", sorted(SHARED_CHANGES))
+def test_what_the_book_shares_changed_is_the_book_built_whole(
+    tmp_path, monkeypatch, layout, change
+):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, layout)
+    build_book(tmp_path, "out")
+    SHARED_CHANGES[change](tmp_path)
+    changed = build_book(tmp_path, "out")
+    full = build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    assert changed.diagnostics == full.diagnostics
+
+
+def not_a_page(path: Path) -> None:
+    """Whole (its SHA-256 agrees), but not a page the writer kept."""
+    packed = zlib.compress(b'{"images": "none"}\n<html/>')
+    path.write_bytes(hashlib.sha256(packed).digest() + packed)
+
+
+PAGE_DAMAGE = {
+    "cut short": lambda path: path.write_bytes(path.read_bytes()[:-1]),
+    "lost": Path.unlink,
+    "not a page": not_a_page,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(PAGE_DAMAGE))
+def test_a_kept_page_not_whole_reads_the_book_whole(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    replace_text("one.md", "First words.", "First words, [lost](#nowhere).")(tmp_path)
+    build_book(tmp_path, "out")
+    for page in pages_kept(tmp_path):
+        PAGE_DAMAGE[damage](page)
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    changed = build_book(tmp_path, "out")
+    full = build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+    # Said once, by the book read whole: not by the outlines tried first too.
+    assert [d.code for d in changed.diagnostics] == ["B-LINK"]
+    assert changed.diagnostics == full.diagnostics
+    assert len(pages_kept(tmp_path)) == 3
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(OUTLINE_BLOCKS), max_size=3), min_size=1, max_size=4),
+    st.data(),
+    st.booleans(),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_book_edited_is_the_book_built_whole(
+    tmp_path_factory, monkeypatch, before, data, files
+):
+    """Random books, one chapter's blocks drawn again: the EPUB and the warnings are the
+    --force build's, the chapter files alike."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = tmp_path_factory.mktemp("random")
+    at = data.draw(st.integers(0, len(before) - 1))
+    headless = files and data.draw(st.booleans())
+    after = [*before[:at], data.draw(st.lists(st.sampled_from(OUTLINE_BLOCKS), max_size=3))]
+    after += before[at + 1 :]
+
+    def write(chapters: list[list[str]]) -> list[Path]:
+        # In files of their own, some chapters go on from the file before (no heading).
+        texts = [
+            "\n\n".join([*([] if headless and n % 2 else [f"# Chapter {n % 3}"]), *blocks])
+            for n, blocks in enumerate(chapters)
+        ]
+        if not files:
+            texts = ["\n\n".join(texts)]
+        paths = []
+        for n, text in enumerate(texts):
+            paths.append(root / f"c{n}.md")
+            paths[-1].write_text((OUTLINE_FRONT if n == 0 else "") + text + "\n", "utf-8")
+        return paths
+
+    def built(out: str, force: bool = False) -> Built | str:
+        sources = Sources(files=write(after if out != "before" else before), root=root, stem="b")
+        try:
+            return build(
+                sources, root / ("out" if out == "before" else out), ("epub",), force=force
+            )
+        except PressroomError as err:
+            return str(err)
+
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(root / "dot.png")
+    if isinstance(built("before"), str):
+        return
+    changed, full = built("out"), built("full", force=True)
+    if isinstance(full, str):
+        assert changed == full
+        return
+    assert (root / "out" / "b.epub").read_bytes() == (root / "full" / "b.epub").read_bytes()
+    assert isinstance(changed, Built) and changed.diagnostics == full.diagnostics
+
+
+def test_an_svg_is_sanitized_once_and_what_it_lost_said_again(tmp_path, monkeypatch):
+    import pressroom.load.images as images
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><rect width="4"/></svg>'
+    (tmp_path / "book" / "map.svg").write_text(svg, "utf-8")
+    replace_text("three.md", "Last words.", "![A map](map.svg)\n\nLast words.")(tmp_path)
+    first = build_book(tmp_path, "out")
+    assert "B-IMAGE" in {d.code for d in first.diagnostics}
+    sanitized: list[bytes] = []
+    real = images.sanitize_svg
+    monkeypatch.setattr(images, "sanitize_svg", lambda d, lim: sanitized.append(d) or real(d, lim))
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    changed = build_book(tmp_path, "out")
+    assert sanitized == []
+    (entry,) = (tmp_path / "out" / FOLDER / "book").glob("*.svg")
+    entry.write_bytes(entry.read_bytes().replace(b"rect", b"line"))  # not what was kept
+    replace_text("two.md", "a deep red", "red")(tmp_path)
+    again = build_book(tmp_path, "out")
+    assert len(sanitized) == 1
+    full = build_book(tmp_path, "full", force=True)
+    assert changed.diagnostics == again.diagnostics == full.diagnostics
+    replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
+    build_book(tmp_path, "out")
+    build_book(tmp_path, "full", force=True)
+    assert (tmp_path / "out" / "book.epub").read_bytes() == (
+        tmp_path / "full" / "book.epub"
+    ).read_bytes()
+
+
+def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monkeypatch):
+    import pressroom.writers.epub as writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    shutil.copytree(SCHOLAR, tmp_path / "book")
+    source = tmp_path / "book" / "scholar.md"
+
+    def built(out: str, force: bool = False) -> Built:
+        return build(Sources(files=[source]), tmp_path / out, ("epub",), force=force)
+
+    def same() -> bool:
+        built("full", force=True)
+        return (tmp_path / "out" / "scholar.epub").read_bytes() == (
+            tmp_path / "full" / "scholar.epub"
+        ).read_bytes()
+
+    built("out")
+    laid_out: list[str] = []
+    real = writer.page
+    monkeypatch.setattr(
+        writer,
+        "page",
+        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
+    )
+    for old, new, references in [
+        ("The sum of the counted marks follows:", "The sum of the marks follows:", False),
+        ("later surveys agree\n[see @doe2019; @abel2015, pp. 10-12]", "later surveys agree", True),
+    ]:
+        laid_out.clear()
+        text = source.read_text("utf-8")
+        assert old in text
+        source.write_text(text.replace(old, new), "utf-8")
+        built("out")
+        assert ("References" in laid_out) == references
+        assert same()
+
+
+def test_pages_are_kept_for_one_code_one_time_and_one_set_of_limits(tmp_path, monkeypatch):
+    """The code and the versions (cache._code), the build time and the limits are parts
+    of the keys: another of each lays the pages out again, as --force does."""
+    import pressroom.cache as kept
+    import pressroom.writers.epub as writer
+    from pressroom.limits import DEFAULT
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book_project(tmp_path, "one file")
+    build_book(tmp_path, "out")
+    laid_out: list[str] = []
+    real = writer.page
+    monkeypatch.setattr(
+        writer,
+        "page",
+        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
+    )
+
+    def edited_then_forced() -> None:
+        laid_out.clear()
+        replace_text("two.md", "it is", "it is, again,")(tmp_path)
+        build_book(tmp_path, "out")
+        assert {"One", "Two", "Three"} <= set(laid_out)
+        build_book(tmp_path, "full", force=True)
+        assert (tmp_path / "out" / "book.epub").read_bytes() == (
+            tmp_path / "full" / "book.epub"
+        ).read_bytes()
+
+    monkeypatch.setattr(kept, "_code", lambda: "another version of the code")
+    edited_then_forced()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    edited_then_forced()
+    # An SVG kept under the default limits is not given under lower ones.
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g><rect width="4"/><rect/></g></svg>'
+    (tmp_path / "book" / "map.svg").write_text(svg, "utf-8")
+    replace_text("three.md", "Last words.", "![A map](map.svg)\n\nLast words.")(tmp_path)
+    book = tmp_path / "book" / "book.md"
+    build(Sources(files=[book], root=book.parent, stem="book"), tmp_path / "out", ("epub",))
+    few = Sources(
+        files=[book], root=book.parent, stem="book", limits=replace(DEFAULT, svg_elements=3)
+    )
+    with pytest.raises(PressroomError, match=r"map\.svg has 4 elements"):
+        build(few, tmp_path / "out", ("epub",))

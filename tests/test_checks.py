@@ -192,6 +192,28 @@ def test_each_epub_rule_fires_alone(outputs, tmp_path, case):
     assert all(f.file == str(broken) for f in findings)
 
 
+@pytest.mark.parametrize("case", BREAKAGES)
+def test_each_rule_finds_the_same_in_facts_kept_as_bytes(outputs, tmp_path, case):
+    """What the rules read in a file, kept as bytes by the writer, is what they read anew."""
+    member, old, new, _, _ = BREAKAGES[case]
+    broken = rewrite(outputs["book.epub"], tmp_path / f"{case}.epub", {member: (old, new)})
+    kept: list[bytes] = []
+
+    def through_bytes(page: bytes) -> epub.Facts:
+        kept.append(epub.Facts.read(page).dump())
+        return epub.Facts.load(kept[-1])
+
+    data = broken.read_bytes()
+    assert epub.lint_archive(data, "b.epub", through_bytes) == epub.lint_archive(data, "b.epub")
+    assert kept
+
+
+@pytest.mark.parametrize("data", [b"[]", b'{"ids": []}', b"not json"])
+def test_facts_that_are_not_facts_are_refused(data):
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        epub.Facts.load(data)
+
+
 def test_missing_recommended_metadata_is_a_warning(outputs, tmp_path):
     rights = "<dc:rights>© 2024 the authors. CC BY 4.0.</dc:rights>".encode()
     broken = rewrite(outputs["book.epub"], tmp_path / "no-rights.epub", {".opf": (rights, b"")})

@@ -118,3 +118,20 @@ def test_version_comes_from_one_place(tmp_path):
     assert version("pressroom") == package.__version__
     run = pressroom("--version", cwd=tmp_path)
     assert run.stdout.strip() == f"pressroom {package.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("formats", "warmed"),
+    [(["epub"], False), (["epub", "pdf"], True), (["bag"], True), (None, True)],
+)
+def test_a_print_process_is_started_early_only_for_page_formats(monkeypatch, formats, warmed):
+    import argparse
+
+    from pressroom import cli, parallel, printing
+
+    started: list[bool] = []
+    monkeypatch.setattr(printing, "warm", lambda: started.append(True))
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    args = argparse.Namespace(format=formats, jobs=None, scheduler=None)
+    cli._start_early(args, 1)
+    assert started == ([True] if warmed else [])

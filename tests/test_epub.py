@@ -568,8 +568,8 @@ def test_the_conformance_claim_follows_the_books_own_checks(tmp_path, monkeypatc
     assert list(found) == []
     real = rules.lint_archive
 
-    def with_a_fault(data, name):  # the rules fault something this book has
-        return [*real(data, name), Diagnostic(name, "E-ALT", "error", "x")]
+    def with_a_fault(data, name, read):  # the rules fault something this book has
+        return [*real(data, name, read), Diagnostic(name, "E-ALT", "error", "x")]
 
     monkeypatch.setattr(rules, "lint_archive", with_a_fault)
     found = Diagnostics()

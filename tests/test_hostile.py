@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from pressroom import files
 from pressroom.checks import check_file
 from pressroom.cli import main
+from pressroom.errors import PressroomError
 from support import outputs_in, pressroom, write
 
 HEAD = "---\ntitle: T\nauthor: A. Writer\nrights: r\n---\n\n"
@@ -89,6 +90,24 @@ def test_raw_html_cannot_take_the_ids_of_note_calls(tmp_path):
 def test_characters_text_cannot_hold_are_one_line_errors(tmp_path, text, message):
     write(tmp_path, {"t.md": text})
     one_line_error(pressroom("build", "t.md", cwd=tmp_path), message)
+
+
+NOT_TEXT = [
+    *"\x01\x08\x0b\x0c\x0e\x1f\ufdd0\ufdef\ufffe\uffff",
+    *(chr(plane * 0x10000 + low) for plane in range(1, 17) for low in (0xFFFE, 0xFFFF)),
+]
+TEXT = [*"\t\n\r \x7f\ufdcf\ufdf0\ufffd\ufeff", "\U0001fffd", "\U0010fffd", "\U0001f600"]
+
+
+@pytest.mark.parametrize("character", NOT_TEXT + TEXT)
+def test_every_character_text_cannot_hold_is_found_in_a_file(tmp_path, character):
+    path = tmp_path / "t.md"
+    path.write_bytes(f"Words {character} words.\n".encode())
+    if character in NOT_TEXT:
+        with pytest.raises(PressroomError, match=f"U\\+{ord(character):04X} at column 7"):
+            files.read_text(path)
+    else:
+        assert files.read_text(path)
 
 
 def test_output_folders_that_cannot_be_made_are_one_line_errors(tmp_path):
@@ -283,6 +302,10 @@ def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
         (
             HEAD + "Short.\n\n- item\n\n" + "word " * 25_000 + "\n",
             "t.md:11: a paragraph of 125,000 characters; the limit is 100,000",
+        ),
+        (  # a tab is a level; spaces that do not make four columns are none
+            HEAD + "\n" + " " * 300 + "\n" + "> " * 60 + "\t" * 41 + "x\n",
+            "t.md:9: lists or quotes nested 101 levels deep",
         ),
     ],
 )

@@ -7,13 +7,14 @@ codes are in the catalogue (`pressroom/data/codes.yml`).
 from __future__ import annotations
 
 import io
+import json
 import posixpath
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -55,10 +56,87 @@ class PackageError(Exception):
 
 
 @dataclass
+class Facts:
+    """What the own rules read in one XHTML file, taken from its bytes alone (so it can be
+    kept by them): its ids, its note calls, its notes and their back links, ids used more
+    than once, the language of <html>, images without text."""
+
+    ids: dict[str, bool]  # id → whether its first element is a note
+    noterefs: list[str]  # the href of each note call
+    notes: list[tuple[str, list[str]]]  # each note's label and the hrefs of its back links
+    duplicates: list[tuple[str, int]]  # an id and how many times it is used
+    xml_lang: str | None
+    lang: str | None
+    no_alt: list[tuple[str, str]]  # an image's src and what it lacks
+
+    @classmethod
+    def read(cls, data: bytes) -> Facts:
+        """Raises etree.XMLSyntaxError for a file that is not well-formed."""
+        root = _parse(data)
+        ids: dict[str, bool] = {}
+        noterefs, notes = [], []
+        for el in _elements(root):
+            ident = el.get("id")
+            if ident is not None:
+                ids.setdefault(ident, _is_note(el))
+            if "noteref" in _tokens(el, EPUB_TYPE) or "doc-noteref" in _tokens(el, "role"):
+                noterefs.append(el.get("href") or "")
+            if _is_note(el):
+                label = ident or f"<{etree.QName(el).localname}> without id"
+                backs = [
+                    a.get("href") or ""
+                    for a in _elements(el)
+                    if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
+                ]
+                notes.append((label, backs))
+        counts = Counter(el.get("id") for el in _elements(root) if el.get("id") is not None)
+        no_alt = [
+            (img.get("src", ""), "empty alt" if img.get("alt") is not None else "no alt")
+            for img in root.iter(f"{XHTML_NS}img")
+            if not (img.get("alt") or "").strip()
+            and not _tokens(img, "role") & {"presentation", "none"}
+        ]
+        return cls(
+            ids=ids,
+            noterefs=noterefs,
+            notes=notes,
+            duplicates=[(str(ident), n) for ident, n in counts.items() if n > 1],
+            xml_lang=root.get(XML_LANG),
+            lang=root.get("lang"),
+            no_alt=no_alt,
+        )
+
+    def dump(self) -> bytes:
+        return json.dumps(asdict(self)).encode()
+
+    @classmethod
+    def load(cls, data: bytes) -> Facts:
+        """Facts from `dump`; ValueError (or KeyError, TypeError) for anything else."""
+        raw = json.loads(data)
+        if not isinstance(raw, dict) or not isinstance(raw["ids"], dict):
+            raise TypeError("not facts")
+        facts = cls(
+            ids={str(k): bool(v) for k, v in raw["ids"].items()},
+            noterefs=[str(h) for h in raw["noterefs"]],
+            notes=[(str(label), [str(h) for h in backs]) for label, backs in raw["notes"]],
+            duplicates=[(str(ident), int(n)) for ident, n in raw["duplicates"]],
+            xml_lang=raw["xml_lang"],
+            lang=raw["lang"],
+            no_alt=[(str(src), str(what)) for src, what in raw["no_alt"]],
+        )
+        if not all(isinstance(v, str | None) for v in (facts.xml_lang, facts.lang)):
+            raise TypeError("a language that is not text")
+        return facts
+
+
+ReadFacts = Callable[[bytes], Facts]  # Facts.read, or the same answered from a cache
+
+
+@dataclass
 class Package:
     opf_path: str
     opf: etree._Element
-    docs: dict[str, etree._Element]  # zip path → root of every XHTML file in the manifest
+    facts: dict[str, Facts]  # zip path → what the rules read in each XHTML file
     unreadable: set[str]  # XHTML files that are not well-formed (E-PKG): links into them
     # are not judged
 
@@ -100,19 +178,22 @@ def _read(zf: zipfile.ZipFile, member: str) -> bytes:
     return data
 
 
-def _lint(zf: zipfile.ZipFile, name: str) -> tuple[list[Diagnostic], bool]:
+def _lint(
+    zf: zipfile.ZipFile, name: str, read: ReadFacts = Facts.read
+) -> tuple[list[Diagnostic], bool]:
     """The own rules' findings, and whether the package could be read far enough for them."""
     try:
-        package, findings = read_package(zf, name)
+        package, findings = read_package(zf, name, read)
     except PackageError as err:
         return [Diagnostic(name, "E-PKG", "error", str(err))], False
     return findings + lint_epub(name, package), True
 
 
-def lint_archive(data: bytes, name: str) -> list[Diagnostic]:
-    """The own rules alone, on an EPUB still in memory (the writer checks what it made)."""
+def lint_archive(data: bytes, name: str, read: ReadFacts = Facts.read) -> list[Diagnostic]:
+    """The own rules alone, on an EPUB still in memory (the writer checks what it made;
+    `read` may answer a file's facts from an earlier build)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return _lint(zf, name)[0]
+        return _lint(zf, name, read)[0]
 
 
 def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
@@ -144,7 +225,9 @@ def _parse(data: bytes) -> etree._Element:
     return etree.fromstring(data, XML_PARSER)
 
 
-def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Diagnostic]]:
+def read_package(
+    zf: zipfile.ZipFile, name: str, read: ReadFacts = Facts.read
+) -> tuple[Package, list[Diagnostic]]:
     names = set(zf.namelist())
     if "META-INF/container.xml" not in names:
         raise PackageError("META-INF/container.xml is missing")
@@ -166,7 +249,7 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Diagnost
         raise PackageError(f"{opf_path} is not an OPF package document")
     findings = []
     base = posixpath.dirname(opf_path)
-    docs, unreadable = {}, set()
+    facts, unreadable = {}, set()
     for item in opf.findall("opf:manifest/opf:item", NS):
         href = item.get("href") or ""
         if urlsplit(href).scheme:
@@ -180,13 +263,13 @@ def read_package(zf: zipfile.ZipFile, name: str) -> tuple[Package, list[Diagnost
         if item.get("media-type") != "application/xhtml+xml":
             continue
         try:
-            docs[target] = _parse(_read(zf, target))
+            facts[target] = read(_read(zf, target))
         except etree.XMLSyntaxError as err:
             unreadable.add(target)
             findings.append(
                 Diagnostic(name, "E-PKG", "error", f"{target} is not well-formed XML: {err}")
             )
-    return Package(opf_path=opf_path, opf=opf, docs=docs, unreadable=unreadable), findings
+    return Package(opf_path=opf_path, opf=opf, facts=facts, unreadable=unreadable), findings
 
 
 def lint_epub(name: str, package: Package) -> list[Diagnostic]:
@@ -263,16 +346,14 @@ def _target_file(source: str, href: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(path)))
 
 
-def _resolve(package: Package, source: str, href: str) -> etree._Element | None:
-    """The element a link in file `source` points to; None when it resolves nowhere."""
+def _resolve(package: Package, source: str, href: str) -> bool | None:
+    """Whether the element a link in file `source` points to is a note; None when it
+    resolves nowhere."""
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.fragment:
         return None
-    doc = package.docs.get(_target_file(source, href))
-    if doc is None:
-        return None
-    fragment = unquote(parts.fragment)
-    return next((el for el in _elements(doc) if el.get("id") == fragment), None)
+    facts = package.facts.get(_target_file(source, href))
+    return None if facts is None else facts.ids.get(unquote(parts.fragment))
 
 
 def _is_note(el: etree._Element) -> bool:
@@ -280,17 +361,14 @@ def _is_note(el: etree._Element) -> bool:
 
 
 def rule_notes(package: Package) -> Findings:
-    for file, doc in package.docs.items():
-        for el in _elements(doc):
-            if "noteref" not in _tokens(el, EPUB_TYPE) and "doc-noteref" not in _tokens(el, "role"):
-                continue
-            href = el.get("href") or ""
+    for file, facts in package.facts.items():
+        for href in facts.noterefs:
             if _target_file(file, href) in package.unreadable:
                 continue  # E-PKG names that file; its ids are unknown
             target = _resolve(package, file, href)
             if target is None:
                 yield "E-NOTE", "error", f'{file}: noteref to "{href}" resolves nowhere'
-            elif not _is_note(target):
+            elif not target:
                 yield (
                     "E-NOTE",
                     "error",
@@ -300,18 +378,11 @@ def rule_notes(package: Package) -> Findings:
 
 
 def rule_back(package: Package) -> Findings:
-    for file, doc in package.docs.items():
-        for note in filter(_is_note, _elements(doc)):
-            label = note.get("id") or f"<{etree.QName(note).localname}> without id"
-            backs = [
-                a
-                for a in _elements(note)
-                if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
-            ]
+    for file, facts in package.facts.items():
+        for label, backs in facts.notes:
             if not backs:
                 yield "E-BACK", "error", f"{file}: note {label} has no back link (doc-backlink)"
-            for a in backs:
-                href = a.get("href") or ""
+            for href in backs:
                 if _target_file(file, href) in package.unreadable:
                     continue
                 if _resolve(package, file, href) is None:
@@ -323,11 +394,9 @@ def rule_back(package: Package) -> Findings:
 
 
 def rule_ids(package: Package) -> Findings:
-    for file, doc in package.docs.items():
-        counts = Counter(el.get("id") for el in _elements(doc) if el.get("id") is not None)
-        for ident, n in counts.items():
-            if n > 1:
-                yield "E-ID", "error", f'{file}: id "{ident}" is used {n} times'
+    for file, facts in package.facts.items():
+        for ident, n in facts.duplicates:
+            yield "E-ID", "error", f'{file}: id "{ident}" is used {n} times'
 
 
 def rule_lang(package: Package) -> Findings:
@@ -335,8 +404,8 @@ def rule_lang(package: Package) -> Findings:
     if not languages:
         return  # E-META says so
     expected = languages[0]
-    for file, doc in package.docs.items():
-        values = {"xml:lang": doc.get(XML_LANG), "lang": doc.get("lang")}
+    for file, facts in package.facts.items():
+        values = {"xml:lang": facts.xml_lang, "lang": facts.lang}
         if not any(values.values()):
             yield "E-LANG", "error", f"{file}: <html> has no xml:lang or lang"
         for attr, value in values.items():
@@ -349,14 +418,9 @@ def rule_lang(package: Package) -> Findings:
 
 
 def rule_alt(package: Package) -> Findings:
-    for file, doc in package.docs.items():
-        for img in doc.iter(f"{XHTML_NS}img"):
-            if (img.get("alt") or "").strip():
-                continue
-            if _tokens(img, "role") & {"presentation", "none"}:
-                continue
-            what = "empty alt" if img.get("alt") is not None else "no alt"
-            yield "E-ALT", "error", f'{file}: <img src="{img.get("src", "")}"> has {what}'
+    for file, facts in package.facts.items():
+        for src, what in facts.no_alt:
+            yield "E-ALT", "error", f'{file}: <img src="{src}"> has {what}'
 
 
 Rule = Callable[[Package], Findings]

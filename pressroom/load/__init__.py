@@ -11,6 +11,8 @@ through the whole book. Nothing here knows about PDF or EPUB.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from .frontmatter import (
     warn_unknown,
 )
 from .frontmatter import stable_identifier as stable_identifier
-from .images import ImageError, check_image, decode_raster
+from .images import Checked, ImageError, check_image, decode_raster, sanitize_svg
 from .markdown import bracket_depth, longest_paragraph, mask_code, to_html, too_deep
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
@@ -88,23 +90,44 @@ def convert(text: str, depth: int) -> tuple[str, list[str]]:
     return sanitize(to_html(text), depth=depth)
 
 
+@dataclass(frozen=True)
+class Converted:
+    """A piece of Markdown converted: its XHTML, or its outline when `hollow` (outline.py),
+    and what the sanitizer removed. A kept piece has the key of its text and of its outline
+    and the number of its blocks (the notes Markdown lists at its end not counted)."""
+
+    html: str
+    dropped: list[str]
+    key: str = ""
+    outline: str = ""
+    blocks: int = 0
+    hollow: bool = False
+
+
 class Kept(Protocol):
     """The steps `load` may answer from an earlier build instead (cache.Pieces): each gives
-    what `convert` and `decode_raster` give for the same arguments."""
+    what `convert`, `decode_raster` and `sanitize_svg` give for the same arguments (and
+    raises what they raise); `piece` may give a kept piece's outline instead of its XHTML
+    (its chapters are then `hollow`)."""
 
-    def convert(self, text: str, depth: int) -> tuple[str, list[str]]: ...
+    def piece(self, text: str, depth: int) -> Converted: ...
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes: ...
+
+    def svg(self, data: bytes, limits: Limits) -> Checked: ...
 
 
 class Fresh:
     """Every step done again."""
 
-    def convert(self, text: str, depth: int) -> tuple[str, list[str]]:
-        return convert(text, depth)
+    def piece(self, text: str, depth: int) -> Converted:
+        return Converted(*convert(text, depth))
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
         return decode_raster(data, media_type, limits)
+
+    def svg(self, data: bytes, limits: Limits) -> Checked:
+        return sanitize_svg(data, limits)
 
 
 def load(
@@ -166,6 +189,12 @@ def load(
     images: dict[str, Image] = {}
     texts: dict[Path, _File] = {}
     origin: dict[ET.Element, Path] = {}  # top-level block → its file, for chapter sources
+    piece_of: dict[ET.Element, str] = {}  # top-level block → the key of its piece
+    hollow: set[ET.Element] = set()  # top-level blocks of pieces read as outlines
+    # What the book-wide passes read from every piece (their outlines) and what else
+    # shapes every chapter: a chapter's page is kept under this and its own pieces' keys.
+    shared = hashlib.sha256(repr(meta).encode())
+    keyed = True  # every piece has its key (kept by cache.Pieces)
     for file in files:
         texts[file.path] = file
         visible = mask_code(file.body)  # what Markdown reads as text and markup
@@ -197,10 +226,16 @@ def load(
         # Piece by piece (a chapter or more each), so a piece unchanged since the last
         # build is not converted again: see segments.py and cache.Pieces.
         pieces = segments.split(file.body, visible)
-        converted = [kept.convert(piece, limits.nesting) for piece in pieces]
-        for warning in (w for _, dropped in converted for w in dropped):
+        converted = [kept.piece(piece, limits.nesting) for piece in pieces]
+        for warning in (w for c in converted for w in c.dropped):
             diagnostics.warn("B-HTML", file.path, warning)
-        tree = segments.joined([safe for safe, _ in converted])
+        tree = segments.joined([c.html for c in converted])
+        shared.update(f"\0file {len(pieces)}".encode())
+        keyed = keyed and all(c.key for c in converted)
+        if keyed:
+            _own_blocks(tree, converted, piece_of, hollow)
+            for c in converted:
+                shared.update(f"\0{c.outline}".encode())
         caption_tables(tree)
         _check_languages(file, tree, diagnostics)
         for formula in bad_formulas(tree):
@@ -231,6 +266,7 @@ def load(
         raise PressroomError(files[-1].path, "no text after the front matter", files[-1].body_line)
     if entries:
         _place_bibliography(root_el, entries, words, origin, files[-1].path)
+    shared.update(json.dumps(entries).encode())
 
     trees = [root_el, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
@@ -251,12 +287,33 @@ def load(
         root=root,
         stem=sources.stem or first.stem,
         meta=meta,
-        chapters=_split_chapters(root_el, origin),
+        chapters=_split_chapters(root_el, origin, piece_of, hollow),
         notes=notes,
         images=list(images.values()),
         inputs=(*sources.inputs, *([*bib.files, bib.style] if bib else [])),
         cover=cover,
+        outline=shared.hexdigest() if keyed else "",
     )
+
+
+def _own_blocks(
+    tree: ET.Element,
+    converted: list[Converted],
+    piece_of: dict[ET.Element, str],
+    hollow: set[ET.Element],
+) -> None:
+    """Each top-level block of a file's tree (just joined) → the key of its piece. The
+    notes Markdown lists are not counted, as outline.outline does not count them."""
+    blocks = [b for b in tree if not (b.tag == "div" and b.get("class") == "footnote")]
+    at = 0
+    for c in converted:
+        for block in blocks[at : at + c.blocks]:
+            piece_of[block] = c.key
+            if c.hollow:
+                hollow.add(block)
+        at += c.blocks
+    if at != len(blocks):  # cannot be: the pieces are the file's tree, block by block
+        raise ValueError(f"pieces of {at} blocks make {len(blocks)}")
 
 
 def _cite(
@@ -330,7 +387,7 @@ def _cover(layer: Layer | None, root: Path, limits: Limits, kept: Kept) -> Image
         raise PressroomError(layer.path, "'cover' must name an image file", line)
     target, media_type = _local_image(layer.path, line, "cover", value.strip(), root)
     try:
-        checked = check_image(target, media_type, limits, kept.decode)
+        checked = check_image(target, media_type, limits, kept.decode, kept.svg)
     except ImageError as err:
         raise PressroomError(layer.path, f"cover {value} {err}", line) from None
     name = target.relative_to(root).as_posix()
@@ -392,7 +449,7 @@ def _collect_images(
         if name in found:
             continue
         try:
-            checked = check_image(target, media_type, limits, kept.decode)
+            checked = check_image(target, media_type, limits, kept.decode, kept.svg)
         except ImageError as err:
             raise PressroomError(file.path, f"image {src} {err}", line) from None
         for what in checked.removed:
@@ -559,7 +616,12 @@ def _drop_empty_paragraphs(root: ET.Element) -> None:
                 remove(parent, child)
 
 
-def _split_chapters(root: ET.Element, origin: dict[ET.Element, Path]) -> list[Chapter]:
+def _split_chapters(
+    root: ET.Element,
+    origin: dict[ET.Element, Path],
+    piece_of: dict[ET.Element, str],
+    hollow: set[ET.Element],
+) -> list[Chapter]:
     """Each `#` heading starts a chapter; text before the first one is a chapter of its own."""
     groups: list[list[ET.Element]] = [[]]
     for child in list(root):
@@ -584,6 +646,8 @@ def _split_chapters(root: ET.Element, origin: dict[ET.Element, Path]) -> list[Ch
                 body=body,
                 headings=headings,
                 source=origin.get(first),
+                pieces=tuple(dict.fromkeys(piece_of[b] for b in blocks if b in piece_of)),
+                hollow=any(b in hollow for b in blocks),
             )
         )
     return chapters

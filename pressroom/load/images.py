@@ -121,11 +121,15 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_image(
-    path: Path, declared: str, limits: Limits = DEFAULT, decode: Decode | None = None
+    path: Path,
+    declared: str,
+    limits: Limits = DEFAULT,
+    decode: Decode | None = None,
+    svg: Callable[[bytes, Limits], Checked] | None = None,
 ) -> Checked:
     """The image's checked bytes; ImageError when it is not what its name says, too big,
     or broken. `decode` checks a PNG, JPEG or GIF as `decode_raster` does (or knows it
-    passed before)."""
+    passed before); `svg` sanitizes an SVG as `sanitize_svg` does (or gives what it did)."""
     size = path.stat().st_size
     if size > limits.image_bytes:
         raise ImageError(f"is {size:,} bytes; the limit is {limits.image_bytes:,}")
@@ -136,7 +140,7 @@ def check_image(
     if found != declared:
         raise ImageError(f"is {NAMES[found]} file with a name for {NAMES[declared]} one")
     if found == "image/svg+xml":
-        return sanitize_svg(data, limits)
+        return (svg or sanitize_svg)(data, limits)
     return Checked(found, (decode or decode_raster)(data, found, limits))
 
 

@@ -4,6 +4,7 @@ own tree processors, which work on the parsed tree before it is serialized."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -33,7 +34,11 @@ def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
     """(levels, line number) of the first line of `masked` (a text through `mask_code`)
     nested deeper than `limit`: four columns of indent a list level, one `>` a quote level
     (what Python-Markdown recurses into, once per level)."""
-    for number, line in enumerate(masked.split("\n"), start=1):
+    # Each level takes a character at least (`>`, a tab, four spaces): only a line that
+    # opens with more than `limit` of them can be too deep.
+    for found in re.finditer(rf"^[ \t>]{{{limit + 1},}}", masked, re.M):
+        end = masked.find("\n", found.start())
+        line = masked[found.start() : end if end >= 0 else len(masked)]
         marks = QUOTE_MARKS.match(line)
         quotes = marks.group().count(">") if marks else 0
         rest = (line[marks.end() :] if marks else line).expandtabs(4)
@@ -42,7 +47,7 @@ def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
         indent = len(rest) - len(rest.lstrip(" ")) if rest.strip() else 0
         levels = quotes + indent // 4
         if levels > limit:
-            return levels, number
+            return levels, masked.count("\n", 0, found.start()) + 1
     return None
 
 
@@ -261,11 +266,19 @@ def brackets(masked: str) -> tuple[dict[int, int], list[int], tuple[int, int]]:
     return found, sorted(unclosed + open_at), deepest
 
 
+@lru_cache(maxsize=2)
+def bracket_count(masked: str) -> tuple[int, tuple[int, int]]:
+    """How many `[` of a whole file never close, and its deepest nesting with where it is
+    reached: what both `load` and `segments.split` read of `brackets`, found once."""
+    _, unclosed, deepest = brackets(masked)
+    return len(unclosed), deepest
+
+
 def bracket_depth(masked: str, limit: int) -> tuple[int, int] | None:
     """(depth, line number) where square brackets in `masked` (a text through `mask_code`)
     first nest deeper than `limit`: each level costs Python-Markdown a scan of the rest of
     its paragraph."""
-    depth, at = brackets(masked)[2]
+    depth, at = bracket_count(masked)[1]
     return (depth, masked[:at].count("\n") + 1) if depth > limit else None
 
 

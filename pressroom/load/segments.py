@@ -30,7 +30,7 @@ from xml.etree import ElementTree as ET
 
 from markdown.util import BLOCK_LEVEL_ELEMENTS
 
-from .markdown import FENCE, BracketProcessor, brackets
+from .markdown import FENCE, BracketProcessor, bracket_count
 from .notes import NOTE_DEF, NOTE_REF
 
 # Raw HTML of a class Markdown's footnotes use, which `join` would take for theirs.
@@ -54,7 +54,7 @@ def split(text: str, masked: str) -> list[str]:
     """`text` as pieces to convert one by one: their HTML, joined by newlines, is the HTML
     of `text`. `masked` is `text` through `mask_code` (same offsets)."""
     definitions = _definitions(masked)
-    if definitions is None or len(brackets(masked)[1]) > BracketProcessor.MANY:
+    if definitions is None or bracket_count(masked)[0] > BracketProcessor.MANY:
         return [text]
     if re.search(r"\[\^inline-note-", masked) or OWN_CLASS.search(masked):
         return [text]

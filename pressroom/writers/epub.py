@@ -25,20 +25,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import json
 import posixpath
 import re
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ebooklib import epub
 from lxml import etree
 
-from .. import language, layout
-from ..context import BuildContext
+from .. import language, layout, zipwrite
+from ..context import BuildContext, Derived
 from ..diagnostics import Diagnostic
 from ..model import Chapter, Document, Image
 from ..tree import parents, replace, without_class
@@ -80,6 +81,65 @@ class Text:
     href: str
     body: ET.Element
     notes: list = field(default_factory=list)  # [{"id", "body"}] for the template
+    tally: Tally | None = None  # what its page holds, once laid out
+
+
+@dataclass
+class Tally:
+    """What one text's page holds, for the package's accessibility metadata: counted
+    from the text when its page is laid out, or kept with the page."""
+
+    images: int
+    images_with_alt: int
+    tables: int
+    tables_with_headers: int
+    notes: int
+    math: int
+    languages: list[str]  # in the text, then in its notes: each first of its language
+    note_languages: list[str]
+
+    @classmethod
+    def of(cls, text: Text) -> Tally:
+        trees = trees_of(text)
+        imgs = [img for tree in trees for img in tree.iter("img")]
+        tables = [tb for tree in trees for tb in tree.iter("table")]
+        return cls(
+            images=len(imgs),
+            images_with_alt=sum(1 for img in imgs if (img.get("alt") or "").strip()),
+            tables=len(tables),
+            tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
+            notes=len(text.notes),
+            math=sum(1 for tree in trees for _ in tree.iter("math")),
+            languages=_languages([text.body]),
+            note_languages=_languages(trees[1:]),
+        )
+
+
+def _languages(trees: list[ET.Element]) -> list[str]:
+    found: list[str] = []
+    for tree in trees:
+        for el in tree.iter():
+            lang = el.get("lang")
+            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in found}:
+                found.append(lang)
+    return found
+
+
+def kept_page(content: bytes, tally: Tally) -> bytes:
+    """A finished page with its tally, as kept for the next build (context.Pages)."""
+    return json.dumps(asdict(tally)).encode() + b"\n" + content
+
+
+def read_kept_page(data: bytes) -> tuple[bytes, Tally]:
+    """What `kept_page` kept; ValueError or TypeError for anything else."""
+    head, _, content = data.partition(b"\n")
+    tally = Tally(**json.loads(head))
+    counts = [v for k, v in asdict(tally).items() if not k.endswith("languages")]
+    if not all(type(n) is int for n in counts):
+        raise TypeError("a count that is not a number")
+    if not all(isinstance(x, str) for x in tally.languages + tally.note_languages):
+        raise TypeError("a language that is not text")
+    return content, tally
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -100,8 +160,8 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         pages.append(about)
     ncx = layout.render(ctx.theme, "epub/toc.ncx", meta=doc.meta, toc=toc, depth=number_toc(toc))
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover)
-    data = normalise_zip(raw, doc.meta.lang, ctx.clock)
-    problems = own_check(data)
+    data = normalise_zip(raw, doc.meta.lang, ctx.clock, ctx.derived)
+    problems = own_check(data, ctx.derived)
     if not problems and ctx.verify:
         ctx.validated["epub"] = validate(data)
         problems = failed(ctx.validated["epub"])
@@ -116,7 +176,7 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         + ": it does not claim EPUB Accessibility conformance",
     )
     raw = package(doc, pages, ncx.encode("utf-8"), images, texts, styles, ctx, cover, problems)
-    return normalise_zip(raw, doc.meta.lang, ctx.clock)
+    return normalise_zip(raw, doc.meta.lang, ctx.clock, ctx.derived)
 
 
 # The own rules whose errors make a book fail WCAG or EPUB Accessibility (text alternatives,
@@ -125,11 +185,20 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
 CLAIM_RULES = frozenset({"E-ALT", "E-LANG", "E-NOTE", "E-BACK", "E-ID", "E-PKG"})
 
 
-def own_check(data: bytes) -> list[str]:
-    """Codes of the accessibility errors Pressroom's own EPUB rules find in `data`."""
-    from ..checks.epub import lint_archive  # the check stage, run on this book alone
+def own_check(data: bytes, derived: Derived | None = None) -> list[str]:
+    """Codes of the accessibility errors Pressroom's own EPUB rules find in `data`; what
+    they read in each file may be kept by its bytes (`derived`)."""
+    from ..checks.epub import Facts, lint_archive  # the check stage, run on this book alone
 
-    findings = lint_archive(data, "book.epub")
+    def read(page: bytes) -> Facts:
+        if derived is None:
+            return Facts.read(page)
+        try:
+            return Facts.load(derived("facts", page, lambda d: Facts.read(d).dump()))
+        except (ValueError, KeyError, TypeError):
+            return Facts.read(page)
+
+    findings = lint_archive(data, "book.epub", read)
     return sorted({f.code for f in findings if f.severity == "error" and f.code in CLAIM_RULES})
 
 
@@ -171,9 +240,12 @@ def cover_image(doc: Document, ctx: BuildContext) -> Cover:
     if doc.cover is not None:
         suffix = posixpath.splitext(doc.cover.src)[1].lower()
         return Cover(f"images/cover{suffix}", doc.cover.media_type, doc.cover.data)
-    from ..cover import generated_cover
+    if ctx.cover is None:
+        from ..cover import generated_cover
 
-    made = (ctx.cover or generated_cover)(doc.meta, ctx.theme)
+        made = generated_cover(doc.meta, ctx.theme)
+    else:
+        made = ctx.cover(doc.meta, ctx.theme)  # imports what draws it only if it must
     return Cover("images/cover.jpg", "image/jpeg", made)
 
 
@@ -259,10 +331,6 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 def trees_of(text: Text) -> list[ET.Element]:
     return [text.body, *(note["body"] for note in text.notes)]
-
-
-def has_math(text: Text) -> bool:
-    return any(next(tree.iter("math"), None) is not None for tree in trees_of(text))
 
 
 def link_across_files(texts: list[Text]) -> None:
@@ -381,9 +449,18 @@ def heading_id(text: Text) -> str:
 def text_pages(
     doc: Document, ctx: BuildContext, styles: dict[str, bytes], texts: list[Text]
 ) -> list[Page]:
+    """Each text's page; a hollow chapter's (one load read in outline) is the last build's,
+    and each page laid out here is kept for the next (`ctx.pages`)."""
     pages = []
     for text in texts:
         title = text.chapter.title or doc.meta.title
+        if text.chapter.hollow:
+            kept = ctx.pages.page(doc, text.chapter) if ctx.pages else None
+            if kept is None:
+                raise RuntimeError(f"{text.chapter.id} was read in outline and has no page")
+            content, text.tally = read_kept_page(kept)
+            pages.append(_text_page(text, title, content))
+            continue
         content = page(
             "epub/chapter.xhtml",
             doc,
@@ -396,18 +473,20 @@ def text_pages(
             body=text.body,
             notes=text.notes,
         )
-        # EPUB 3 requires a content document holding MathML to say so in the manifest.
-        properties = ["mathml"] if has_math(text) else []
-        pages.append(
-            Page(
-                id=text.chapter.id,
-                href=text.href,
-                title=title,
-                content=content,
-                properties=properties,
-            )
-        )
+        text.tally = Tally.of(text)
+        if ctx.pages:
+            ctx.pages.keep_page(doc, text.chapter, kept_page(content, text.tally))
+        pages.append(_text_page(text, title, content))
     return pages
+
+
+def _text_page(text: Text, title: str, content: bytes) -> Page:
+    assert text.tally is not None
+    # EPUB 3 requires a content document holding MathML to say so in the manifest.
+    properties = ["mathml"] if text.tally.math else []
+    return Page(
+        id=text.chapter.id, href=text.href, title=title, content=content, properties=properties
+    )
 
 
 def about_page(doc: Document, ctx: BuildContext, styles: dict[str, bytes]) -> Page | None:
@@ -576,23 +655,22 @@ class Content:
 
 
 def survey(doc: Document, texts: list[Text]) -> Content:
-    trees = [t.body for t in texts] + [n["body"] for t in texts for n in t.notes]
-    imgs = [img for tree in trees for img in tree.iter("img")]
-    tables = [tb for tree in trees for tb in tree.iter("table")]
+    tallies = [t.tally or Tally.of(t) for t in texts]
     langs = [doc.meta.lang]
-    for tree in trees:
-        for el in tree.iter():
-            lang = el.get("lang")
-            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
-                langs.append(lang)
+    # The texts' languages, then their notes': the first of each language, in that order.
+    for lang in [x for t in tallies for x in t.languages] + [
+        x for t in tallies for x in t.note_languages
+    ]:
+        if lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
+            langs.append(lang)
     return Content(
-        images=len(imgs),
-        images_with_alt=sum(1 for img in imgs if (img.get("alt") or "").strip()),
-        tables=len(tables),
-        tables_with_headers=sum(1 for tb in tables if next(tb.iter("th"), None) is not None),
-        notes=sum(len(t.notes) for t in texts),
+        images=sum(t.images for t in tallies),
+        images_with_alt=sum(t.images_with_alt for t in tallies),
+        tables=sum(t.tables for t in tallies),
+        tables_with_headers=sum(t.tables_with_headers for t in tallies),
+        notes=sum(t.notes for t in tallies),
         languages=langs,
-        math=sum(1 for tree in trees for _ in tree.iter("math")),
+        math=sum(t.math for t in tallies),
     )
 
 
@@ -763,10 +841,13 @@ def finish_opf(data: bytes, lang: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
+def normalise_zip(
+    data: bytes, lang: str, modified: dt.datetime, derived: Derived | None = None
+) -> bytes:
     """Rewrite the archive for reproducible bytes: `mimetype` first and stored (EPUB OCF),
     then the container and package, then the rest in manifest order; every entry stamped
-    with the modification time, fixed permissions and compression."""
+    with the modification time, fixed permissions and compression. An entry's compressed
+    bytes may be kept by its content (`derived`)."""
     stamp = max(modified.astimezone(dt.UTC), dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
@@ -775,13 +856,12 @@ def normalise_zip(data: bytes, lang: str, modified: dt.datetime) -> bytes:
     opf = next(n for n in names if n.endswith(".opf"))
     contents[opf] = finish_opf(contents[opf], lang)
     order = first + [opf] + [n for n in names if n not in first and n != opf]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3  # unix, whatever system builds it
-            info.external_attr = 0o100644 << 16
-            stored = name == "mimetype"
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            dst.writestr(info, contents[name], compresslevel=None if stored else 9)
-    return out.getvalue()
+    entries = []
+    for name in order:
+        content = contents[name]
+        if name == "mimetype":
+            entries.append(zipwrite.entry(name, content, deflated=False))
+        else:
+            packed = derived("deflate", content, zipwrite.deflate) if derived else None
+            entries.append(zipwrite.entry(name, content, packed=packed))
+    return zipwrite.write(entries, stamp)
