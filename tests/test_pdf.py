@@ -763,6 +763,71 @@ def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
     assert ours == weasyprints == set() and pdf == original
 
 
+def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch):
+    """Notes share one style, their calls one and their markers one, as do the lines made
+    from them (writers/pdf.py, `_notes_share_styles`); each note is still the anchor of
+    its id, for its call and for a second call. The PDF is byte for byte the one with a
+    style for each note."""
+    import weasyprint.css
+    import weasyprint.document
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nThe first paragraph, set alone.\n\n"
+        + "\n\n".join(f"Text {n} and its note.[^{n}]" for n in range(1, 13))
+        + "\n\nThe first note again.[^1]\n\n"
+        + "".join(f"[^{n}]: Note {n}, which says a little.\n" for n in range(1, 12))
+        + "[^12]: A note of two paragraphs.\n\n    Its second paragraph.\n",
+        encoding="utf-8",
+    )
+    doc = load(source)
+
+    def styles(pages) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        for page in pages.pages:
+            for box in _boxes(page):
+                tag = getattr(box, "element_tag", "") or ""
+                if tag.startswith(NOTE_ELEMENT):
+                    found.setdefault(f"{tag} {type(box).__name__}", set()).add(id(box.style))
+        return found
+
+    def anchors(pages) -> dict[str, int]:
+        return {
+            name: number
+            for number, page in enumerate(pages.pages)
+            for name in page.anchors
+            if name.startswith("note-")
+        }
+
+    ctx = BuildContext()
+    pages = layout(doc, ctx)
+    ours, ours_anchors, pdf = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
+    css, document = weasyprint.css, weasyprint.document
+    monkeypatch.setattr(css, "find_style_attributes", css._pressroom_original_style_attributes)
+    monkeypatch.setattr(
+        css.StyleFor, "set_computed_styles", css.StyleFor._pressroom_original_computed_styles
+    )
+    monkeypatch.setattr(
+        document,
+        "build_formatting_structure",
+        document._pressroom_original_formatting_structure,
+    )
+    ctx = BuildContext()
+    pages = layout(doc, ctx)
+    theirs, theirs_anchors, original = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
+    counts = {kind: len(found) for kind, found in ours.items()}
+    # The note's, and the anonymous block's around the first line of note 12.
+    assert counts.pop(f"{NOTE_ELEMENT} BlockBox") == 2
+    assert len(counts) == 7 and set(counts.values()) == {1}, counts
+    assert all(len(found) >= 12 for found in theirs.values())
+    assert ours_anchors == theirs_anchors and len(ours_anchors) == 12
+    assert pdf == original
+
+
 def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     """The shrink-to-fit width that skips the min-content width when the max-content width
     fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks) and a

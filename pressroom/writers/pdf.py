@@ -369,11 +369,18 @@ def _boxes(page: Any) -> Iterator[Any]:
 def link_calls(rendered: weasyprint.Document) -> None:
     """Make each footnote call a link to its note. WeasyPrint draws the call from the note
     element (`::footnote-call`) and links only `<a href>`; the link is added to the laid-out
-    page, where the PDF writer makes its annotation and tags it Link."""
+    page, where the PDF writer makes its annotation and tags it Link. Each note is made the
+    anchor of its id here, as WeasyPrint makes an element's (its border box, the first one
+    kept), not from its style (`_notes_share_styles`)."""
+    seen: set[str] = set()
     for page in rendered.pages:
         for box in _boxes(page):
             tag = getattr(box, "element_tag", "") or ""
-            if tag.endswith("::footnote-call") and isinstance(box, InlineBox):
+            if tag == NOTE_ELEMENT and box.element.get("id") not in seen:
+                seen.add(box.element.get("id"))
+                x, y, width, height = box.hit_area()
+                page.anchors[box.element.get("id")] = (x, y, x + width, y + height)
+            elif tag.endswith("::footnote-call") and isinstance(box, InlineBox):
                 # The call has no line height of its own; its text has.
                 areas = [b.hit_area() for b in (box, *box.children)]
                 rectangle = (
@@ -927,6 +934,85 @@ def _stacked_notes(context: Any, box: Any) -> Any:
 
 
 _footnote_area_from_measured_notes()
+
+
+def _notes_share_styles() -> None:
+    """WeasyPrint 70 computes one style for elements matched alike under the same parent
+    style, and each property of it once, when first read. Not so for a footnote's: each one
+    gets a copy of its element's style (`float` set to none), and its `::footnote-call` and
+    `::footnote-marker` a style each, as does every anonymous box made from those (the
+    text's, the lines'): a thousand notes computed the same five styles a thousand times,
+    property by property. Notes whose styles were copied from the same style share one
+    copy; a note's call and marker share the style of their kind with every note of the
+    same style whose rules for them are the same."""
+    import weasyprint.css
+    import weasyprint.document
+
+    attributes = weasyprint.css.find_style_attributes
+    if getattr(attributes, "__name__", "") != "pressroom_style_attributes":
+        # An id is an anchor, declared in the element's style, which made every note's style
+        # its own; `link_calls` makes the notes' anchors instead.
+        def pressroom_style_attributes(tree: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            for found in attributes(tree, *args, **kwargs):
+                _, element, declarations, _ = found
+                if element.tag != NOTE_ELEMENT or [
+                    getattr(d, "lower_name", None) for d in declarations
+                ] != ["-weasy-anchor"]:
+                    yield found
+
+        weasyprint.css.find_style_attributes = pressroom_style_attributes
+        weasyprint.css._pressroom_original_style_attributes = attributes
+
+    build = weasyprint.document.build_formatting_structure
+    if getattr(build, "__name__", "") != "pressroom_formatting_structure":
+
+        def pressroom_formatting_structure(*args: Any) -> Any:
+            root = build(*args)
+            copies: dict[tuple[int, int], Any] = {}
+            for note in args[-1]:  # the footnotes, whose lines are made when laid out
+                style = note.style
+                key = (id(style.cascaded), id(style.parent_style))
+                note.style = copies.setdefault(key, style)
+            return root
+
+        weasyprint.document.build_formatting_structure = pressroom_formatting_structure
+        weasyprint.document._pressroom_original_formatting_structure = build
+
+    computed = weasyprint.css.StyleFor.set_computed_styles
+    if getattr(computed, "__name__", "") == "pressroom_computed_styles":
+        return
+
+    def pressroom_computed_styles(
+        self: Any,
+        element: Any,
+        parent: Any,
+        root: Any = None,
+        pseudo_type: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        if pseudo_type not in ("footnote-call", "footnote-marker"):
+            return computed(self, element, parent, root, pseudo_type, *args, **kwargs)
+        styles = self.get_computed_styles()
+        cascaded = self.get_cascaded_styles().get((element, pseudo_type), {})
+        # The same rules are the same declaration objects, from the parsed stylesheets.
+        key = (
+            id(styles[parent, None]),
+            pseudo_type,
+            tuple((name, id(value), weight) for name, (value, weight) in cascaded.items()),
+        )
+        shared = self.__dict__.setdefault("_pressroom_note_styles", {})
+        if key in shared:
+            styles[element, pseudo_type] = shared[key]
+        else:
+            computed(self, element, parent, root, pseudo_type, *args, **kwargs)
+            shared[key] = styles[element, pseudo_type]
+
+    weasyprint.css.StyleFor.set_computed_styles = pressroom_computed_styles
+    weasyprint.css.StyleFor._pressroom_original_computed_styles = computed
+
+
+_notes_share_styles()
 
 
 def _shrink_to_fit_from_max_content() -> None:
