@@ -828,6 +828,53 @@ def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch)
     assert pdf == original
 
 
+def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
+    """A line's notes are looked for in the list of notes still to place for its calls
+    only, not for each of its boxes (writers/pdf.py, `NOTES_ON_LINE`); the PDF is the
+    same."""
+    from weasyprint.layout import LayoutContext, block
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    class Counted(list):
+        lookups = 0
+
+        def __contains__(self, item):
+            Counted.lookups += 1
+            return super().__contains__(item)
+
+    made = LayoutContext.__init__
+
+    def counted(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        self.footnotes = Counted(self.footnotes)  # before the boxes are built and it filled
+
+    monkeypatch.setattr(LayoutContext, "__init__", counted)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\n"
+        + "\n\n".join(
+            f"Paragraph {n} of a few words, *some* of them set apart.[^{n}]" for n in range(40)
+        )
+        + "\n\n"
+        + "".join(f"[^{n}]: Note {n}.\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    doc = load(source)
+    found = []
+    for lines in (block._linebox_layout, block._pressroom_original_linebox_layout):
+        monkeypatch.setattr(block, "_linebox_layout", lines)
+        Counted.lookups = 0
+        ctx = BuildContext()
+        pages = layout(doc, ctx)
+        found.append((Counted.lookups, write_handout(doc, ctx, pages)))
+    (ours, pdf), (weasyprints, original) = found
+    assert 40 <= ours < 80 and weasyprints > 5 * ours, (ours, weasyprints)
+    assert pdf == original
+
+
 def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     """The shrink-to-fit width that skips the min-content width when the max-content width
     fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks) and a

@@ -1041,6 +1041,12 @@ _shrink_to_fit_from_max_content()
 # In WeasyPrint's line layout: a line overflows the page where the block's orphans and
 # widows allow a break after it but not before it.
 ORPHANS_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
+# There too, on a page while notes are left to place, every box of every line is looked for
+# in the list of those notes (all of a book's notes at first), though only a call has a note.
+NOTES_ON_LINE = "if descendant.footnote in context.footnotes)"
+NOTES_ON_LINE_CALLS_ONLY = (
+    "if descendant.footnote is not None and descendant.footnote in context.footnotes)"
+)
 
 
 def _notes_stay_with_their_calls() -> None:
@@ -1050,8 +1056,9 @@ def _notes_stay_with_their_calls() -> None:
     article's note 21, moved for the second line of the next paragraph). Footnotes here
     follow `footnote-policy: line`: a note moves only with its call's line. The condition
     is turned off in WeasyPrint's own line layout, compiled again from its source; the block
-    then breaks as its orphans and widows say, as on a page without notes. Every other
-    layout is unchanged (tests/test_pdf.py compares both ways)."""
+    then breaks as its orphans and widows say, as on a page without notes; a line's notes
+    are looked for among its calls only (`NOTES_ON_LINE`). Every other layout is unchanged
+    (tests/test_pdf.py compares both ways)."""
     if getattr(weasyprint_block, "_pressroom_original_linebox_layout", None):
         return
     original = weasyprint_block._linebox_layout
@@ -1061,11 +1068,12 @@ def _notes_stay_with_their_calls() -> None:
         return
     if source.count(ORPHANS_REPORT) != 1:  # another WeasyPrint: left as it is
         return
+    source = source.replace(ORPHANS_REPORT, "report = False")
+    if source.count(NOTES_ON_LINE) == 1:
+        source = source.replace(NOTES_ON_LINE, NOTES_ON_LINE_CALLS_ONLY)
     # Blank lines first, so a traceback names the lines of WeasyPrint's file.
     source = "\n" * (original.__code__.co_firstlineno - 1) + source
-    code = compile(
-        source.replace(ORPHANS_REPORT, "report = False"), inspect.getfile(original), "exec"
-    )
+    code = compile(source, inspect.getfile(original), "exec")
     exec(code, weasyprint_block.__dict__)  # defines _linebox_layout again, in its module
     weasyprint_block._pressroom_original_linebox_layout = original
 
