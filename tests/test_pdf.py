@@ -4,6 +4,7 @@ pdftotext for where each line and word sits)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import shutil
 import subprocess
@@ -305,7 +306,8 @@ def note_pages(reader: PdfReader) -> tuple[dict[int, int], dict[int, int]]:
         for size, text in runs(page):
             if size < CALL_MAX and text.strip().isdigit():
                 calls.setdefault(int(text), number)
-            match = re.fullmatch(r"(\d+)\.\xa0", text)  # the marker, as print.css writes it
+            # The marker, as print.css writes it: 1 to 9 after a figure space.
+            match = re.fullmatch(r"\u2007?(\d+)\.\xa0", text)
             if size == NOTE_SIZE and match:
                 assert int(match[1]) not in notes, f"note {match[1]} printed twice"
                 notes[int(match[1])] = number
@@ -372,6 +374,37 @@ def test_book_footnotes_and_second_calls(book):
     # The second call of note 1 is there, numbered 1; the note is not printed again.
     assert [text.strip() for size, text in runs(last) if size < CALL_MAX] == ["1"]
     assert [size for size, _ in runs(last) if size == NOTE_SIZE] == []
+
+
+def test_note_numbers_line_up_the_notes_text(tmp_path):
+    """The theme sets a note's number right-aligned in the width of two figures (its own
+    `@counter-style`, which the layout is given with the stylesheets): the text of notes 1
+    to 12 starts at the same place."""
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\n"
+        + "\n\n".join(f"Text {n}.[^{n}]" for n in range(1, 13))
+        + "\n\n"
+        + "".join(f"[^{n}]: The text of note {n}.\n" for n in range(1, 13)),
+        encoding="utf-8",
+    )
+    build(source, tmp_path, ("pdf",))
+    markers, starts = [], []
+    for page in PdfReader(tmp_path / "t.pdf").pages:
+        placed: list[tuple[str, float]] = []
+
+        def visit(text, cm, tm, font, size, placed=placed):
+            if text.strip() and round(size * tm[0] * cm[0], 1) == NOTE_SIZE:
+                placed.append((text, tm[4] * cm[0] + cm[4]))
+
+        page.extract_text(visitor_text=visit)
+        for (text, _), (after, x) in itertools.pairwise(placed):
+            if re.fullmatch(r"\u2007?\d+\.\xa0", text):
+                markers.append(text)
+                assert after.startswith("The text of note")
+                starts.append(round(x, 2))
+    assert markers == [f"\u2007{n}.\xa0" for n in range(1, 10)] + ["10.\xa0", "11.\xa0", "12.\xa0"]
+    assert len(set(starts)) == 1, starts
 
 
 def test_footnotes_sit_at_the_foot_of_their_pages(article):
@@ -822,7 +855,8 @@ def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch)
     counts = {kind: len(found) for kind, found in ours.items()}
     # The note's, and the anonymous block's around the first line of note 12.
     assert counts.pop(f"{NOTE_ELEMENT} BlockBox") == 2
-    assert len(counts) == 7 and set(counts.values()) == {1}, counts
+    # Its lines and text, the call and its text, the marker and its text.
+    assert len(counts) == 6 and set(counts.values()) == {1}, counts
     assert all(len(found) >= 12 for found in theirs.values())
     assert ours_anchors == theirs_anchors and len(ours_anchors) == 12
     assert pdf == original
@@ -877,8 +911,8 @@ def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
 
 def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     """The shrink-to-fit width that skips the min-content width when the max-content width
-    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks) and a
-    float too wide for its page, whose width is then the available width."""
+    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks here) and
+    a float too wide for its page, whose width is then the available width."""
     from weasyprint.layout import float as floats
     from weasyprint.layout import inline, preferred
 
@@ -896,7 +930,11 @@ def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     sheet = tmp_path / "print.css"
-    sheet.write_text("blockquote { float: left; }", encoding="utf-8")
+    sheet.write_text(
+        "blockquote { float: left; }\n"
+        ".footnote::footnote-marker { display: inline-block; min-width: 1.4em; }",
+        encoding="utf-8",
+    )
     ours = inline.shrink_to_fit
     widths = []
 

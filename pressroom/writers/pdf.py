@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
+from weasyprint.css.counters import CounterStyle
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, LineBox
 from weasyprint.formatting_structure.build import create_anonymous_boxes
 from weasyprint.layout import LayoutContext
@@ -273,12 +274,14 @@ class LocalFetcher(weasyprint.URLFetcher):
 
 @dataclass
 class Press:
-    """What a layout needs before the document: the stylesheets parsed and their fonts
-    loaded, and a fetcher for the theme, the user's stylesheets' folders and, once the
-    document is known, its images (`images`), formulas (`drawn`) and cover (`covers`)."""
+    """What a layout needs before the document: the stylesheets parsed with their fonts
+    loaded and their counter styles (`@counter-style`), and a fetcher for the theme, the
+    user's stylesheets' folders and, once the document is known, its images (`images`),
+    formulas (`drawn`) and cover (`covers`)."""
 
     sheets: list[weasyprint.CSS]
     fonts: FontConfiguration
+    counters: CounterStyle
     fetcher: LocalFetcher
     styled: frozenset[str]  # the classes the stylesheets name
     refused: list[str] = field(default_factory=list)
@@ -301,16 +304,26 @@ def press(ctx: BuildContext, finish: str = "") -> Press:
     roots |= {css_url(n): _folder(sheet.path.parent, ctx.read) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
+    # WeasyPrint keeps a sheet's counter styles where it is told to, and lays out with its own
+    # (empty) set unless given one: the sheets' and the layout's must be the same.
+    counters = CounterStyle()
     # The paper's geometry first: the theme, then the user's stylesheets, may override it.
     sources = [(paper(ctx.paper).css() + ctx.theme.css("print"), THEME_URL)]
     sources += [(sheet.text(), css_url(n)) for n, sheet in enumerate(user)]
     if finish:
         sources.append((finish, THEME_URL))
     sheets = [
-        weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
+        weasyprint.CSS(
+            string=css,
+            base_url=base,
+            url_fetcher=fetcher,
+            font_config=fonts,
+            counter_style=counters,
+        )
         for css, base in sources
     ]
-    return Press(sheets, fonts, fetcher, classes_in(sources), refused, images, drawn, covers)
+    styled = classes_in(sources)
+    return Press(sheets, fonts, counters, fetcher, styled, refused, images, drawn, covers)
 
 
 def layout(
@@ -345,6 +358,7 @@ def layout(
         rendered = page_html.render(
             stylesheets=setup.sheets,
             font_config=setup.fonts,
+            counter_style=setup.counters,
             pdf_tags=True,
             presentational_hints=True,
         )
@@ -1018,8 +1032,8 @@ _notes_share_styles()
 def _shrink_to_fit_from_max_content() -> None:
     """WeasyPrint 70's shrink-to-fit width is min(max(min-content, available), max-content):
     when the max-content width fits, that is the width, whatever the min-content width, which
-    is then not worth measuring (breaking the text at every opportunity). A note's number is
-    an inline-block (`::footnote-marker`), so every note paid for it."""
+    is then not worth measuring (breaking the text at every opportunity): an inline-block or
+    a float of auto width in a stylesheet pays for it once for each such box."""
     original = weasyprint_preferred.shrink_to_fit
     if getattr(original, "__name__", "") == "pressroom_shrink_to_fit":
         return
