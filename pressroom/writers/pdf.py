@@ -28,6 +28,8 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
+from weasyprint import css as weasyprint_css
+from weasyprint import document as weasyprint_document
 from weasyprint.css.counters import CounterStyle
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, LineBox
 from weasyprint.formatting_structure.build import create_anonymous_boxes
@@ -955,14 +957,11 @@ def _notes_share_styles() -> None:
     style, and each property of it once, when first read. Not so for a footnote's: each one
     gets a copy of its element's style (`float` set to none), and its `::footnote-call` and
     `::footnote-marker` a style each, as does every anonymous box made from those (the
-    text's, the lines'): a thousand notes computed the same five styles a thousand times,
+    text's, the lines'): a thousand notes computed the same styles a thousand times,
     property by property. Notes whose styles were copied from the same style share one
     copy; a note's call and marker share the style of their kind with every note of the
     same style whose rules for them are the same."""
-    import weasyprint.css
-    import weasyprint.document
-
-    attributes = weasyprint.css.find_style_attributes
+    attributes = weasyprint_css.find_style_attributes
     if getattr(attributes, "__name__", "") != "pressroom_style_attributes":
         # An id is an anchor, declared in the element's style, which made every note's style
         # its own; `link_calls` makes the notes' anchors instead.
@@ -974,10 +973,10 @@ def _notes_share_styles() -> None:
                 ] != ["-weasy-anchor"]:
                     yield found
 
-        weasyprint.css.find_style_attributes = pressroom_style_attributes
-        weasyprint.css._pressroom_original_style_attributes = attributes
+        weasyprint_css.find_style_attributes = pressroom_style_attributes
+        weasyprint_css._pressroom_original_style_attributes = attributes
 
-    build = weasyprint.document.build_formatting_structure
+    build = weasyprint_document.build_formatting_structure
     if getattr(build, "__name__", "") != "pressroom_formatting_structure":
 
         def pressroom_formatting_structure(*args: Any) -> Any:
@@ -989,10 +988,10 @@ def _notes_share_styles() -> None:
                 note.style = copies.setdefault(key, style)
             return root
 
-        weasyprint.document.build_formatting_structure = pressroom_formatting_structure
-        weasyprint.document._pressroom_original_formatting_structure = build
+        weasyprint_document.build_formatting_structure = pressroom_formatting_structure
+        weasyprint_document._pressroom_original_formatting_structure = build
 
-    computed = weasyprint.css.StyleFor.set_computed_styles
+    computed = weasyprint_css.StyleFor.set_computed_styles
     if getattr(computed, "__name__", "") == "pressroom_computed_styles":
         return
 
@@ -1022,8 +1021,8 @@ def _notes_share_styles() -> None:
             computed(self, element, parent, root, pseudo_type, *args, **kwargs)
             shared[key] = styles[element, pseudo_type]
 
-    weasyprint.css.StyleFor.set_computed_styles = pressroom_computed_styles
-    weasyprint.css.StyleFor._pressroom_original_computed_styles = computed
+    weasyprint_css.StyleFor.set_computed_styles = pressroom_computed_styles
+    weasyprint_css.StyleFor._pressroom_original_computed_styles = computed
 
 
 _notes_share_styles()
