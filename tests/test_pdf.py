@@ -307,7 +307,7 @@ def note_pages(reader: PdfReader) -> tuple[dict[int, int], dict[int, int]]:
             if size < CALL_MAX and text.strip().isdigit():
                 calls.setdefault(int(text), number)
             # The marker, as print.css writes it: 1 to 9 after a figure space.
-            match = re.fullmatch(r"\u2007?(\d+)\.\xa0", text)
+            match = re.fullmatch(r"\u2007?(\d+)\. ", text)
             if size == NOTE_SIZE and match:
                 assert int(match[1]) not in notes, f"note {match[1]} printed twice"
                 notes[int(match[1])] = number
@@ -399,12 +399,39 @@ def test_note_numbers_line_up_the_notes_text(tmp_path):
 
         page.extract_text(visitor_text=visit)
         for (text, _), (after, x) in itertools.pairwise(placed):
-            if re.fullmatch(r"\u2007?\d+\.\xa0", text):
+            if re.fullmatch(r"\u2007?\d+\. ", text):
                 markers.append(text)
                 assert after.startswith("The text of note")
                 starts.append(round(x, 2))
-    assert markers == [f"\u2007{n}.\xa0" for n in range(1, 10)] + ["10.\xa0", "11.\xa0", "12.\xa0"]
+    assert markers == [f"\u2007{n}. " for n in range(1, 10)] + ["10. ", "11. ", "12. "]
     assert len(set(starts)) == 1, starts
+
+
+def test_a_notes_first_word_too_long_for_its_line_goes_to_the_next(tmp_path):
+    """A space, not a no-break space, after a note's number: a first word longer than the
+    rest of the line starts the next one, where it can be broken, and is not held beside the
+    number, running off the page."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout
+
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nText.[^1]\n\n[^1]: " + "y" * 150 + " and words.\n",
+        encoding="utf-8",
+    )
+    pages = layout(load(source), BuildContext())
+    texts = [
+        box
+        for page in pages.pages
+        for box in _boxes(page)
+        if isinstance(box, TextBox) and (box.element_tag or "").startswith(NOTE_ELEMENT)
+    ]
+    (number,) = [box for box in texts if box.element_tag.endswith("::footnote-marker")]
+    (word,) = [box for box in texts if box.text.startswith("yyy")]
+    assert number.text.rstrip(" ") == "\u20071."  # the space ends the line
+    assert word.position_y > number.position_y
 
 
 def test_footnotes_sit_at_the_foot_of_their_pages(article):
