@@ -75,6 +75,30 @@ def test_a_note_called_twice_keeps_its_number():
     assert all(a.get("href") == f"#note-{a.text}" for a in refs)
 
 
+def test_inline_patterns_read_a_notes_text_not_its_call_or_back_link(monkeypatch):
+    """The number of a note's call and its back link's placeholder are not read again by
+    every inline pattern (load/markdown.py); the note's own text is, and comes out the same."""
+    from markdown.treeprocessors import InlineProcessor
+    from markdown.util import AtomicString
+
+    from pressroom.load.markdown import to_html
+
+    read: list[str] = []
+    handle = InlineProcessor._InlineProcessor__handleInline
+
+    def reading(self, data, pattern_index=0):
+        if not isinstance(data, AtomicString):  # an atomic string is returned as it is
+            read.append(data)
+        return handle(self, data, pattern_index)
+
+    monkeypatch.setattr(InlineProcessor, "_InlineProcessor__handleInline", reading)
+    html = to_html('Text.[^a] Again.[^a]\n\n[^a]: The *note*, "quoted".\n')
+    assert "<em>note</em>, &ldquo;quoted&rdquo;" in html
+    assert 'href="#fn:a">1</a>' in html and 'class="footnote-backref"' in html
+    assert any(text.startswith("The *note*") for text in read)
+    assert not [text for text in read if text == "1" or "zz1337820767766393qq" in text]
+
+
 def test_article_is_one_untitled_chapter(tmp_path):
     doc = load(write(tmp_path, "---\ntitle: T\n---\n\nOne.\n\n## A section\n\nTwo.\n"))
     assert not doc.is_book

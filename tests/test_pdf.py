@@ -4,6 +4,7 @@ pdftotext for where each line and word sits)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import shutil
 import subprocess
@@ -305,7 +306,8 @@ def note_pages(reader: PdfReader) -> tuple[dict[int, int], dict[int, int]]:
         for size, text in runs(page):
             if size < CALL_MAX and text.strip().isdigit():
                 calls.setdefault(int(text), number)
-            match = re.fullmatch(r"(\d+)\.\xa0", text)  # the marker, as print.css writes it
+            # The marker, as print.css writes it: 1 to 9 after a figure space.
+            match = re.fullmatch(r"\u2007?(\d+)\. ", text)
             if size == NOTE_SIZE and match:
                 assert int(match[1]) not in notes, f"note {match[1]} printed twice"
                 notes[int(match[1])] = number
@@ -372,6 +374,64 @@ def test_book_footnotes_and_second_calls(book):
     # The second call of note 1 is there, numbered 1; the note is not printed again.
     assert [text.strip() for size, text in runs(last) if size < CALL_MAX] == ["1"]
     assert [size for size, _ in runs(last) if size == NOTE_SIZE] == []
+
+
+def test_note_numbers_line_up_the_notes_text(tmp_path):
+    """The theme sets a note's number right-aligned in the width of two figures (its own
+    `@counter-style`, which the layout is given with the stylesheets): the text of notes 1
+    to 12 starts at the same place."""
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\n"
+        + "\n\n".join(f"Text {n}.[^{n}]" for n in range(1, 13))
+        + "\n\n"
+        + "".join(f"[^{n}]: The text of note {n}.\n" for n in range(1, 13)),
+        encoding="utf-8",
+    )
+    build(source, tmp_path, ("pdf",))
+    markers, starts = [], []
+    for page in PdfReader(tmp_path / "t.pdf").pages:
+        placed: list[tuple[str, float]] = []
+
+        def visit(text, cm, tm, font, size, placed=placed):
+            if text.strip() and round(size * tm[0] * cm[0], 1) == NOTE_SIZE:
+                placed.append((text, tm[4] * cm[0] + cm[4]))
+
+        page.extract_text(visitor_text=visit)
+        for (text, _), (after, x) in itertools.pairwise(placed):
+            if re.fullmatch(r"\u2007?\d+\. ", text):
+                markers.append(text)
+                assert after.startswith("The text of note")
+                starts.append(round(x, 2))
+    assert markers == [f"\u2007{n}. " for n in range(1, 10)] + ["10. ", "11. ", "12. "]
+    assert len(set(starts)) == 1, starts
+
+
+def test_a_notes_first_word_too_long_for_its_line_goes_to_the_next(tmp_path):
+    """A space, not a no-break space, after a note's number: a first word longer than the
+    rest of the line starts the next one, where it can be broken, and is not held beside the
+    number, running off the page."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout
+
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nText.[^1]\n\n[^1]: " + "y" * 150 + " and words.\n",
+        encoding="utf-8",
+    )
+    pages = layout(load(source), BuildContext())
+    texts = [
+        box
+        for page in pages.pages
+        for box in _boxes(page)
+        if isinstance(box, TextBox) and (box.element_tag or "").startswith(NOTE_ELEMENT)
+    ]
+    (number,) = [box for box in texts if box.element_tag.endswith("::footnote-marker")]
+    word = min((box for box in texts if box.text.startswith("yyy")), key=lambda b: b.position_y)
+    assert number.text.rstrip(" ") == "\u20071."  # the space ends the line
+    assert word.position_y > number.position_y
 
 
 def test_footnotes_sit_at_the_foot_of_their_pages(article):
@@ -763,10 +823,123 @@ def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
     assert ours == weasyprints == set() and pdf == original
 
 
+def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch):
+    """Notes share one style, their calls one and their markers one, as do the lines made
+    from them (writers/pdf.py, `_notes_share_styles`); each note is still the anchor of
+    its id, for its call and for a second call. The PDF is byte for byte the one with a
+    style for each note."""
+    import weasyprint.css
+    import weasyprint.document
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout, write_handout
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nThe first paragraph, set alone.\n\n"
+        + "\n\n".join(f"Text {n} and its note.[^{n}]" for n in range(1, 13))
+        + "\n\nThe first note again.[^1]\n\n"
+        + "".join(f"[^{n}]: Note {n}, which says a little.\n" for n in range(1, 12))
+        + "[^12]: A note of two paragraphs.\n\n    Its second paragraph.\n",
+        encoding="utf-8",
+    )
+    doc = load(source)
+
+    def styles(pages) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        for page in pages.pages:
+            for box in _boxes(page):
+                tag = getattr(box, "element_tag", "") or ""
+                if tag.startswith(NOTE_ELEMENT):
+                    found.setdefault(f"{tag} {type(box).__name__}", set()).add(id(box.style))
+        return found
+
+    def anchors(pages) -> dict[str, int]:
+        return {
+            name: number
+            for number, page in enumerate(pages.pages)
+            for name in page.anchors
+            if name.startswith("note-")
+        }
+
+    ctx = BuildContext()
+    pages = layout(doc, ctx)
+    ours, ours_anchors, pdf = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
+    css, document = weasyprint.css, weasyprint.document
+    monkeypatch.setattr(css, "find_style_attributes", css._pressroom_original_style_attributes)
+    monkeypatch.setattr(
+        css.StyleFor, "set_computed_styles", css.StyleFor._pressroom_original_computed_styles
+    )
+    monkeypatch.setattr(
+        document,
+        "build_formatting_structure",
+        document._pressroom_original_formatting_structure,
+    )
+    ctx = BuildContext()
+    pages = layout(doc, ctx)
+    theirs, theirs_anchors, original = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
+    counts = {kind: len(found) for kind, found in ours.items()}
+    # The note's, and the anonymous block's around the first line of note 12.
+    assert counts.pop(f"{NOTE_ELEMENT} BlockBox") == 2
+    # Its lines and text, the call and its text, the marker and its text.
+    assert len(counts) == 6 and set(counts.values()) == {1}, counts
+    assert all(len(found) >= 12 for found in theirs.values())
+    assert ours_anchors == theirs_anchors and len(ours_anchors) == 12
+    assert pdf == original
+
+
+def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
+    """A line's notes are looked for in the list of notes still to place for its calls
+    only, not for each of its boxes (writers/pdf.py, `NOTES_ON_LINE`); the PDF is the
+    same."""
+    from weasyprint.layout import LayoutContext, block
+
+    from pressroom.context import BuildContext
+    from pressroom.writers.pdf import layout, write_handout
+
+    class Counted(list):
+        lookups = 0
+
+        def __contains__(self, item):
+            Counted.lookups += 1
+            return super().__contains__(item)
+
+    made = LayoutContext.__init__
+
+    def counted(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        self.footnotes = Counted(self.footnotes)  # before the boxes are built and it filled
+
+    monkeypatch.setattr(LayoutContext, "__init__", counted)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\n"
+        + "\n\n".join(
+            f"Paragraph {n} of a few words, *some* of them set apart.[^{n}]" for n in range(40)
+        )
+        + "\n\n"
+        + "".join(f"[^{n}]: Note {n}.\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    doc = load(source)
+    found = []
+    for lines in (block._linebox_layout, block._pressroom_original_linebox_layout):
+        monkeypatch.setattr(block, "_linebox_layout", lines)
+        Counted.lookups = 0
+        ctx = BuildContext()
+        pages = layout(doc, ctx)
+        found.append((Counted.lookups, write_handout(doc, ctx, pages)))
+    (ours, pdf), (weasyprints, original) = found
+    assert 40 <= ours < 80 and weasyprints > 5 * ours, (ours, weasyprints)
+    assert pdf == original
+
+
 def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     """The shrink-to-fit width that skips the min-content width when the max-content width
-    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks) and a
-    float too wide for its page, whose width is then the available width."""
+    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks here) and
+    a float too wide for its page, whose width is then the available width."""
     from weasyprint.layout import float as floats
     from weasyprint.layout import inline, preferred
 
@@ -784,7 +957,11 @@ def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     sheet = tmp_path / "print.css"
-    sheet.write_text("blockquote { float: left; }", encoding="utf-8")
+    sheet.write_text(
+        "blockquote { float: left; }\n"
+        ".footnote::footnote-marker { display: inline-block; min-width: 1.4em; }",
+        encoding="utf-8",
+    )
     ours = inline.shrink_to_fit
     widths = []
 

@@ -12,9 +12,11 @@ from xml.etree import ElementTree as ET
 import markdown
 from markdown.blockprocessors import HRProcessor
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteInlineProcessor
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from . import code
 from .math import MathExtension
@@ -295,6 +297,30 @@ SUBSCRIPT = r"(~)([^\s~]+)~"
 SUPERSCRIPT = r"(\^)([^\s^\[\]]+)\^"
 
 
+class NoteCallProcessor(FootnoteInlineProcessor):
+    """A note's call, whose number is text already: the inline patterns are not run over it
+    again (three passes a note: after the call, and in the smart-punctuation pass)."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[ET.Element | None, int | None, int | None]:
+        sup, start, end = super().handleMatch(m, data)
+        if not isinstance(sup, ET.Element):
+            return None, start, end
+        sup[0].text = AtomicString(sup[0].text or "")
+        return sup, start, end
+
+
+class BacklinkProcessor(Treeprocessor):
+    """The notes' back links hold a placeholder for their text, and are taken out with it
+    (load/notes.py): the inline patterns are not run over it, twice a note."""
+
+    def run(self, root: ET.Element) -> None:
+        for link in root.iter("a"):
+            if link.get("class") == "footnote-backref" and link.text:
+                link.text = AtomicString(link.text)
+
+
 class PressroomExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Before raw HTML blocks are set aside (20).
@@ -311,6 +337,12 @@ class PressroomExtension(Extension):
         md.inlinePatterns.register(
             SimpleTagInlineProcessor(SUPERSCRIPT, "sup"), "pressroom-sup", 70
         )
+        # In place of the footnotes extension's own; its back links are made at 50.
+        call = md.inlinePatterns["footnote"]
+        if isinstance(call, FootnoteInlineProcessor):
+            note_call = NoteCallProcessor(call.pattern, call.footnotes)
+            md.inlinePatterns.register(note_call, "footnote", 175)
+        md.treeprocessors.register(BacklinkProcessor(md), "pressroom-backlinks", 45)
         # After inline patterns (20), so images exist as elements.
         md.treeprocessors.register(FigureProcessor(md), "pressroom-figures", 5)
 

@@ -28,6 +28,9 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pydyf
 import weasyprint
+from weasyprint import css as weasyprint_css
+from weasyprint import document as weasyprint_document
+from weasyprint.css.counters import CounterStyle
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, LineBox
 from weasyprint.formatting_structure.build import create_anonymous_boxes
 from weasyprint.layout import LayoutContext
@@ -274,12 +277,14 @@ class LocalFetcher(weasyprint.URLFetcher):
 
 @dataclass
 class Press:
-    """What a layout needs before the document: the stylesheets parsed and their fonts
-    loaded, and a fetcher for the theme, the user's stylesheets' folders and, once the
-    document is known, its images (`images`), formulas (`drawn`) and cover (`covers`)."""
+    """What a layout needs before the document: the stylesheets parsed with their fonts
+    loaded and their counter styles (`@counter-style`), and a fetcher for the theme, the
+    user's stylesheets' folders and, once the document is known, its images (`images`),
+    formulas (`drawn`) and cover (`covers`)."""
 
     sheets: list[weasyprint.CSS]
     fonts: FontConfiguration
+    counters: CounterStyle
     fetcher: LocalFetcher
     styled: frozenset[str]  # the classes the stylesheets name
     refused: list[str] = field(default_factory=list)
@@ -302,16 +307,26 @@ def press(ctx: BuildContext, finish: str = "") -> Press:
     roots |= {css_url(n): _folder(sheet.path.parent, ctx.read) for n, sheet in enumerate(user)}
     fetcher = LocalFetcher(roots, refused)
     fonts = FontConfiguration()
+    # WeasyPrint keeps a sheet's counter styles where it is told to, and lays out with its own
+    # (empty) set unless given one: the sheets' and the layout's must be the same.
+    counters = CounterStyle()
     # The paper's geometry first: the theme, then the user's stylesheets, may override it.
     sources = [(paper(ctx.paper).css() + ctx.theme.css("print"), THEME_URL)]
     sources += [(sheet.text(), css_url(n)) for n, sheet in enumerate(user)]
     if finish:
         sources.append((finish, THEME_URL))
     sheets = [
-        weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
+        weasyprint.CSS(
+            string=css,
+            base_url=base,
+            url_fetcher=fetcher,
+            font_config=fonts,
+            counter_style=counters,
+        )
         for css, base in sources
     ]
-    return Press(sheets, fonts, fetcher, classes_in(sources), refused, images, drawn, covers)
+    styled = classes_in(sources)
+    return Press(sheets, fonts, counters, fetcher, styled, refused, images, drawn, covers)
 
 
 def layout(
@@ -346,6 +361,7 @@ def layout(
         rendered = page_html.render(
             stylesheets=setup.sheets,
             font_config=setup.fonts,
+            counter_style=setup.counters,
             pdf_tags=True,
             presentational_hints=True,
         )
@@ -370,11 +386,18 @@ def _boxes(page: Any) -> Iterator[Any]:
 def link_calls(rendered: weasyprint.Document) -> None:
     """Make each footnote call a link to its note. WeasyPrint draws the call from the note
     element (`::footnote-call`) and links only `<a href>`; the link is added to the laid-out
-    page, where the PDF writer makes its annotation and tags it Link."""
+    page, where the PDF writer makes its annotation and tags it Link. Each note is made the
+    anchor of its id here, as WeasyPrint makes an element's (its border box, the first one
+    kept), not from its style (`_notes_share_styles`)."""
+    seen: set[str] = set()
     for page in rendered.pages:
         for box in _boxes(page):
             tag = getattr(box, "element_tag", "") or ""
-            if tag.endswith("::footnote-call") and isinstance(box, InlineBox):
+            if tag == NOTE_ELEMENT and box.element.get("id") not in seen:
+                seen.add(box.element.get("id"))
+                x, y, width, height = box.hit_area()
+                page.anchors[box.element.get("id")] = (x, y, x + width, y + height)
+            elif tag.endswith("::footnote-call") and isinstance(box, InlineBox):
                 # The call has no line height of its own; its text has.
                 areas = [b.hit_area() for b in (box, *box.children)]
                 rectangle = (
@@ -1006,11 +1029,87 @@ def _stacked_notes(context: Any, box: Any) -> Any:
 _footnote_area_from_measured_notes()
 
 
+def _notes_share_styles() -> None:
+    """WeasyPrint 70 computes one style for elements matched alike under the same parent
+    style, and each property of it once, when first read. Not so for a footnote's: each one
+    gets a copy of its element's style (`float` set to none), and its `::footnote-call` and
+    `::footnote-marker` a style each, as does every anonymous box made from those (the
+    text's, the lines'): a thousand notes computed the same styles a thousand times,
+    property by property. Notes whose styles were copied from the same style share one
+    copy; a note's call and marker share the style of their kind with every note of the
+    same style whose rules for them are the same."""
+    attributes = weasyprint_css.find_style_attributes
+    if getattr(attributes, "__name__", "") != "pressroom_style_attributes":
+        # An id is an anchor, declared in the element's style, which made every note's style
+        # its own; `link_calls` makes the notes' anchors instead.
+        def pressroom_style_attributes(tree: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            for found in attributes(tree, *args, **kwargs):
+                _, element, declarations, _ = found
+                if element.tag != NOTE_ELEMENT or [
+                    getattr(d, "lower_name", None) for d in declarations
+                ] != ["-weasy-anchor"]:
+                    yield found
+
+        weasyprint_css.find_style_attributes = pressroom_style_attributes
+        weasyprint_css._pressroom_original_style_attributes = attributes
+
+    build = weasyprint_document.build_formatting_structure
+    if getattr(build, "__name__", "") != "pressroom_formatting_structure":
+
+        def pressroom_formatting_structure(*args: Any) -> Any:
+            root = build(*args)
+            copies: dict[tuple[int, int], Any] = {}
+            for note in args[-1]:  # the footnotes, whose lines are made when laid out
+                style = note.style
+                key = (id(style.cascaded), id(style.parent_style))
+                note.style = copies.setdefault(key, style)
+            return root
+
+        weasyprint_document.build_formatting_structure = pressroom_formatting_structure
+        weasyprint_document._pressroom_original_formatting_structure = build
+
+    computed = weasyprint_css.StyleFor.set_computed_styles
+    if getattr(computed, "__name__", "") == "pressroom_computed_styles":
+        return
+
+    def pressroom_computed_styles(
+        self: Any,
+        element: Any,
+        parent: Any,
+        root: Any = None,
+        pseudo_type: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        if pseudo_type not in ("footnote-call", "footnote-marker"):
+            return computed(self, element, parent, root, pseudo_type, *args, **kwargs)
+        styles = self.get_computed_styles()
+        cascaded = self.get_cascaded_styles().get((element, pseudo_type), {})
+        # The same rules are the same declaration objects, from the parsed stylesheets.
+        key = (
+            id(styles[parent, None]),
+            pseudo_type,
+            tuple((name, id(value), weight) for name, (value, weight) in cascaded.items()),
+        )
+        shared = self.__dict__.setdefault("_pressroom_note_styles", {})
+        if key in shared:
+            styles[element, pseudo_type] = shared[key]
+        else:
+            computed(self, element, parent, root, pseudo_type, *args, **kwargs)
+            shared[key] = styles[element, pseudo_type]
+
+    weasyprint_css.StyleFor.set_computed_styles = pressroom_computed_styles
+    weasyprint_css.StyleFor._pressroom_original_computed_styles = computed
+
+
+_notes_share_styles()
+
+
 def _shrink_to_fit_from_max_content() -> None:
     """WeasyPrint 70's shrink-to-fit width is min(max(min-content, available), max-content):
     when the max-content width fits, that is the width, whatever the min-content width, which
-    is then not worth measuring (breaking the text at every opportunity). A note's number is
-    an inline-block (`::footnote-marker`), so every note paid for it."""
+    is then not worth measuring (breaking the text at every opportunity): an inline-block or
+    a float of auto width in a stylesheet pays for it once for each such box."""
     original = weasyprint_preferred.shrink_to_fit
     if getattr(original, "__name__", "") == "pressroom_shrink_to_fit":
         return
@@ -1032,6 +1131,12 @@ _shrink_to_fit_from_max_content()
 # In WeasyPrint's line layout: a line overflows the page where the block's orphans and
 # widows allow a break after it but not before it.
 ORPHANS_REPORT = "report = not context.in_column and can_break_now and not could_break_before"
+# There too, on a page while notes are left to place, every box of every line is looked for
+# in the list of those notes (all of a book's notes at first), though only a call has a note.
+NOTES_ON_LINE = "if descendant.footnote in context.footnotes)"
+NOTES_ON_LINE_CALLS_ONLY = (
+    "if descendant.footnote is not None and descendant.footnote in context.footnotes)"
+)
 
 
 def _notes_stay_with_their_calls() -> None:
@@ -1041,8 +1146,9 @@ def _notes_stay_with_their_calls() -> None:
     article's note 21, moved for the second line of the next paragraph). Footnotes here
     follow `footnote-policy: line`: a note moves only with its call's line. The condition
     is turned off in WeasyPrint's own line layout, compiled again from its source; the block
-    then breaks as its orphans and widows say, as on a page without notes. Every other
-    layout is unchanged (tests/test_pdf.py compares both ways)."""
+    then breaks as its orphans and widows say, as on a page without notes; a line's notes
+    are looked for among its calls only (`NOTES_ON_LINE`). Every other layout is unchanged
+    (tests/test_pdf.py compares both ways)."""
     if getattr(weasyprint_block, "_pressroom_original_linebox_layout", None):
         return
     original = weasyprint_block._linebox_layout
@@ -1052,11 +1158,12 @@ def _notes_stay_with_their_calls() -> None:
         return
     if source.count(ORPHANS_REPORT) != 1:  # another WeasyPrint: left as it is
         return
+    source = source.replace(ORPHANS_REPORT, "report = False")
+    if source.count(NOTES_ON_LINE) == 1:
+        source = source.replace(NOTES_ON_LINE, NOTES_ON_LINE_CALLS_ONLY)
     # Blank lines first, so a traceback names the lines of WeasyPrint's file.
     source = "\n" * (original.__code__.co_firstlineno - 1) + source
-    code = compile(
-        source.replace(ORPHANS_REPORT, "report = False"), inspect.getfile(original), "exec"
-    )
+    code = compile(source, inspect.getfile(original), "exec")
     exec(code, weasyprint_block.__dict__)  # defines _linebox_layout again, in its module
     weasyprint_block._pressroom_original_linebox_layout = original
 
