@@ -130,12 +130,6 @@ def aside(printed: Sequence[str], wanted: bool, ctx: BuildContext) -> Iterator[P
         printer.close()
 
 
-# Writing the later formats in a forked process pays for a long book only: the fork, and
-# each process copying the pages it touches, cost what they save on a short one (measured:
-# the Rust book, 597 pages, 44.5 s → 40.7 s; the article, 10 pages, 1.00 s → 1.01 s).
-BESIDE_FROM_PAGES = 100
-
-
 def print_side(
     doc: Document,
     ctx: BuildContext,
@@ -146,18 +140,14 @@ def print_side(
 ) -> dict[str, Any]:
     """The page formats in `names`: one layout (set up beforehand when `prepared`, a
     `writers.pdf.Press`), and each format written from it, the pages drawn once for all of
-    them; with `beside` (a core to spare) and a long book, the formats after the first are
-    written by a process forked once the pages are laid out, while this one writes the
-    first."""
+    them; with `beside` (a core to spare), the formats after the first are written by a
+    process forked once the pages are laid out, while this one writes the first."""
     from .writers.pdf import drawn_once, layout
 
     step("layout")
     with collector.seldom():
         pages = layout(doc, ctx, prepared=prepared)
-        if beside and len(names) > 1 and len(pages.pages) >= BESIDE_FROM_PAGES:
-            others: _Writes | None = _Writes(doc, ctx, pages, names[1:])
-        else:
-            others = None
+        others = _Writes(doc, ctx, pages, names[1:]) if beside and len(names) > 1 else None
         try:
             made = _write(doc, ctx, pages, names[:1] if others else names, step, drawn_once)
             if others:

@@ -51,11 +51,7 @@ def made(source: Path, split: bool, formats=("pdf", "epub", "archival")) -> Rend
     )
 
 
-@pytest.mark.parametrize("beside_from", [1, printing.BESIDE_FROM_PAGES])
-def test_split_build_is_the_same_as_one_process(book, monkeypatch, beside_from):
-    """From 1 page on, the archival copy is written by a process of its own (forked from the
-    print process); by default only a long book's is."""
-    monkeypatch.setattr(printing, "BESIDE_FROM_PAGES", beside_from)
+def test_split_build_is_the_same_as_one_process(book):
     alone, split = made(book, False), made(book, True)
     assert alone.outputs.keys() == split.outputs.keys()
     for path, data in alone.outputs.items():
@@ -120,7 +116,6 @@ def test_the_formats_written_beside_report_their_failures(book, monkeypatch, fau
         raise fault
 
     monkeypatch.setattr(archival, "write_archival", failing)
-    monkeypatch.setattr(printing, "BESIDE_FROM_PAGES", 1)  # the book's 9 pages are enough
     with pytest.raises(raised, match=message):
         made(book, True)
 
