@@ -136,99 +136,22 @@ def print_side(
     names: Sequence[str],
     step: Callable[[str], None],
     prepared: Any = None,
-    beside: bool = False,
 ) -> dict[str, Any]:
     """The page formats in `names`: one layout (set up beforehand when `prepared`, a
     `writers.pdf.Press`), and each format written from it, the pages drawn once for all of
-    them; with `beside` (a core to spare), the formats after the first are written by a
-    process forked once the pages are laid out, while this one writes the first."""
+    them."""
     from .writers.pdf import drawn_once, layout
 
     step("layout")
-    with collector.seldom():
-        pages = layout(doc, ctx, prepared=prepared)
-        others = _Writes(doc, ctx, pages, names[1:]) if beside and len(names) > 1 else None
-        try:
-            made = _write(doc, ctx, pages, names[:1] if others else names, step, drawn_once)
-            if others:
-                for name in names[1:]:
-                    step(name)
-                made |= others.results(ctx)
-        finally:
-            if others:
-                others.close()
-    return made
-
-
-def _write(
-    doc: Document,
-    ctx: BuildContext,
-    pages: Any,
-    names: Sequence[str],
-    step: Callable[[str], None],
-    drawn_once: Callable[[Any], contextlib.AbstractContextManager[None]],
-) -> dict[str, Any]:
     made = {}
-    with contextlib.ExitStack() as shared:
+    with collector.seldom(), contextlib.ExitStack() as shared:
+        pages = layout(doc, ctx, prepared=prepared)
         if len(names) > 1:
             shared.enter_context(drawn_once(pages))
         for name in names:
             step(name)
             made[name] = WRITERS[name].write(doc, ctx, pages=pages)
     return made
-
-
-class _Writes:
-    """Page formats written from laid-out pages by a forked process: it draws the pages
-    itself, on the other core, instead of copying the first format's drawing."""
-
-    def __init__(self, doc: Document, ctx: BuildContext, pages: Any, names: Sequence[str]):
-        from .writers.pdf import drawn_once
-
-        context = multiprocessing.get_context("fork")
-        self.conn, child = context.Pipe()
-        self.source = doc.source
-        before = len(ctx.diagnostics.items)
-
-        def write() -> None:
-            try:
-                made = _write(doc, ctx, pages, names, lambda name: None, drawn_once)
-                child.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
-            except PressroomError as err:
-                _tell(child, ("error", err))
-            except KeyboardInterrupt:  # Ctrl-C: the first process says so
-                pass
-            except BaseException as err:  # a bug: its report goes to the print process
-                _tell(child, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
-            finally:
-                child.close()
-
-        self.process = context.Process(target=write)
-        self.process.start()
-        child.close()
-
-    def results(self, ctx: BuildContext) -> dict[str, Any]:
-        try:
-            kind, *rest = self.conn.recv()
-        except (EOFError, OSError):
-            raise PressroomError(
-                self.source, "the process writing the pages stopped (out of memory?)"
-            ) from None
-        if kind == "error":
-            raise rest[0]
-        if kind == "bug":
-            raise RuntimeError(f"{rest[0]}\n(in the process writing the pages)\n{rest[1]}")
-        made, diagnostics, read = rest
-        ctx.diagnostics.items.extend(diagnostics)
-        ctx.read |= read
-        return made
-
-    def close(self) -> None:
-        """Stop the process if it is still writing (this side failed), and reap it."""
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
 
 
 def _print_side(conn: Connection) -> None:
@@ -244,9 +167,7 @@ def _print_side(conn: Connection) -> None:
         prepared = press(early)
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)
-        made = print_side(
-            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, beside=True
-        )
+        made = print_side(doc, ctx, names, lambda name: conn.send(("stage", name)), prepared)
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:

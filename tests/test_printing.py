@@ -96,30 +96,6 @@ def test_a_bug_on_the_print_side_is_raised_with_its_traceback(book, monkeypatch)
     assert "in broken" in str(caught.value)  # the child's traceback comes along
 
 
-@pytest.mark.parametrize(
-    ("fault", "raised", "message"),
-    [
-        (PressroomError(Path("t.md"), "no archival copy", 3), PressroomError, "t.md:3: no arch"),
-        (None, PressroomError, "the process writing the pages stopped"),
-        (ZeroDivisionError("division by zero"), RuntimeError, "in the process writing the"),
-    ],
-)
-def test_the_formats_written_beside_report_their_failures(book, monkeypatch, fault, raised,
-                                                          message):  # fmt: skip
-    """The archival copy, written by a process forked from the print process once the
-    pages are laid out: its input errors, its death and its bugs reach the build."""
-    from pressroom.writers import archival
-
-    def failing(*args, **kwargs):
-        if fault is None:
-            os._exit(9)
-        raise fault
-
-    monkeypatch.setattr(archival, "write_archival", failing)
-    with pytest.raises(raised, match=message):
-        made(book, True)
-
-
 def test_no_print_process_without_page_formats(book, monkeypatch):
     started: list[object] = []
     monkeypatch.setattr(printing, "Printer", lambda names, ctx: started.append(names))
