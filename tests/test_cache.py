@@ -239,9 +239,7 @@ def test_a_changed_book_is_the_book_built_whole(tmp_path, monkeypatch, converted
     assert len(converted) == again
     full = build_book(tmp_path, "full", force=True)
     assert len(converted) == again + 3  # --force converts every piece
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
     assert changed.diagnostics == full.diagnostics
 
 
@@ -275,9 +273,7 @@ def test_corrupt_and_foreign_pieces_are_converted_again(tmp_path, monkeypatch, c
     build_book(tmp_path, "out")
     assert len(converted) == 3
     build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
     converted.clear()
     replace_text("one.md", "First words, again.", "First words.")(tmp_path)
     build_book(tmp_path, "out")
@@ -340,10 +336,26 @@ def test_derived_entries_corrupt_or_lost_are_made_again(tmp_path, monkeypatch):
     replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
     build_book(tmp_path, "out")
     build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
     assert len([*folder.glob("*.facts"), *folder.glob("*.deflate")]) == len(derived)  # whole
+
+
+def pages_laid_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The titles of the EPUB pages laid out from here on (not taken from the cache)."""
+    import pressroom.writers.epub as writer
+
+    laid_out: list[str] = []
+    real = writer.page
+    monkeypatch.setattr(
+        writer,
+        "page",
+        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
+    )
+    return laid_out
+
+
+def epub_of(root: Path, out: str = "out") -> bytes:
+    return (root / out / "book.epub").read_bytes()
 
 
 # -- pages: an edited book takes the pages of the chapters that read nothing changed -------
@@ -372,9 +384,7 @@ def test_an_edited_chapter_is_the_only_page_laid_out(tmp_path, monkeypatch, layo
     assert "Two" in laid_out and not {"One", "Three"} & set(laid_out)
     assert len(pages_kept(tmp_path)) == 3  # the last build's, and only them
     build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
 
 
 # What every chapter's page reads of the book: each change must lay out again the pages
@@ -419,9 +429,7 @@ def test_what_the_book_shares_changed_is_the_book_built_whole(
     SHARED_CHANGES[change](tmp_path)
     changed = build_book(tmp_path, "out")
     full = build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
     assert changed.diagnostics == full.diagnostics
 
 
@@ -449,9 +457,7 @@ def test_a_kept_page_not_whole_reads_the_book_whole(tmp_path, monkeypatch, damag
     replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
     changed = build_book(tmp_path, "out")
     full = build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
     # Said once, by the book read whole: not by the outlines tried first too.
     assert [d.code for d in changed.diagnostics] == ["B-LINK"]
     assert changed.diagnostics == full.diagnostics
@@ -538,13 +544,10 @@ def test_an_svg_is_sanitized_once_and_what_it_lost_said_again(tmp_path, monkeypa
     replace_text("two.md", "it is red", "it is a deep red")(tmp_path)
     build_book(tmp_path, "out")
     build_book(tmp_path, "full", force=True)
-    assert (tmp_path / "out" / "book.epub").read_bytes() == (
-        tmp_path / "full" / "book.epub"
-    ).read_bytes()
+    assert epub_of(tmp_path) == epub_of(tmp_path, "full")
 
 
 def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monkeypatch):
-    import pressroom.writers.epub as writer
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     shutil.copytree(SCHOLAR, tmp_path / "book")
@@ -560,13 +563,7 @@ def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monke
         ).read_bytes()
 
     built("out")
-    laid_out: list[str] = []
-    real = writer.page
-    monkeypatch.setattr(
-        writer,
-        "page",
-        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
-    )
+    laid_out = pages_laid_out(monkeypatch)
     for old, new, references in [
         ("The sum of the counted marks follows:", "The sum of the marks follows:", False),
         ("later surveys agree\n[see @doe2019; @abel2015, pp. 10-12]", "later surveys agree", True),
@@ -584,19 +581,12 @@ def test_pages_are_kept_for_one_code_one_time_and_one_set_of_limits(tmp_path, mo
     """The code and the versions (cache._code), the build time and the limits are parts
     of the keys: another of each lays the pages out again, as --force does."""
     import pressroom.cache as kept
-    import pressroom.writers.epub as writer
     from pressroom.limits import DEFAULT
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book_project(tmp_path, "one file")
     build_book(tmp_path, "out")
-    laid_out: list[str] = []
-    real = writer.page
-    monkeypatch.setattr(
-        writer,
-        "page",
-        lambda t, d, c, s, title, **k: laid_out.append(title) or real(t, d, c, s, title, **k),
-    )
+    laid_out = pages_laid_out(monkeypatch)
 
     def edited_then_forced() -> None:
         laid_out.clear()
@@ -604,9 +594,7 @@ def test_pages_are_kept_for_one_code_one_time_and_one_set_of_limits(tmp_path, mo
         build_book(tmp_path, "out")
         assert {"One", "Two", "Three"} <= set(laid_out)
         build_book(tmp_path, "full", force=True)
-        assert (tmp_path / "out" / "book.epub").read_bytes() == (
-            tmp_path / "full" / "book.epub"
-        ).read_bytes()
+        assert epub_of(tmp_path) == epub_of(tmp_path, "full")
 
     monkeypatch.setattr(kept, "_code", lambda: "another version of the code")
     edited_then_forced()
