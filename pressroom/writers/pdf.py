@@ -895,18 +895,22 @@ def _first_line_from_a_window() -> None:
             # Twice WeasyPrint's own guess at a line's worth (a character at least a
             # quarter of the font size wide): four lines or so of ordinary text.
             size = max(WORD_WINDOW, int(8 * max_width / font_size))
-            window = text[:size] if len(text) > size and "\xad" not in text else ""
-            # Ending in a space if the text does, and not if it does not.
-            cut = window.rfind(" ") + 1 if text.endswith(" ") else len(window.rstrip(" "))
-            window = window[:cut]
-            if len(window) > size // 2:
-                line = original(
-                    window, style, context, max_width, justification_spacing,
-                    is_line_start, minimum,
-                )  # fmt: skip
-                resume = line[2]
-                if resume is not None and resume <= len(window.encode()) // 2:
-                    return line
+            # A word is hyphenated by trying each of its break points in the window, the
+            # longest first, each a layout: without a space, a window half as long first.
+            sizes = (size // 2, size) if " " not in text[: size // 2] else (size,)
+            for size in sizes:
+                window = text[:size] if len(text) > size and "\xad" not in text else ""
+                # Ending in a space if the text does, and not if it does not.
+                cut = window.rfind(" ") + 1 if text.endswith(" ") else len(window.rstrip(" "))
+                window = window[:cut]
+                if len(window) > size // 2:
+                    line = original(
+                        window, style, context, max_width, justification_spacing,
+                        is_line_start, minimum,
+                    )  # fmt: skip
+                    resume = line[2]
+                    if resume is not None and resume <= len(window.encode()) // 2:
+                        return line
         return original(
             text, style, context, max_width, justification_spacing, is_line_start, minimum
         )
