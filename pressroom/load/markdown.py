@@ -58,12 +58,29 @@ def too_deep(masked: str, limit: int) -> tuple[int, int] | None:
 BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,9}[.)][ \t]|\||#|>|\[\^[^\]]*\]:)")
 
 
+# A line of nothing but spaces and tabs between two lines: the end of every paragraph.
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def longest_paragraph(masked: str, limit: int) -> tuple[int, int] | None:
     """(characters, first line number) of the first paragraph of `masked` (a text through
     `mask_code`) longer than `limit`. A paragraph is set as one block: its size is the size
-    of the work it asks for. Code, blanked out, is blank."""
+    of the work it asks for. Code, blanked out, is blank. Only a run of lines between blank
+    lines longer than `limit` can hold one: those alone are read line by line."""
+    start = 0
+    for gap in [*BLANK_LINE.finditer(masked), None]:
+        end = gap.start() if gap else len(masked)
+        if end - start > limit:
+            found = _longest_in(masked[start:end], limit)
+            if found:
+                return found[0], masked.count("\n", 0, start) + found[1]
+        start = gap.end() if gap else end
+    return None
+
+
+def _longest_in(lines: str, limit: int) -> tuple[int, int] | None:
     size, start, over = 0, 1, False
-    for number, line in enumerate(masked.split("\n"), start=1):
+    for number, line in enumerate(lines.split("\n"), start=1):
         blank = not line.strip()
         if blank or not size or BLOCK_START.match(line):
             if over:

@@ -393,10 +393,10 @@ def link_calls(rendered: weasyprint.Document) -> None:
     for page in rendered.pages:
         for box in _boxes(page):
             tag = getattr(box, "element_tag", "") or ""
-            if tag == NOTE_ELEMENT and box.element.get("id") not in seen:
-                seen.add(box.element.get("id"))
+            if tag == NOTE_ELEMENT and (note := box.element.get("id")) not in seen:
+                seen.add(note)
                 x, y, width, height = box.hit_area()
-                page.anchors[box.element.get("id")] = (x, y, x + width, y + height)
+                page.anchors[note] = (x, y, x + width, y + height)
             elif tag.endswith("::footnote-call") and isinstance(box, InlineBox):
                 # The call has no line height of its own; its text has.
                 areas = [b.hit_area() for b in (box, *box.children)]
@@ -891,16 +891,21 @@ def _first_line_from_a_window() -> None:
         minimum: bool = False,
     ) -> Any:
         font_size = style["font_size"]
-        if max_width is not None and math.isfinite(max_width) and font_size > 0:
+        if (
+            max_width is not None
+            and math.isfinite(max_width)
+            and font_size > 0
+            and "\xad" not in text
+        ):
             # Twice WeasyPrint's own guess at a line's worth (a character at least a
             # quarter of the font size wide): four lines or so of ordinary text.
-            size = max(WORD_WINDOW, int(8 * max_width / font_size))
+            most = max(WORD_WINDOW, int(8 * max_width / font_size))
             # A word is hyphenated by trying each of its break points in the window, the
             # longest first, each a layout: without a space, a window half as long first.
-            sizes = (size // 2, size) if " " not in text[: size // 2] else (size,)
-            for size in sizes:
-                window = text[:size] if len(text) > size and "\xad" not in text else ""
+            sizes = (most // 2, most) if " " not in text[: most // 2] else (most,)
+            for size in (size for size in sizes if len(text) > size):
                 # Ending in a space if the text does, and not if it does not.
+                window = text[:size]
                 cut = window.rfind(" ") + 1 if text.endswith(" ") else len(window.rstrip(" "))
                 window = window[:cut]
                 if len(window) > size // 2:
