@@ -292,6 +292,17 @@ class Pieces:
                 return None
         return self._read[name]
 
+    def _sealed(self, name: str) -> bytes | None:
+        """A kept entry's content, when the SHA-256 it starts with is the rest's."""
+        kept = self._kept(name)
+        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+            return kept[32:]
+        return None
+
+    def _seal(self, name: str, content: bytes) -> None:
+        """Keep `content` as `name`, after its SHA-256 (checked by `_sealed`)."""
+        self.given[name] = hashlib.sha256(content).digest() + content
+
     def piece(self, text: str, depth: int) -> Converted:
         from .load import Converted, convert
 
@@ -319,11 +330,11 @@ class Pieces:
     def page(self, doc: Document, chapter: Chapter) -> bytes | None:
         """A chapter's finished page as the EPUB writer kept it (context.Pages)."""
         name = self._page_name(doc, chapter)
-        data = self._kept(name) if name else None
-        if name is None or not data or hashlib.sha256(data[32:]).digest() != data[:32]:
+        packed = self._sealed(name) if name else None
+        if name is None or packed is None:
             return None
         try:
-            page = zlib.decompress(data[32:])
+            page = zlib.decompress(packed)
         except zlib.error:
             return None
         self.given.setdefault(name, None)
@@ -331,9 +342,8 @@ class Pieces:
 
     def keep_page(self, doc: Document, chapter: Chapter, data: bytes) -> None:
         name = self._page_name(doc, chapter)
-        if name is not None:
-            packed = zlib.compress(data, 1)  # a page is kept packed: a quarter of its size
-            self.given[name] = hashlib.sha256(packed).digest() + packed
+        if name is not None:  # packed: a quarter of its size
+            self._seal(name, zlib.compress(data, 1))
 
     def ready(self, doc: Document, read: Callable[[bytes], object]) -> bool:
         """Whether every hollow chapter of `doc` has its page kept, and `read` (the
@@ -355,14 +365,14 @@ class Pieces:
         for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
             digest.update(hashlib.sha256((Path(__file__).parent / code).read_bytes()).digest())
         name = f"{digest.hexdigest()}.jpg"
-        data = self._kept(name)
-        if data and hashlib.sha256(data[32:]).digest() == data[:32]:
+        kept = self._sealed(name)
+        if kept is not None:
             self.given.setdefault(name, None)
-            return data[32:]
+            return kept
         from . import cover  # not before: it imports the font tools
 
         made = cover.generated_cover(meta, theme)
-        self.given[name] = hashlib.sha256(made).digest() + made
+        self._seal(name, made)
         return made
 
     def derived(self, kind: str, data: bytes, make: Callable[[bytes], bytes]) -> bytes:
@@ -370,12 +380,12 @@ class Pieces:
         the SHA-256 of what was made, checked when read (context.Derived)."""
         digest = hashlib.sha256(_code().encode() + kind.encode() + b"\0" + data)
         name = f"{digest.hexdigest()}.{kind}"
-        kept = self._kept(name)
-        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
+        kept = self._sealed(name)
+        if kept is not None:
             self.given.setdefault(name, None)
-            return kept[32:]
+            return kept
         made = make(data)
-        self.given[name] = hashlib.sha256(made).digest() + made
+        self._seal(name, made)
         return made
 
     def svg(self, data: bytes, limits: Limits) -> Checked:
@@ -386,9 +396,9 @@ class Pieces:
         digest = hashlib.sha256(_converter().encode() + json.dumps(asdict(limits)).encode())
         digest.update(b"\0" + data)
         name = f"{digest.hexdigest()}.svg"
-        kept = self._kept(name)
-        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
-            head, _, svg = kept[32:].partition(b"\n")
+        kept = self._sealed(name)
+        if kept is not None:
+            head, _, svg = kept.partition(b"\n")
             try:
                 removed = json.loads(head)
             except ValueError:
@@ -397,8 +407,7 @@ class Pieces:
                 self.given.setdefault(name, None)
                 return Checked("image/svg+xml", svg, removed)
         made = sanitize_svg(data, limits)  # raises for a broken one: not kept
-        entry = json.dumps(made.removed).encode() + b"\n" + made.data
-        self.given[name] = hashlib.sha256(entry).digest() + entry
+        self._seal(name, json.dumps(made.removed).encode() + b"\n" + made.data)
         return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
