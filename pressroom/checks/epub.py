@@ -74,14 +74,17 @@ class Facts:
         """Raises etree.XMLSyntaxError for a file that is not well-formed."""
         root = _parse(data)
         ids: dict[str, bool] = {}
+        counts: Counter[str] = Counter()
         noterefs, notes = [], []
         for el in _elements(root):
             ident = el.get("id")
+            is_note = _is_note(el)
             if ident is not None:
-                ids.setdefault(ident, _is_note(el))
+                ids.setdefault(ident, is_note)
+                counts[ident] += 1
             if "noteref" in _tokens(el, EPUB_TYPE) or "doc-noteref" in _tokens(el, "role"):
                 noterefs.append(el.get("href") or "")
-            if _is_note(el):
+            if is_note:
                 label = ident or f"<{etree.QName(el).localname}> without id"
                 backs = [
                     a.get("href") or ""
@@ -89,7 +92,6 @@ class Facts:
                     if "doc-backlink" in _tokens(a, "role") or "backlink" in _tokens(a, EPUB_TYPE)
                 ]
                 notes.append((label, backs))
-        counts = Counter(el.get("id") for el in _elements(root) if el.get("id") is not None)
         no_alt = [
             (img.get("src", ""), "empty alt" if img.get("alt") is not None else "no alt")
             for img in root.iter(f"{XHTML_NS}img")

@@ -30,6 +30,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -116,12 +117,15 @@ class Tally:
 
 
 def _languages(trees: list[ET.Element]) -> list[str]:
-    found: list[str] = []
-    for tree in trees:
-        for el in tree.iter():
-            lang = el.get("lang")
-            if lang and lang.split("-")[0] not in {x.split("-")[0] for x in found}:
-                found.append(lang)
+    tags = (el.get("lang") for tree in trees for el in tree.iter())
+    return first_of_each_language((lang for lang in tags if lang), [])
+
+
+def first_of_each_language(tags: Iterable[str], found: list[str]) -> list[str]:
+    """`found`, then each tag of `tags` whose language (before any `-`) it does not hold."""
+    for tag in tags:
+        if tag.split("-")[0] not in {x.split("-")[0] for x in found}:
+            found.append(tag)
     return found
 
 
@@ -656,13 +660,11 @@ class Content:
 
 def survey(doc: Document, texts: list[Text]) -> Content:
     tallies = [t.tally or Tally.of(t) for t in texts]
-    langs = [doc.meta.lang]
     # The texts' languages, then their notes': the first of each language, in that order.
-    for lang in [x for t in tallies for x in t.languages] + [
-        x for t in tallies for x in t.note_languages
-    ]:
-        if lang.split("-")[0] not in {x.split("-")[0] for x in langs}:
-            langs.append(lang)
+    langs = first_of_each_language(
+        [x for t in tallies for x in t.languages] + [x for t in tallies for x in t.note_languages],
+        [doc.meta.lang],
+    )
     return Content(
         images=sum(t.images for t in tallies),
         images_with_alt=sum(t.images_with_alt for t in tallies),
