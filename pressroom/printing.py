@@ -136,12 +136,22 @@ def print_side(
     names: Sequence[str],
     step: Callable[[str], None],
     prepared: Any = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """The page formats in `names`: one layout (set up beforehand when `prepared`, a
     `writers.pdf.Press`), and each format written from it, the pages drawn once for all of
-    them."""
+    them. A long book is laid out in parts by `workers` processes (`writers/parts.py`)."""
     from .writers.pdf import drawn_once, layout
 
+    if workers > 1 and prepared is not None:
+        from .writers import parts
+
+        cut = parts.plan(doc, ctx, list(names), workers)
+        if cut is not None:
+            with collector.seldom():
+                made = parts.print_parts(doc, ctx, list(names), step, prepared, cut, workers)
+            if made is not None:
+                return made
     step("layout")
     made = {}
     with collector.seldom(), contextlib.ExitStack() as shared:
@@ -156,6 +166,7 @@ def print_side(
 
 def _print_side(conn: Connection) -> None:
     try:
+        from .parallel import cores
         from .writers.pdf import press
 
         for writer in WRITERS.values():  # imported before the wait, not after
@@ -167,7 +178,9 @@ def _print_side(conn: Connection) -> None:
         prepared = press(early)
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)
-        made = print_side(doc, ctx, names, lambda name: conn.send(("stage", name)), prepared)
+        made = print_side(
+            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, cores()
+        )
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:

@@ -99,14 +99,16 @@ def _finish(document, pdf) -> None:
         pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
 
 
-def write_archival(doc: Document, ctx: BuildContext, pages: weasyprint.Document) -> bytes:
-    """The PDF/A-3a copy, from pages already laid out for the handout."""
-    sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
-    manifest = build_manifest(doc, ctx, sources)
+def write_archival(
+    doc: Document, ctx: BuildContext, pages: weasyprint.Document, attach: bool = True
+) -> bytes:
+    """The PDF/A-3a copy, from pages already laid out for the handout; `attach`: with the
+    sources and the manifest (not in a part of a book laid out in parts but the first)."""
+    files = []
+    if attach:
+        sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
+        files = attachments(doc, ctx, sources, build_manifest(doc, ctx, sources))
     with described(pages, doc), drawing(pages):
         return pages.write_pdf(
-            pdf_variant=VARIANT,
-            pdf_identifier=True,
-            attachments=attachments(doc, ctx, sources, manifest),
-            finisher=_finish,
+            pdf_variant=VARIANT, pdf_identifier=True, attachments=files, finisher=_finish
         )

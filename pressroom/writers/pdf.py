@@ -172,16 +172,12 @@ def unwrap_text(parent: ET.Element, child: ET.Element) -> None:
     remove(parent, child)
 
 
-def handout_html(
-    doc: Document,
-    ctx: BuildContext,
-    drawn: dict[str, bytes] | None = None,
-    cover: str | None = None,
-    styled: frozenset[str] | None = None,
-) -> str:
-    """The handout's HTML; formulas are drawn into `drawn` (served as MATH_URL); `cover`,
-    the URL of the cover page's image; `styled`, the classes the print stylesheets name
-    (code tokens of other classes are plain text)."""
+def handout_chapters(
+    doc: Document, drawn: dict[str, bytes] | None = None, styled: frozenset[str] | None = None
+) -> list[Chapter]:
+    """The chapters as the handout sets them: notes at their calls' feet, formulas drawn
+    into `drawn` (served as MATH_URL), code tokens of classes `styled` does not name (the
+    print stylesheets' classes) as plain text."""
     placed: set[str] = set()
     chapters = [
         Chapter(
@@ -196,6 +192,14 @@ def handout_html(
         draw_math(chapter.body, MATH_URL, drawn if drawn is not None else {})
         if styled is not None:
             plain_tokens(chapter.body, styled)
+    return chapters
+
+
+def handout_page(
+    doc: Document, ctx: BuildContext, chapters: list[Chapter], cover: str | None = None
+) -> str:
+    """The handout's HTML around `chapters` (`handout_chapters`); `cover`, the URL of the
+    cover page's image."""
     return jinja_layout.render(
         ctx.theme,
         "print/handout.html.j2",
@@ -209,6 +213,17 @@ def handout_html(
         t=ctx.strings(doc.meta.lang),
         dir=language.direction(doc.meta.lang),
     )
+
+
+def handout_html(
+    doc: Document,
+    ctx: BuildContext,
+    drawn: dict[str, bytes] | None = None,
+    cover: str | None = None,
+    styled: frozenset[str] | None = None,
+) -> str:
+    """The handout's HTML: `handout_page` around `handout_chapters`."""
+    return handout_page(doc, ctx, handout_chapters(doc, drawn, styled), cover)
 
 
 # WeasyPrint sees files under fixed virtual folders, so nothing in the PDF (image names are
@@ -341,25 +356,34 @@ def layout(
     book opens with its cover page (a print shop's interior does not); `prepared`: the
     layout set up beforehand (`press`)."""
     setup = prepared or press(ctx, finish)
+    cover_url = serve(doc, ctx, setup, cover)
+    return render(doc, ctx, setup, handout_html(doc, ctx, setup.drawn, cover_url, setup.styled))
+
+
+def serve(doc: Document, ctx: BuildContext, setup: Press, cover: bool = True) -> str | None:
+    """Give the layout the book's images and its cover page's; the cover's URL, if it has
+    one (`cover`: a book opens with its cover page)."""
     setup.images |= {image.src: image.data for image in doc.images}
-    cover_url = None
-    if cover and doc.is_book and doc.meta.cover_page:
-        if doc.cover is not None:
-            setup.images[doc.cover.src] = doc.cover.data
-            cover_url = doc.cover.src
-        else:  # the typographic cover, as SVG: its text stays text
-            setup.covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
-            cover_url = f"{COVER_URL}cover.svg"
-    page_html = weasyprint.HTML(
-        string=handout_html(doc, ctx, setup.drawn, cover_url, setup.styled),
-        base_url=MANUSCRIPT_URL,
-        url_fetcher=setup.fetcher,
-    )
+    if not (cover and doc.is_book and doc.meta.cover_page):
+        return None
+    if doc.cover is not None:
+        setup.images[doc.cover.src] = doc.cover.data
+        return doc.cover.src
+    # The typographic cover, as SVG: its text stays text.
+    setup.covers["cover.svg"] = generated_cover_svg(doc.meta, ctx.theme)
+    return f"{COVER_URL}cover.svg"
+
+
+def render(
+    doc: Document, ctx: BuildContext, setup: Press, html: str, sheets: tuple[Any, ...] = ()
+) -> weasyprint.Document:
+    """Lay out `html` with the stylesheets of `setup` and then `sheets`."""
+    page_html = weasyprint.HTML(string=html, base_url=MANUSCRIPT_URL, url_fetcher=setup.fetcher)
     with _quiet_weasyprint():
         # Presentational hints: HTML's own attributes the sanitizer keeps, such as a
         # list's `start` (`3. three` prints 3.) and an image's pixel size.
         rendered = page_html.render(
-            stylesheets=setup.sheets,
+            stylesheets=[*setup.sheets, *sheets],
             font_config=setup.fonts,
             counter_style=setup.counters,
             pdf_tags=True,
@@ -369,6 +393,7 @@ def layout(
         ctx.diagnostics.warn(
             "B-FETCH", doc.source, f"not fetched (outside the project or missing): {url}"
         )
+    setup.refused.clear()
     if not rendered.pages:
         raise PressroomError(doc.source, "the layout produced no pages")
     link_calls(rendered)
@@ -1188,9 +1213,32 @@ def mark_artifacts(body: ET.Element) -> ET.Element:
     return body
 
 
+# A part of a book laid out on its own (`parts.py`): the notes before it, whose IDs its own
+# follow; and what its other IDs (table headers') begin with, unique in the joined book.
+NOTES_BEFORE: ContextVar[int] = ContextVar("pressroom_notes_before", default=0)
+ID_PREFIX: ContextVar[str] = ContextVar("pressroom_id_prefix", default="")
+
+
+def _prefix_ids(pdf: Any, prefix: str) -> None:
+    """WeasyPrint names a table header cell after the object numbers of this PDF, which
+    another part's PDF may also have."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, dict) and obj.get("Type") == "/StructElem"):
+            continue
+        if "ID" in obj and obj.get("S") != "/Note":
+            obj["ID"] = pydyf.String(prefix + obj["ID"].string)
+        attributes = obj.get("A")
+        if isinstance(attributes, dict) and "Headers" in attributes:
+            attributes["Headers"] = pydyf.Array(
+                [pydyf.String(prefix + header.string) for header in attributes["Headers"]]
+            )
+
+
 def identify_notes(document: Any, pdf: Any) -> None:
     """PDF/UA-1 (ISO 14289-1, 7.9): every Note structure element has a unique ID, listed in
     the structure tree's IDTree."""
+    if prefix := ID_PREFIX.get():
+        _prefix_ids(pdf, prefix)
     notes: list[Any] = [
         obj
         for obj in pdf.objects
@@ -1206,7 +1254,7 @@ def identify_notes(document: Any, pdf: Any) -> None:
             note["S"] = "/P"
     notes = [note for note in notes if note["S"] == "/Note"]
     names = []
-    for number, note in enumerate(notes, start=1):
+    for number, note in enumerate(notes, start=NOTES_BEFORE.get() + 1):
         key = f"note-{number}"
         note["ID"] = pydyf.String(key)
         names.append((key, note.reference))

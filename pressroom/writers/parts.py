@@ -1,0 +1,712 @@
+"""A long book's print formats laid out in parts, one worker process a part, then joined.
+
+WeasyPrint lays a document out on one core and holds every page until it is written. A
+book's chapters open on rectos, so a run of chapters sets the same lines and pages whatever
+comes before it: only its page numbers, and whether a blank verso comes first, depend on
+the pages before. So a long book is cut into parts at chapters that open on a recto, and
+each part is laid out by one of the workers:
+
+1. The front (cover, title, contents) is laid out first to count its pages, its contents
+   numbers standing in as wide as the real ones will be.
+2. Each later part is the whole book's page with the other parts' chapters left empty and
+   hidden (so selectors such as `:first-of-type` match as in the whole book), its footnote
+   counter set to the notes before it, and a blank verso ahead of its first chapter.
+   Once paginated, it waits for the page counts of the parts before it: its page numbers
+   are then known, and so whether its blank verso is kept (it is when the page before
+   ends on a recto). Then its running heads and numbers are made and its PDFs written.
+3. The front is laid out again with the contents' page numbers, and written.
+4. `join.py` joins each format's parts into one PDF: its pages, structure tree,
+   destinations, note IDs and outline.
+
+The workers are forked from the print process once the stylesheets and fonts are set up.
+A part holds only its own pages, so memory follows the largest part, not the book.
+
+Anything that could make a part depend on the pages before it other than by its numbers
+(page counters, strings or running elements of the user's own stylesheets, targets of
+cross-references, `:nth()` pages) keeps the book in one layout, as does a front that comes
+out a different length the second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import math
+import multiprocessing
+import re
+import signal
+import traceback
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import tinyhtml5
+import weasyprint
+from weasyprint import document as weasyprint_document
+from weasyprint import layout as weasyprint_layout
+from weasyprint import pdf as weasyprint_pdf
+from weasyprint.css.targets import TargetCollector, TargetLookupItem
+
+from ..context import BuildContext
+from ..errors import PressroomError
+from ..model import Chapter, Document
+from . import archival, pdf
+
+# A book shorter than this (characters of text) is laid out whole: a part has a cost of its
+# own (its stylesheets' cascade, its fonts subset and written again), which a long book's
+# parallel layout repays.
+MIN_CHARACTERS = 400_000
+PART_CHARACTERS = 250_000  # parts are at most about this long: memory follows a part
+PARTS_PER_WORKER = 4  # so that a worker waiting for the page count before it is rare
+
+# The default theme's own page-dependent rules: the contents' numbers are given to the front
+# (`_elsewhere`), a chapter's head is set by its own first heading, and a note's list resets
+# its own counter.
+KNOWN = (
+    "target-counter(attr(href url), page)",
+    "string-set: chapter content(text)",
+    "counter-reset: list-item",
+)
+# What in a stylesheet could carry from one part into the next other than page numbers.
+UNSPLITTABLE = re.compile(
+    r"counter-(?:reset|increment|set)|target-(?:counter|counters|text)|string-set"
+    r"|running\(|element\(|:nth\(|counters?\(\s*pages"
+)
+
+
+@dataclass
+class Plan:
+    """Where a book is cut: `starts[k]` is the first chapter of part k + 1; part 0, the
+    front, holds the chapters before `starts[0]` (untitled ones run on from the contents)."""
+
+    starts: list[int]
+    count: int  # chapters
+
+    def chapters(self, part: int) -> range:
+        """The chapters of part `part`."""
+        bounds = [0, *self.starts, self.count]
+        return range(bounds[part], bounds[part + 1])
+
+    @property
+    def parts(self) -> int:
+        return len(self.starts) + 1
+
+
+def _text_length(body: ET.Element) -> int:
+    return sum(len(text) for text in body.itertext())
+
+
+def plan(doc: Document, ctx: BuildContext, names: list[str], workers: int) -> Plan | None:
+    """How to cut `doc` for `workers` processes making the formats `names`, or None if it is
+    better, or only correct, laid out whole."""
+    if workers < 2 or not doc.is_book or not set(names) <= {"pdf", "archival"}:
+        return None
+    css = ctx.theme.css("print") + "".join(sheet.text() for sheet in ctx.stylesheets("print"))
+    for known in KNOWN:
+        css = css.replace(known, "")
+    if UNSPLITTABLE.search(css):
+        return None
+    sizes = [_text_length(chapter.body) for chapter in doc.chapters]
+    total = sum(sizes)
+    # A part opens with a chapter that has a title: it opens on a recto.
+    opening = [i for i, chapter in enumerate(doc.chapters) if chapter.title]
+    if total < MIN_CHARACTERS or not opening:
+        return None
+    wanted = min(len(opening), max(workers * PARTS_PER_WORKER, math.ceil(total / PART_CHARACTERS)))
+    starts = [opening[0]]
+    done = sum(sizes[: opening[0]])
+    for i in range(opening[0], len(sizes)):
+        if i in opening[1:] and done >= total * len(starts) / wanted:
+            starts.append(i)
+        done += sizes[i]
+    return Plan(starts, len(sizes)) if len(starts) > 1 else None
+
+
+# --- Inside a worker: what WeasyPrint is told about the rest of the book ---
+
+_PAGINATED: ContextVar[Callable[[Any], None] | None] = ContextVar(
+    "pressroom_paginated", default=None
+)
+_ELSEWHERE: ContextVar[dict[str, int]] = ContextVar("pressroom_elsewhere", default={})  # noqa: B039
+_LINKED: ContextVar[frozenset[str]] = ContextVar("pressroom_linked", default=frozenset())
+
+
+def _told_when_paginated() -> None:
+    """Between pagination and the margin boxes (running heads, numbers), WeasyPrint's
+    layout tells the part: its page numbers are then set."""
+    original = weasyprint_layout.make_margin_boxes
+    if getattr(original, "__name__", "") == "pressroom_make_margin_boxes":
+        return
+
+    def pressroom_make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        told = _PAGINATED.get()
+        if told is not None and context.current_page == 1:
+            told(context)
+        return original(context, page, state)
+
+    weasyprint_layout.make_margin_boxes = pressroom_make_margin_boxes
+
+
+class _Elsewhere:
+    """A target in another part: its page number, as a laid-out target's counters."""
+
+    def __init__(self, number: int):
+        self.cached_counter_values = {"page": [number]}
+
+    def extract_text(self, style: Any) -> str:
+        return ""
+
+
+class _PartTargets(TargetCollector):
+    """WeasyPrint's targets, with those of the other parts known by their page numbers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for name, number in _ELSEWHERE.get().items():
+            item = TargetLookupItem("up-to-date")
+            item.target_box = _Elsewhere(number)
+            self.target_lookup_items[name] = item
+
+
+def _links_elsewhere() -> None:
+    """A link to another part's anchor is kept: the joined PDF has its destination.
+    WeasyPrint drops links whose anchor is not among the document's own."""
+    original = weasyprint_pdf.resolve_links
+    if getattr(original, "__name__", "") == "pressroom_resolve_links":
+        return
+
+    def pressroom_resolve_links(pages: Any) -> Iterator[Any]:
+        elsewhere = _LINKED.get()
+        if not elsewhere:
+            yield from original(pages)
+            return
+        seen: set[str] = set()
+        paged: list[list[tuple[str, float, float]]] = []
+        for page in pages:
+            paged.append([])
+            for name, (x, y, _, _) in page.anchors.items():
+                if name not in seen:
+                    paged[-1].append((name, x, y))
+                    seen.add(name)
+        for page, anchors in zip(pages, paged, strict=True):
+            links = [
+                link
+                for link in page.links
+                if link[0] != "internal" or link[1] in seen or link[1] in elsewhere
+            ]
+            yield links, anchors
+
+    weasyprint_pdf.resolve_links = pressroom_resolve_links
+
+
+_told_when_paginated()
+_links_elsewhere()
+weasyprint_document.TargetCollector = _PartTargets
+
+
+# --- The parts' HTML ---
+
+
+LEAD_CLASS = "pressroom-lead"
+# A part's first page, dropped when joined: the blank verso after it is one that WeasyPrint
+# makes as it would before the chapter in the whole book. An artifact, not in the tags.
+LEAD = f'<div class="{LEAD_CLASS}" {pdf.ARTIFACT}=""></div>'
+BODY = re.compile(r"<body\b[^>]*>")
+
+
+def _led(html: str) -> str:
+    """`html` with the lead as the body's first element."""
+    match = BODY.search(html)
+    if match is None:
+        raise _Whole()
+    return html[: match.end()] + LEAD + html[match.end() :]
+
+
+def _paths(root: ET.Element, chapter_ids: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """Selectors for the chapters' sections, for what stands before the first (the front)
+    and for what stands after the last (the back), each a path of `:nth-child` from the
+    body. Anything between two chapters keeps the book whole."""
+    body = next(el for el in root.iter() if isinstance(el.tag, str) and _local(el.tag) == "body")
+    chapters: list[str] = []
+    front: list[str] = []
+    back: list[str] = []
+
+    def walk(el: ET.Element, path: str) -> None:
+        kinds = []
+        for n, child in enumerate((c for c in el if isinstance(c.tag, str)), start=1):
+            here = f"{path} > :nth-child({n})"
+            if child.get("class") == LEAD_CLASS:
+                continue
+            if child.get("id") in chapter_ids:
+                chapters.append(here)
+                kinds.append(("chapter", here))
+            elif any(d.get("id") in chapter_ids for d in child.iter() if isinstance(d.tag, str)):
+                walk(child, here)
+                kinds.append(("holder", here))
+            else:
+                kinds.append(("other", here))
+        held = [i for i, (kind, _) in enumerate(kinds) if kind != "other"]
+        if any(kind == "other" for kind, _ in kinds[held[0] : held[-1]]):
+            raise _Whole()
+        front.extend(here for _, here in kinds[: held[0]])
+        back.extend(here for _, here in kinds[held[-1] + 1 :])
+
+    walk(body, "body")
+    return chapters, front, back
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+@dataclass
+class Book:
+    """What every part is made from, set up once in the print process before the fork."""
+
+    doc: Document
+    ctx: BuildContext
+    setup: pdf.Press
+    plan: Plan
+    chapters: list[Chapter]  # as the handout sets them (`pdf.handout_chapters`)
+    cover: str | None
+    hide_chapters: list[str]  # each chapter section's selector
+    front: list[str]
+    back: list[str]
+    notes_before: list[int]  # footnotes before each chapter
+    ids: frozenset[str]  # every id of the book
+    inside: frozenset[str]  # the ids of the chapters and of everything in them
+
+    def html(self, part: int) -> str:
+        kept = self.plan.chapters(part)
+        chapters = [
+            chapter
+            if i in kept
+            else Chapter(
+                id=chapter.id,
+                title=chapter.title,
+                body=ET.Element("div"),
+                headings=chapter.headings,
+            )
+            for i, chapter in enumerate(self.chapters)
+        ]
+        return _led(pdf.handout_page(self.doc, self.ctx, chapters, self.cover))
+
+    def css(self, part: int) -> str:
+        kept = self.plan.chapters(part)
+        hidden = [s for i, s in enumerate(self.hide_chapters) if i not in kept]
+        if part > 0:
+            hidden += self.front
+        else:
+            hidden.append(f"body > .{LEAD_CLASS}")
+        if part < self.plan.parts - 1:
+            hidden += self.back
+        rules = [f"{', '.join(hidden)} {{ display: none !important; }}"] if hidden else []
+        if part > 0:
+            notes = self.notes_before[kept.start]
+            rules.append(f"html {{ counter-set: footnote {notes}; }}")
+        return "\n".join(rules)
+
+
+def prepare(doc: Document, ctx: BuildContext, setup: pdf.Press, cut: Plan) -> Book:
+    cover = pdf.serve(doc, ctx, setup)
+    chapters = pdf.handout_chapters(doc, setup.drawn, setup.styled)
+    skeleton = pdf.handout_page(
+        doc,
+        ctx,
+        [
+            Chapter(id=ch.id, title=ch.title, body=ET.Element("div"), headings=ch.headings)
+            for ch in chapters
+        ],
+        cover,
+    )
+    chapter_ids = [chapter.id for chapter in chapters]
+    root = tinyhtml5.parse(_led(skeleton), namespace_html_elements=False)
+    found, front, back = _paths(root, set(chapter_ids))
+    if len(found) != len(chapter_ids):
+        raise _Whole()
+    notes_before, count = [], 0
+    for chapter in chapters:
+        notes_before.append(count)
+        count += sum(1 for el in chapter.body.iter() if el.tag == pdf.NOTE_ELEMENT)
+    inside = set(chapter_ids)
+    for chapter in chapters:
+        inside |= {name for el in chapter.body.iter() if (name := el.get("id"))}
+    ids = inside | {
+        name for el in root.iter() if isinstance(el.tag, str) and (name := el.get("id"))
+    }
+    return Book(
+        doc,
+        ctx,
+        setup,
+        cut,
+        chapters,
+        cover,
+        found,
+        front,
+        back,
+        notes_before,
+        frozenset(ids),
+        frozenset(inside),
+    )
+
+
+class _Whole(Exception):
+    """The book is laid out whole after all."""
+
+
+# --- The workers ---
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+@dataclass
+class Made:
+    """One part, laid out and written."""
+
+    part: int
+    pdfs: dict[str, bytes]
+    pages: list[tuple[float, list[Any]]]  # each page's height and bookmarks
+    diagnostics: list[Any] = field(default_factory=list)
+    read: set[Any] = field(default_factory=set)
+    keep: bool = True  # the blank verso after its lead page is kept
+
+
+def _work(book: Book, names: list[str], conn: Connection) -> None:
+    """A worker: lays out and writes the parts it is given until told to stop."""
+    _die_with_parent()
+    _LINKED.set(book.ids)  # for every part this process writes
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            kind, part, numbers = task
+            made = _part(book, names, kind, part, numbers, conn)
+            conn.send(("done", kind, made))
+            del made
+            gc.collect()
+    except PressroomError as err:
+        _tell(conn, ("error", err))
+    except _Whole:
+        _tell(conn, ("whole",))
+    except (EOFError, KeyboardInterrupt):
+        pass
+    except BaseException as err:
+        _tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _die_with_parent() -> None:
+    """A worker stops when the print process does, even when it is killed (the build was
+    stopped, or its time ran out): Linux's parent-death signal."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _tell(conn: Connection, message: tuple[Any, ...]) -> None:
+    with contextlib.suppress(OSError):
+        conn.send(message)
+
+
+def _part(
+    book: Book,
+    names: list[str],
+    kind: str,
+    part: int,
+    numbers: dict[str, int],
+    conn: Connection,
+) -> Made | int:
+    """Lay out part `part`; "measure" (the front with stand-in numbers) returns its page
+    count; "part" and "front" return it written."""
+    ctx = book.ctx
+    before = len(ctx.diagnostics.items)
+    sheet = weasyprint.CSS(
+        string=book.css(part),
+        font_config=book.setup.fonts,
+        counter_style=book.setup.counters,
+    )
+    tokens: list[tuple[Any, Any]] = [(_ELSEWHERE, _ELSEWHERE.set(numbers))]
+    if part > 0:
+        tokens.append((_PAGINATED, _PAGINATED.set(lambda context: _numbered(context, part, conn))))
+    try:
+        pages = pdf.render(book.doc, ctx, book.setup, book.html(part), (sheet,))
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+    if kind == "measure":
+        return len(pages.pages)
+    kept = book.plan.chapters(part)
+    if part > 0:
+        _check_opening(pages, book.chapters[kept.start].id)
+    notes = pdf.NOTES_BEFORE.set(book.notes_before[kept.start] if part else 0)
+    prefix = pdf.ID_PREFIX.set(f"p{part}-" if part else "")
+    made = {}
+    try:
+        with contextlib.ExitStack() as shared:
+            if len(names) > 1:
+                shared.enter_context(pdf.drawn_once(pages))
+            for name in names:
+                if name == "pdf":
+                    made[name] = pdf.write_handout(book.doc, ctx, pages)
+                else:
+                    made[name] = archival.write_archival(book.doc, ctx, pages, attach=part == 0)
+    finally:
+        pdf.ID_PREFIX.reset(prefix)
+        pdf.NOTES_BEFORE.reset(notes)
+    heights = [(page.height, page.bookmarks) for page in pages.pages]
+    return Made(part, made, heights, ctx.diagnostics.items[before:], set(ctx.read))
+
+
+def _numbered(context: Any, part: int, conn: Connection) -> None:
+    """Paginated: tell the page count and where each anchor fell; set the page numbers
+    from the offset the coordinator answers with."""
+    pages = len(context.page_maker) - 1
+    anchors = {
+        name: index
+        for index, entry in enumerate(context.page_maker[:pages])
+        for name in entry[-1]["anchors"]
+    }
+    conn.send(("paged", part, pages, anchors))
+    offset = conn.recv()
+    for entry in context.page_maker:
+        values = entry[3][1]
+        if "page" in values:
+            values["page"] = [value + offset for value in values["page"]]
+
+
+def _check_opening(pages: weasyprint.Document, chapter: str) -> None:
+    """The part's first chapter opens on its third page, after the lead and a blank verso,
+    and would in the whole book too: its own style breaks to a recto."""
+    laid = pages.pages
+    if (
+        len(laid) < 3
+        or laid[0].anchors
+        or laid[1].anchors
+        or not laid[1]._page_box.page_type.blank
+        or chapter not in laid[2].anchors
+    ):
+        raise _Whole()
+    box = next(
+        (
+            b
+            for b in pdf._boxes(laid[2])
+            if b.element is not None and b.element.get("id") == chapter
+        ),
+        None,
+    )
+    rtl = box is not None and box.style["direction"] == "rtl"
+    if box is None or box.style["break_before"] not in ("recto", "left" if rtl else "right"):
+        raise _Whole()
+
+
+# --- The coordinator ---
+
+
+def print_parts(
+    doc: Document,
+    ctx: BuildContext,
+    names: list[str],
+    step: Callable[[str], None],
+    setup: pdf.Press,
+    cut: Plan,
+    workers: int,
+) -> dict[str, bytes] | None:
+    """Each of `names` made from the book laid out in parts by `workers` processes, or
+    None: the book is then laid out whole."""
+    try:
+        book = prepare(doc, ctx, setup, cut)
+    except _Whole:
+        return None
+    step("layout")
+    context = multiprocessing.get_context("fork")
+    conns, processes = [], []
+    for _ in range(min(workers, cut.parts)):
+        mine, theirs = context.Pipe()
+        process = context.Process(target=_work, args=(book, names, theirs), daemon=True)
+        process.start()
+        theirs.close()
+        conns.append(mine)
+        processes.append(process)
+    try:
+        result = _coordinate(book, conns)
+    finally:
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+            conn.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    if result is None:
+        return None
+    made: dict[int, Made] = result
+    for part in made.values():
+        for item in part.diagnostics:
+            if item not in ctx.diagnostics.items:
+                ctx.diagnostics.items.append(item)
+        ctx.read |= part.read
+    pages = list(made[0].pages)
+    for k in range(1, cut.parts):
+        pages += made[k].pages[_dropped(made[k]) :]
+    for name in names:
+        step(name)
+    return _joined(names, made, pages)
+
+
+def _joined(names: list[str], made: dict[int, Made], pages: list[Any]) -> dict[str, bytes]:
+    """Each format's parts joined, the last one in a forked process beside the others."""
+
+    from . import join  # pikepdf: imported only to join
+
+    def one(name: str) -> bytes:
+        rest = [(made[k].pdfs[name], _dropped(made[k])) for k in range(1, len(made))]
+        return join.join(made[0].pdfs[name], rest, pages)
+
+    if len(names) < 2:
+        return {name: one(name) for name in names}
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe()
+    last = names[-1]
+    process = context.Process(target=_join_aside, args=(theirs, one, last), daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        out = {name: one(name) for name in names[:-1]}
+        kind, value = mine.recv()
+        if kind != "done":
+            raise RuntimeError(f"{value}\n(in the process joining the parts)")
+        out[last] = value
+        return out
+    except EOFError:
+        raise RuntimeError("the process joining the parts stopped") from None
+    finally:
+        mine.close()
+        process.join()
+
+
+def _join_aside(conn: Connection, one: Callable[[str], bytes], name: str) -> None:
+    try:
+        conn.send(("done", one(name)))
+    except BaseException:
+        _tell(conn, ("bug", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _dropped(part: Made) -> int:
+    """How many of a part's first pages the book leaves out: the lead, and the blank verso
+    unless the page before the part is a recto."""
+    return 1 if part.keep else 2
+
+
+def numbering(front: int, counts: list[int]) -> list[tuple[int, bool]]:
+    """For each part after the front (`front` pages), given its page count as laid out
+    (`counts`: the lead and the blank verso included), what to add to its page numbers and
+    whether its blank verso is kept: it is when the page before the part is a recto (odd,
+    as the first page is a recto in either direction). The lead is always left out."""
+    numbered = []
+    total = front
+    for count in counts:
+        keep = total % 2 == 1
+        # Local page 1 is the lead, 2 the blank verso.
+        numbered.append((total - 1 if keep else total - 2, keep))
+        total += count - (1 if keep else 2)
+    return numbered
+
+
+def _coordinate(book: Book, conns: list[Connection]) -> dict[int, Made] | None:
+    """Give the workers their parts, answer each paginated part with its page offset, and
+    collect the parts made; None if the book must be laid out whole."""
+    parts = book.plan.parts
+    queue: list[tuple[str, int]] = [("measure", 0)] + [("part", k) for k in range(1, parts)]
+    front: int | None = None  # the front's page count
+    counts: dict[int, int] = {}
+    anchors: dict[int, dict[str, int]] = {}
+    waiting: dict[int, Connection] = {}
+    offsets: dict[int, tuple[int, bool]] = {}  # part → (offset, blank verso kept)
+    made: dict[int, Made] = {}
+    idle = list(conns)
+    final_sent = False
+    stand_in = _stand_in(book)
+
+    def settle() -> None:
+        if front is None:
+            return
+        known = []  # the page counts of the parts paginated so far, in a run from the first
+        for k in range(1, parts):
+            if k not in counts:
+                break
+            known.append(counts[k])
+        for k, numbered in enumerate(numbering(front, known), start=1):
+            offsets[k] = numbered
+            if k in waiting:
+                waiting.pop(k).send(numbered[0])
+
+    def numbers() -> dict[str, int]:
+        found = {}
+        for k in range(1, parts):
+            offset = offsets[k][0]
+            for name, index in anchors[k].items():
+                found[name] = offset + index + 1
+        return found
+
+    while len(made) < parts:
+        if not final_sent and len(offsets) == parts - 1:
+            queue.append(("front", 0))
+            final_sent = True
+        while idle and queue:
+            kind, part = queue.pop(0)
+            conn = idle.pop(0)
+            conn.send((kind, part, numbers() if kind == "front" else stand_in))
+        for ready in wait(conns):
+            conn = ready  # type: ignore[assignment]
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                raise PressroomError(
+                    book.doc.source, "a process laying out the pages stopped (out of memory?)"
+                ) from None
+            kind, *rest = message
+            if kind == "paged":
+                part, count, where = rest
+                counts[part], anchors[part] = count, where
+                waiting[part] = conn
+                settle()
+            elif kind == "done":
+                task, result = rest
+                idle.append(conn)
+                if task == "measure":
+                    front = result
+                    settle()
+                elif task == "front":
+                    if len(result.pages) != front:
+                        return None  # the contents came out a different length
+                    made[0] = result
+                else:
+                    result.keep = offsets[result.part][1]
+                    made[result.part] = result
+            elif kind == "whole":
+                return None
+            elif kind == "error":
+                raise rest[0]
+            else:
+                raise RuntimeError(
+                    f"{rest[0]}\n(in a process laying out part of the book)\n{rest[1]}"
+                )
+    return made
+
+
+def _stand_in(book: Book) -> dict[str, int]:
+    """The front's first layout: every target elsewhere at a page number as wide as the
+    book's last (a guess from its length; digits of one width set the same lines)."""
+    guess = sum(_text_length(chapter.body) for chapter in book.doc.chapters) // 1000
+    width = len(str(max(guess, 10)))
+    return dict.fromkeys(book.inside, int("8" * width))

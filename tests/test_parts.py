@@ -1,0 +1,356 @@
+"""A long book laid out in parts by worker processes and joined (writers/parts.py, join.py):
+the same book as laid out whole, page for page (text, numbers, heads, contents, blank
+versos), with one outline, working links between parts and one consistent structure tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from pressroom import printing
+from pressroom.checks.pdf import check_pdf
+from pressroom.context import BuildContext, Stylesheet
+from pressroom.errors import PressroomError
+from pressroom.load import load
+from pressroom.themes import Theme
+from pressroom.writers import archival, parts, pdf
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CLOCK = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
+NAMES = ["pdf", "archival"]
+
+pytestmark = pytest.mark.skipif(not printing.available(), reason="needs fork (Linux)")
+
+WORDS = [
+    "stone",
+    "letter",
+    "river",
+    "archive",
+    "measure",
+    "printer",
+    "margin",
+    "column",
+    "ledger",
+    "quarry",
+    "harbour",
+    "lantern",
+    "orchard",
+    "mineral",
+    "compass",
+    "granite",
+    "parchment",
+    "threshold",
+]
+
+
+def _paragraph(seed: int, words: int) -> str:
+    return " ".join(WORDS[(seed * 7 + i * 3 + i // 5) % len(WORDS)] for i in range(words)) + "."
+
+
+def _book(folder: Path) -> Path:
+    """A book of chapters of uneven lengths (so that parts begin after a recto and after a
+    verso), an untitled opening, notes in several chapters, a cross-reference to a later
+    chapter, a table with a header row and an image."""
+    shutil.copytree(FIXTURES / "book" / "images", folder / "images")
+    lines = [
+        "---",
+        "title: A Book in Parts",
+        "author: A. Writer",
+        "lang: en",
+        "date: 2024-03-15",
+        "publisher: Pressroom Editions",
+        "rights: CC BY 4.0",
+        "---",
+        "",
+        _paragraph(0, 40),
+        "",
+    ]
+    titles = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh"]
+    for n, title in enumerate(titles, start=1):
+        lines += [f"# The {title} Chapter", ""]
+        for p in range((n * 5) % 7 + 3):
+            note = f"[^n{n}-{p}]" if p % 3 == 1 else ""
+            lines += [_paragraph(n * 10 + p, 90) + note, ""]
+            if note:
+                lines += [f"[^n{n}-{p}]: A note to chapter {n}, paragraph {p}.", ""]
+            if p == 1:
+                lines += [f"## Section {n}.{p}", ""]
+        if n == 2:
+            lines += ["See [the sixth chapter](#the-sixth-chapter).", ""]
+        if n == 5:
+            lines += ["| Letter | Value |", "|---|---|", "| a | 1 |", "| b | 2 |", ""]
+            lines += ["![A simple map](images/map.png)", ""]
+    source = folder / "parts.md"
+    source.write_text("\n".join(lines), "utf-8")
+    return source
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    return _book(tmp_path_factory.mktemp("parts"))
+
+
+def _context() -> BuildContext:
+    return BuildContext(theme=Theme.load(), clock=CLOCK)
+
+
+def _whole(source: Path) -> dict[str, bytes]:
+    doc, ctx = load(source), _context()
+    pages = pdf.layout(doc, ctx)
+    with pdf.drawn_once(pages):
+        return {
+            "pdf": pdf.write_handout(doc, ctx, pages),
+            "archival": archival.write_archival(doc, ctx, pages),
+        }
+
+
+def _in_parts(source: Path, monkeypatch, css: str = "") -> dict[str, bytes] | None:
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    doc, ctx = load(source), _context()
+    if css:
+        sheet = source.parent / "print.css"
+        sheet.write_text(css, "utf-8")
+        ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
+    cut = parts.plan(doc, ctx, NAMES, 2)
+    assert cut is not None and cut.parts >= 4
+    return parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), cut, 2)
+
+
+@pytest.fixture(scope="module")
+def whole(book) -> dict[str, bytes]:
+    return _whole(book)
+
+
+@pytest.fixture(scope="module")
+def joined(book) -> dict[str, bytes]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        made = _in_parts(book, monkeypatch)
+    assert made is not None
+    return made
+
+
+def _texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def _outline(data: bytes) -> list[tuple[int, str, int]]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def _links(data: bytes) -> tuple[list[list[str]], dict[str, int]]:
+    """Each page's links (a destination's name or an address), and each named destination's
+    page."""
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        pages = [page.obj.objgen for page in doc.pages]
+        links = [
+            [
+                str(annot.get("/Dest", "")) or str(annot.A.URI)
+                for annot in page.obj.get("/Annots", [])
+                if annot.get("/Subtype") == "/Link"
+            ]
+            for page in doc.pages
+        ]
+        flat = list(doc.Root.Names.Dests.Names)
+        dests = {str(flat[i]): pages.index(flat[i + 1][0].objgen) for i in range(0, len(flat), 2)}
+    return links, dests
+
+
+def _structure(data: bytes) -> tuple[Counter, list[str], int]:
+    """The structure tree's element types, its elements' IDs, and how many references in it
+    are broken: marked content whose parent-tree entry is not an element on its page, an
+    annotation its entry does not own, an element whose parent or page is not its own."""
+    broken = 0
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        root = doc.Root.StructTreeRoot
+        flat = list(root.ParentTree.Nums)
+        tree = {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+        pages = {page.obj.objgen for page in doc.pages}
+        keys = [int(page.obj.StructParents) for page in doc.pages]
+        broken += len(keys) - len(set(keys))
+        for page in doc.pages:
+            content = page.obj.Contents.read_bytes()
+            for mcid in re.findall(rb"/MCID (\d+)", content):
+                element = tree[int(page.obj.StructParents)][int(mcid)]
+                broken += element.Pg.objgen != page.obj.objgen
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    owner = tree[int(annot.StructParent)]
+                    kids = owner.K if isinstance(owner.K, pikepdf.Array) else [owner.K]
+                    broken += not any(
+                        isinstance(kid, pikepdf.Dictionary) and kid.get("/Obj") == annot
+                        for kid in kids
+                    )
+        kinds: Counter = Counter()
+        ids = []
+        stack = [(root, None)]
+        seen = set()
+        while stack:
+            element, parent = stack.pop()
+            if element.objgen in seen:
+                continue
+            seen.add(element.objgen)
+            if "/S" in element:
+                kinds[str(element.S)] += 1
+                broken += element.P.objgen != parent.objgen
+                broken += "/Pg" in element and element.Pg.objgen not in pages
+                if "/ID" in element:
+                    ids.append(str(element.ID))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    stack.append((kid, element))
+        notes = list(root.IDTree.Names)[::2] if "/IDTree" in root else []
+        broken += sorted(str(name) for name in notes) != sorted(
+            name for name in ids if name.startswith("note-")
+        )
+    return kinds, ids, broken
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_book_in_parts_is_the_book_laid_out_whole(whole, joined, name):
+    assert _texts(joined[name]) == _texts(whole[name])
+    assert _outline(joined[name]) == _outline(whole[name])
+    assert _links(joined[name]) == _links(whole[name])
+    kinds, ids, broken = _structure(joined[name])
+    whole_kinds, whole_ids, whole_broken = _structure(whole[name])
+    assert kinds == whole_kinds
+    assert broken == whole_broken == 0
+    assert len(ids) == len(set(ids)) == len(whole_ids)
+
+
+def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypatch):
+    """Parts begin both after a recto (their blank verso kept) and after a verso; a link
+    crosses parts; notes are numbered across them; a table header has an ID."""
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    doc, ctx = load(book), _context()
+    cut = parts.plan(doc, ctx, NAMES, 2)
+    texts = _texts(whole["pdf"])
+    _, dests = _links(whole["pdf"])
+    openings = [dests[doc.chapters[cut.chapters(k).start].id] for k in range(1, cut.parts)]
+    blank_before = [not texts[page - 1].strip() for page in openings]
+    assert True in blank_before and False in blank_before
+    links, _ = _links(whole["pdf"])
+    assert "the-sixth-chapter" in [target for page in links for target in page]
+    assert any(re.search(r"^1?\d\. A note to chapter [3-7]", text, re.M) for text in texts)
+    assert any(not name.startswith("note-") for name in _structure(whole["pdf"])[1])
+
+
+def test_the_joined_archival_copy_keeps_the_books_metadata_and_files(whole, joined):
+    with (
+        pikepdf.open(io.BytesIO(joined["archival"])) as mine,
+        pikepdf.open(io.BytesIO(whole["archival"])) as theirs,
+    ):
+        assert sorted(mine.attachments) == sorted(theirs.attachments)
+        assert len(mine.Root.AF) == len(theirs.Root.AF)
+        assert mine.Root.Metadata.read_bytes() == theirs.Root.Metadata.read_bytes()
+        assert mine.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert str(mine.Root.Lang) == str(theirs.Root.Lang)
+        assert dict(mine.docinfo) == dict(theirs.docinfo)
+
+
+def test_the_joined_pdfs_pass_the_checks(joined, tmp_path):
+    for name, suffix in (("pdf", ".pdf"), ("archival", "-archival.pdf")):
+        path = tmp_path / f"parts{suffix}"
+        path.write_bytes(joined[name])
+        assert [str(d) for d in check_pdf(path)] == []
+
+
+def test_a_book_in_parts_is_reproducible(book, joined, monkeypatch):
+    assert _in_parts(book, monkeypatch) == joined
+
+
+def test_numbering_keeps_a_blank_verso_only_after_a_recto():
+    # The front ends on page 5 (a recto): the first part keeps its blank verso (page 6) and
+    # opens on 7; its 10 pages as laid out are a lead, the verso and 8 more: 6 to 14.
+    # The next opens on 15 with no blank (15 to 19); the one after needs one again.
+    assert parts.numbering(5, [10, 7, 4]) == [(4, True), (12, False), (18, True)]
+
+
+def test_short_books_articles_and_other_formats_are_laid_out_whole(book, monkeypatch):
+    doc, ctx = load(book), _context()
+    assert parts.plan(doc, ctx, NAMES, 2) is None  # shorter than MIN_CHARACTERS
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    assert parts.plan(doc, ctx, NAMES, 1) is None
+    assert parts.plan(doc, ctx, ["press"], 2) is None
+    article = load(FIXTURES.parent.parent / "manuscript" / "peace-on-azerbaijans-terms.md")
+    assert parts.plan(article, ctx, NAMES, 2) is None
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "h1 { counter-increment: chapter; }",
+        "h2::before { content: target-counter(attr(id), page); }",
+        "@page { @bottom-right { content: counter(pages); } }",
+        "h2 { string-set: section content(text); }",
+        "@page :nth(3) { margin-top: 3cm; }",
+    ],
+)
+def test_stylesheets_that_carry_across_chapters_keep_the_book_whole(book, monkeypatch, css):
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    sheet = book.parent / "carry.css"
+    sheet.write_text(css, "utf-8")
+    ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
+    assert parts.plan(load(book), ctx, NAMES, 2) is None
+
+
+def test_chapters_that_do_not_open_on_a_recto_keep_the_book_whole(book, monkeypatch):
+    # Nothing in this stylesheet names a counter or a page, but a part would then open
+    # where the whole book would not: the parts find out and the book is laid out whole.
+    css = ".book .chapter:not(.article) { break-before: page; }"
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    sheet = book.parent / "pages.css"
+    sheet.write_text(css, "utf-8")
+    ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
+    doc = load(book)
+    cut = parts.plan(doc, ctx, NAMES, 2)
+    assert cut is not None
+    assert parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), cut, 2) is None
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(book, monkeypatch):
+    monkeypatch.setattr(parts, "_part", lambda *args: os._exit(1))
+    with pytest.raises(PressroomError, match="stopped"):
+        _in_parts(book, monkeypatch)
+
+
+def test_a_bug_in_a_worker_comes_back_with_its_traceback(book, monkeypatch):
+    def broken(*args):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(parts, "_check_opening", broken)
+    with pytest.raises(RuntimeError, match=r"(?s)ValueError: a bug.*part of the book.*Traceback"):
+        _in_parts(book, monkeypatch)
+
+
+def test_the_print_process_lays_a_long_book_out_in_parts(book, joined, whole, monkeypatch):
+    """`printing.print_side`, as the print process calls it: in parts given two workers and
+    the layout set up beforehand, whole otherwise."""
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    doc, ctx = load(book), _context()
+    steps: list[str] = []
+    made = printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=2)
+    assert made == joined
+    assert steps == ["layout", "pdf", "archival"]
+    doc, ctx = load(book), _context()
+    assert printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=1) == whole
