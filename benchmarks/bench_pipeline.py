@@ -131,21 +131,24 @@ class TreeMemory:
     while a run lasts: processes working at once hold their sum, where the peak RSS of GNU
     time is that of the largest one."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = 0.01) -> None:
         self.peak = 0.0
+        self.every = every  # 0: not sampled
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> TreeMemory:
-        self._thread.start()
+        if self.every:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        if self.every:
+            self._thread.join()
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.01):
+        while not self._stop.wait(self.every):
             self.peak = max(self.peak, _tree_rss(os.getpid()) / 2**20)
 
 
@@ -229,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-article", action="store_true", help="only the --input files")
     parser.add_argument("--stages", action="store_true", help="also time each stage once")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument(
+        "--no-together",
+        action="store_true",
+        help="do not sample all processes' memory: reading each one's smaps every 10 ms takes "
+        "CPU (and its memory map's lock) from a build that keeps both cores busy",
+    )
     parser.add_argument("--floor", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
@@ -271,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                         if contender == "pressroom"
                         else f"{source.stem}.pdf"
                     )
-                    with TreeMemory() as memory:
+                    with TreeMemory(0 if args.no_together else 0.01) as memory:
                         run = run_once(
                             cmd,
                             expected,

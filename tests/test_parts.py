@@ -58,8 +58,8 @@ def _paragraph(seed: int, words: int) -> str:
 
 def _book(folder: Path) -> Path:
     """A book of chapters of uneven lengths (so that parts begin after a recto and after a
-    verso), an untitled opening, notes in several chapters, a cross-reference to a later
-    chapter, a table with a header row and an image."""
+    verso), an untitled opening (in the front part), notes in several chapters, links to a
+    later chapter and back to the opening, a table with a header row and an image."""
     shutil.copytree(FIXTURES / "book" / "images", folder / "images")
     lines = [
         "---",
@@ -70,6 +70,8 @@ def _book(folder: Path) -> Path:
         "publisher: Pressroom Editions",
         "rights: CC BY 4.0",
         "---",
+        "",
+        "## Before the Chapters",
         "",
         _paragraph(0, 40),
         "",
@@ -86,6 +88,8 @@ def _book(folder: Path) -> Path:
                 lines += [f"## Section {n}.{p}", ""]
         if n == 2:
             lines += ["See [the sixth chapter](#the-sixth-chapter).", ""]
+        if n == 6:
+            lines += ["Back to [the opening](#before-the-chapters).", ""]
         if n == 5:
             lines += ["| Letter | Value |", "|---|---|", "| a | 1 |", "| b | 2 |", ""]
             lines += ["![A simple map](images/map.png)", ""]
@@ -250,7 +254,8 @@ def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypat
     blank_before = [not texts[page - 1].strip() for page in openings]
     assert True in blank_before and False in blank_before
     links, _ = _links(whole["pdf"])
-    assert "the-sixth-chapter" in [target for page in links for target in page]
+    targets = [target for page in links for target in page]
+    assert "the-sixth-chapter" in targets and "before-the-chapters" in targets
     assert any(re.search(r"^1?\d\. A note to chapter [3-7]", text, re.M) for text in texts)
     assert any(not name.startswith("note-") for name in _structure(whole["pdf"])[1])
 
