@@ -353,10 +353,13 @@ def report(inputs: list[Path], runs: list[Run], together: dict[int, float]) -> N
         for other in ("peer", "floor"):
             theirs = medians.get((source.stem, other))
             if ours and theirs:
-                wall, cpu, rss, summed = (a / b for a, b in zip(ours, theirs, strict=True))
+                wall, cpu, rss, summed = (
+                    a / b if b else 0.0 for a, b in zip(ours, theirs, strict=True)
+                )
                 print(
                     f"  {source.stem:<14} pressroom / {other:<6} time {wall:.2f}x  cpu {cpu:.2f}x"
-                    f"  memory {rss:.2f}x  together {summed:.2f}x"
+                    f"  memory {rss:.2f}x"
+                    + (f"  together {summed:.2f}x" if summed else "  (together not sampled)")
                 )
 
 

@@ -56,7 +56,7 @@ def _paragraph(seed: int, words: int) -> str:
     return " ".join(WORDS[(seed * 7 + i * 3 + i // 5) % len(WORDS)] for i in range(words)) + "."
 
 
-def _book(folder: Path) -> Path:
+def _book(folder: Path, lang: str) -> Path:
     """A book of chapters of uneven lengths (so that parts begin after a recto and after a
     verso), an untitled opening (in the front part), notes in several chapters, links to a
     later chapter and back to the opening, a table with a header row and an image."""
@@ -65,7 +65,7 @@ def _book(folder: Path) -> Path:
         "---",
         "title: A Book in Parts",
         "author: A. Writer",
-        "lang: en",
+        f"lang: {lang}",
         "date: 2024-03-15",
         "publisher: Pressroom Editions",
         "rights: CC BY 4.0",
@@ -98,9 +98,10 @@ def _book(folder: Path) -> Path:
     return source
 
 
-@pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
-    return _book(tmp_path_factory.mktemp("parts"))
+@pytest.fixture(scope="module", params=["en", "ar"])
+def book(request, tmp_path_factory) -> Path:
+    """Left to right, and right to left (rectos are left-hand pages, the first a recto)."""
+    return _book(tmp_path_factory.mktemp("parts"), request.param)
 
 
 def _context() -> BuildContext:
@@ -243,8 +244,8 @@ def test_the_book_in_parts_is_the_book_laid_out_whole(whole, joined, name):
 
 
 def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypatch):
-    """Parts begin both after a recto (their blank verso kept) and after a verso; a link
-    crosses parts; notes are numbered across them; a table header has an ID."""
+    """Parts begin both after a recto (their blank verso kept) and after a verso; links
+    cross parts both ways; later parts have notes; a table header has an ID."""
     monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
     doc, ctx = load(book), _context()
     cut = parts.plan(doc, ctx, NAMES, 2)
@@ -256,7 +257,7 @@ def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypat
     links, _ = _links(whole["pdf"])
     targets = [target for page in links for target in page]
     assert "the-sixth-chapter" in targets and "before-the-chapters" in targets
-    assert any(re.search(r"^1?\d\. A note to chapter [3-7]", text, re.M) for text in texts)
+    assert any("A note to chapter 5" in text for text in texts)  # notes in a later part
     assert any(not name.startswith("note-") for name in _structure(whole["pdf"])[1])
 
 
