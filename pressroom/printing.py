@@ -143,6 +143,7 @@ def print_side(
     them. A long book is laid out in parts by `workers` processes (`writers/parts.py`)."""
     from .writers.pdf import drawn_once, layout
 
+    step("layout")
     if workers > 1 and prepared is not None:
         from .writers import parts
 
@@ -152,7 +153,6 @@ def print_side(
                 made = parts.print_parts(doc, ctx, list(names), step, prepared, cut, workers)
             if made is not None:
                 return made
-    step("layout")
     made = {}
     with collector.seldom(), contextlib.ExitStack() as shared:
         pages = layout(doc, ctx, prepared=prepared)

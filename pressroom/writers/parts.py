@@ -530,7 +530,6 @@ def print_parts(
         book = prepare(doc, ctx, setup, cut)
     except _Whole:
         return None
-    step("layout")
     context = multiprocessing.get_context("fork")
     conns, processes = [], []
     for _ in range(min(workers, cut.parts)):
