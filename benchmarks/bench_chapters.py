@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""What laying a book out chapter by chapter would give: CPU time and memory of one layout of
+"""What laying a book out chapter by chapter gives (as `pressroom/writers/parts.py` now does
+across processes): CPU time and memory of one layout of
 the whole book against one layout per chapter (each its own document, as a layout spread over
 processes would set them), in one process, alternating.
 

@@ -360,3 +360,16 @@ def test_the_print_process_lays_a_long_book_out_in_parts(book, joined, whole, mo
     assert steps == ["layout", "pdf", "archival"]
     doc, ctx = load(book), _context()
     assert printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=1) == whole
+
+
+def test_a_front_that_comes_out_another_length_keeps_the_book_whole(book, monkeypatch):
+    # As if the stand-in numbers had set the contents on two more pages than the real ones:
+    # every part's numbers would then be wrong.
+    original = parts._part
+
+    def measured_longer(book, names, kind, part, numbers, conn):
+        made = original(book, names, kind, part, numbers, conn)
+        return made + 2 if kind == "measure" else made
+
+    monkeypatch.setattr(parts, "_part", measured_longer)
+    assert _in_parts(book, monkeypatch) is None

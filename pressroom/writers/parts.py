@@ -62,6 +62,7 @@ from . import archival, pdf
 # own (its stylesheets' cascade, its fonts subset and written again), which a long book's
 # parallel layout repays.
 MIN_CHARACTERS = 400_000
+CHARACTERS_A_PAGE = 2_000  # of text, at the default measure and type size
 PART_CHARACTERS = 250_000  # parts are at most about this long: memory follows a part
 # Parts are given out in order; with several for each worker, the last ones are short and
 # no worker waits long for the other at the end (the Rust book: 5 parts 29.8 s, 8 parts 28.8 s).
@@ -686,7 +687,9 @@ def _coordinate(book: Book, conns: list[Connection]) -> dict[int, Made] | None:
 
 def _stand_in(book: Book) -> dict[str, int]:
     """The front's first layout: every target elsewhere at a page number as wide as the
-    book's last (a guess from its length; digits of one width set the same lines)."""
-    guess = sum(_text_length(chapter.body) for chapter in book.doc.chapters) // 1000
+    book's last, guessed from its length (the Rust book: 1.2 million characters, 599 pages).
+    Numbers of the same width set the contents' lines alike; if the front still comes out a
+    different length with the real ones, the book is laid out whole."""
+    guess = sum(_text_length(chapter.body) for chapter in book.doc.chapters) // CHARACTERS_A_PAGE
     width = len(str(max(guess, 10)))
     return dict.fromkeys(book.inside, int("8" * width))
