@@ -236,7 +236,7 @@ def _start_early(args: argparse.Namespace, books: int) -> None:
     if args.jobs == 1 or args.scheduler or cores() < 2 or printing.started():
         return
     if books == 1 and _pages_wanted(args.format):
-        printing.warm()
+        printing.warm(args.jobs)  # a long book is laid out in parts by as many processes
     elif books > 1:
         prestart()
 

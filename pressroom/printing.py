@@ -42,10 +42,11 @@ def available() -> bool:
 class Printer:
     """The print side of one book, running in a child process."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        """`workers`: the processes a long book may be laid out in (default: the cores)."""
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_print_side, args=(child,))
+        self.process = context.Process(target=_print_side, args=(child, workers))
         self.process.start()
         child.close()
         self.made: dict[str, Any] | None = None
@@ -94,12 +95,12 @@ class Printer:
 _warm: Printer | None = None  # started early, for the one book of this run
 
 
-def warm() -> None:
+def warm(workers: int | None = None) -> None:
     """Start the print process now, before the book and its settings are known; the first
-    book that asks for one (`aside`) takes it."""
+    book that asks for one (`aside`) takes it. `workers`: `-j`, if given."""
     global _warm
     if _warm is None and available():
-        _warm = Printer()
+        _warm = Printer(workers)
 
 
 def started() -> bool:
@@ -164,7 +165,7 @@ def print_side(
     return made
 
 
-def _print_side(conn: Connection) -> None:
+def _print_side(conn: Connection, workers: int | None = None) -> None:
     try:
         from .parallel import cores
         from .writers.pdf import press
@@ -179,7 +180,7 @@ def _print_side(conn: Connection) -> None:
         doc, ctx = conn.recv()
         before = len(ctx.diagnostics.items)
         made = print_side(
-            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, cores()
+            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, workers or cores()
         )
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))

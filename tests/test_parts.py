@@ -17,6 +17,7 @@ import pypdf
 import pytest
 
 from pressroom import printing
+from pressroom.build import render
 from pressroom.checks.pdf import check_pdf
 from pressroom.context import BuildContext, Stylesheet
 from pressroom.errors import PressroomError
@@ -373,3 +374,20 @@ def test_a_front_that_comes_out_another_length_keeps_the_book_whole(book, monkey
 
     monkeypatch.setattr(parts, "_part", measured_longer)
     assert _in_parts(book, monkeypatch) is None
+
+
+def test_jobs_is_how_many_processes_lay_a_long_book_out(book, monkeypatch, tmp_path):
+    """`pressroom build BOOK -j N` starts the print process with N workers for the parts;
+    with one, the book is laid out whole. (Parts are seen by their table headers' IDs.)"""
+    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    laid = {}
+    for workers in (1, 2):
+        printing.warm(workers)
+        try:
+            made = render(book, tmp_path / str(workers), NAMES, force=True, clock=CLOCK, split=True)
+        finally:
+            printing.cool()
+        handout = next(data for path, data in made.outputs.items() if path.name == "parts.pdf")
+        laid[workers] = [name for name in _structure(handout)[1] if not name.startswith("note-")]
+    assert laid[1] and not any(name.startswith("p1-") for name in laid[1])
+    assert any(re.match(r"p\d+-", name) for name in laid[2])
