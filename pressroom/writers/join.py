@@ -32,7 +32,8 @@ def join(first: bytes, rest: list[tuple[bytes, int]], pages: list[tuple[float, A
         tree = pdf.Root.StructTreeRoot
         document = tree.K[0] if isinstance(tree.K, Array) else tree.K
         nums = _pairs(tree.ParentTree.Nums)
-        dests = _pairs(pdf.Root.Names.Dests.Names) if "/Dests" in _names(pdf) else []
+        names = pdf.Root.get("/Names")
+        dests = _pairs(names.Dests.Names) if names is not None and "/Dests" in names else []
         ids = _pairs(tree.IDTree.Names) if "/IDTree" in tree else []
         key = max((int(k) for k, _ in nums), default=-1) + 1
         sources = []
@@ -109,10 +110,10 @@ def _append(
     names = source.Root.get("/Names")
     if names is not None and "/Dests" in names:
         for name, dest in _pairs(names.Dests.Names):
-            dests.append((String(str(name)), _copied(pdf, dest)))
+            dests.append((String(bytes(name)), _copied(pdf, dest)))  # as links spell it
     if "/IDTree" in tree:
         for name, element in _pairs(tree.IDTree.Names):
-            ids.append((String(str(name)), pdf.copy_foreign(element)))
+            ids.append((String(bytes(name)), pdf.copy_foreign(element)))
     return key + last + 1
 
 
