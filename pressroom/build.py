@@ -324,11 +324,11 @@ def _make(
         writer = WRITERS[name]
         if writer.pages:
             if name not in made:  # every page format at once, from one layout
-                made |= (
-                    printer.results(ctx, step)
-                    if printer is not None
-                    else printing.print_side(doc, ctx, printed, step)
-                )
+                if printer is not None:
+                    printer.send_page(doc, ctx)
+                    made |= printer.results(ctx, step)
+                else:
+                    made |= printing.print_side(doc, ctx, printed, step)
             continue
         step(name)
         if writer.needs:

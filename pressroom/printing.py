@@ -44,22 +44,39 @@ class Printer:
 
     def __init__(self, workers: int | None = None) -> None:
         """`workers`: the processes a long book may be laid out in (default: the cores)."""
+        from .parallel import cores
+
+        self.workers = workers or cores()
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_print_side, args=(child, workers))
+        self.process = context.Process(target=_print_side, args=(child, self.workers))
         self.process.start()
         child.close()
         self.made: dict[str, Any] | None = None
         self.source: Path | str = ""
+        self.names: list[str] = []
 
     def begin(self, names: Sequence[str], ctx: BuildContext) -> None:
         """The page formats to make, and the book's context before its manuscript is read."""
+        self.names = list(names)
         self.conn.send((tuple(names), ctx))
 
     def send(self, doc: Document, ctx: BuildContext) -> None:
         self.source = doc.source
         with contextlib.suppress(OSError):  # it stopped already: `results` reads why
             self.conn.send((doc, ctx))
+
+    def send_page(self, doc: Document, ctx: BuildContext) -> None:
+        """The handout's HTML (`writers.handout.page`), made here while the print process is
+        still importing WeasyPrint; not for a book laid out in parts, whose workers make
+        their own pages. Both processes decide alike (`writers.cut.plan`)."""
+        from .writers.cut import plan
+        from .writers.handout import page
+
+        if plan(doc, ctx, self.names, self.workers) is None:
+            made = page(doc, ctx)
+            with contextlib.suppress(OSError):  # it stopped already: `results` reads why
+                self.conn.send(made)
 
     def results(self, ctx: BuildContext, step: Callable[[str], None]) -> dict[str, Any]:
         """The page formats' bytes, once the child has made them; its diagnostics and the
@@ -138,17 +155,20 @@ def print_side(
     step: Callable[[str], None],
     prepared: Any = None,
     workers: int = 1,
+    page: Any = None,
 ) -> dict[str, Any]:
     """The page formats in `names`: one layout (set up beforehand when `prepared`, a
-    `writers.pdf.Press`), and each format written from it, the pages drawn once for all of
-    them. A long book is laid out in parts by `workers` processes (`writers/parts.py`)."""
+    `writers.pdf.Press`; of `page`, the handout's HTML, when made beforehand), and each
+    format written from it, the pages drawn once for all of them. A long book is laid out
+    in parts by `workers` processes (`writers/parts.py`)."""
     from .writers.pdf import drawn_once, layout
 
     step("layout")
     if workers > 1 and prepared is not None:
         from .writers import parts
+        from .writers.cut import plan
 
-        cut = parts.plan(doc, ctx, list(names), workers)
+        cut = plan(doc, ctx, list(names), workers)
         if cut is not None:
             with collector.seldom():
                 made = parts.print_parts(doc, ctx, list(names), step, prepared, cut, workers)
@@ -156,7 +176,7 @@ def print_side(
                 return made
     made = {}
     with collector.seldom(), contextlib.ExitStack() as shared:
-        pages = layout(doc, ctx, prepared=prepared)
+        pages = layout(doc, ctx, prepared=prepared, page=page)
         if len(names) > 1:
             shared.enter_context(drawn_once(pages))
         for name in names:
@@ -165,9 +185,9 @@ def print_side(
     return made
 
 
-def _print_side(conn: Connection, workers: int | None = None) -> None:
+def _print_side(conn: Connection, workers: int) -> None:
     try:
-        from .parallel import cores
+        from .writers.cut import plan
         from .writers.pdf import press
 
         for writer in WRITERS.values():  # imported before the wait, not after
@@ -178,9 +198,12 @@ def _print_side(conn: Connection, workers: int | None = None) -> None:
         # other process reads the manuscript.
         prepared = press(early)
         doc, ctx = conn.recv()
+        # The handout's HTML comes from the other process (`Printer.send_page`), unless the
+        # book is laid out in parts.
+        page = conn.recv() if plan(doc, ctx, list(names), workers) is None else None
         before = len(ctx.diagnostics.items)
         made = print_side(
-            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, workers or cores()
+            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, workers, page
         )
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))

@@ -22,7 +22,7 @@ from pressroom.layout import long_date
 from pressroom.load import load
 from pressroom.load.markdown import to_html
 from pressroom.themes import Theme
-from pressroom.writers.pdf import handout_html
+from pressroom.writers.handout import handout_html
 from support import pressroom, write
 
 ROOT = Path(__file__).resolve().parent.parent

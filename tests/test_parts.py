@@ -23,7 +23,7 @@ from pressroom.context import BuildContext, Stylesheet
 from pressroom.errors import PressroomError
 from pressroom.load import load
 from pressroom.themes import Theme
-from pressroom.writers import archival, parts, pdf
+from pressroom.writers import archival, cut, parts, pdf
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLOCK = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
@@ -120,15 +120,15 @@ def _whole(source: Path) -> dict[str, bytes]:
 
 
 def _in_parts(source: Path, monkeypatch, css: str = "") -> dict[str, bytes] | None:
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     doc, ctx = load(source), _context()
     if css:
         sheet = source.parent / "print.css"
         sheet.write_text(css, "utf-8")
         ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
-    cut = parts.plan(doc, ctx, NAMES, 2)
-    assert cut is not None and cut.parts >= 4
-    return parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), cut, 2)
+    plan = cut.plan(doc, ctx, NAMES, 2)
+    assert plan is not None and plan.parts >= 4
+    return parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan, 2)
 
 
 @pytest.fixture(scope="module")
@@ -247,12 +247,12 @@ def test_the_book_in_parts_is_the_book_laid_out_whole(whole, joined, name):
 def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypatch):
     """Parts begin both after a recto (their blank verso kept) and after a verso; links
     cross parts both ways; later parts have notes; a table header has an ID."""
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     doc, ctx = load(book), _context()
-    cut = parts.plan(doc, ctx, NAMES, 2)
+    plan = cut.plan(doc, ctx, NAMES, 2)
     texts = _texts(whole["pdf"])
     _, dests = _links(whole["pdf"])
-    openings = [dests[doc.chapters[cut.chapters(k).start].id] for k in range(1, cut.parts)]
+    openings = [dests[doc.chapters[plan.chapters(k).start].id] for k in range(1, plan.parts)]
     blank_before = [not texts[page - 1].strip() for page in openings]
     assert True in blank_before and False in blank_before
     links, _ = _links(whole["pdf"])
@@ -295,12 +295,12 @@ def test_numbering_keeps_a_blank_verso_only_after_a_recto():
 
 def test_short_books_articles_and_other_formats_are_laid_out_whole(book, monkeypatch):
     doc, ctx = load(book), _context()
-    assert parts.plan(doc, ctx, NAMES, 2) is None  # shorter than MIN_CHARACTERS
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
-    assert parts.plan(doc, ctx, NAMES, 1) is None
-    assert parts.plan(doc, ctx, ["press"], 2) is None
+    assert cut.plan(doc, ctx, NAMES, 2) is None  # shorter than MIN_CHARACTERS
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
+    assert cut.plan(doc, ctx, NAMES, 1) is None
+    assert cut.plan(doc, ctx, ["press"], 2) is None
     article = load(FIXTURES.parent.parent / "manuscript" / "peace-on-azerbaijans-terms.md")
-    assert parts.plan(article, ctx, NAMES, 2) is None
+    assert cut.plan(article, ctx, NAMES, 2) is None
 
 
 @pytest.mark.parametrize(
@@ -314,25 +314,25 @@ def test_short_books_articles_and_other_formats_are_laid_out_whole(book, monkeyp
     ],
 )
 def test_stylesheets_that_carry_across_chapters_keep_the_book_whole(book, monkeypatch, css):
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     sheet = book.parent / "carry.css"
     sheet.write_text(css, "utf-8")
     ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
-    assert parts.plan(load(book), ctx, NAMES, 2) is None
+    assert cut.plan(load(book), ctx, NAMES, 2) is None
 
 
 def test_chapters_that_do_not_open_on_a_recto_keep_the_book_whole(book, monkeypatch):
     # Nothing in this stylesheet names a counter or a page, but a part would then open
     # where the whole book would not: the parts find out and the book is laid out whole.
     css = ".book .chapter:not(.article) { break-before: page; }"
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     sheet = book.parent / "pages.css"
     sheet.write_text(css, "utf-8")
     ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
     doc = load(book)
-    cut = parts.plan(doc, ctx, NAMES, 2)
-    assert cut is not None
-    assert parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), cut, 2) is None
+    plan = cut.plan(doc, ctx, NAMES, 2)
+    assert plan is not None
+    assert parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan, 2) is None
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang(book, monkeypatch):
@@ -353,7 +353,7 @@ def test_a_bug_in_a_worker_comes_back_with_its_traceback(book, monkeypatch):
 def test_the_print_process_lays_a_long_book_out_in_parts(book, joined, whole, monkeypatch):
     """`printing.print_side`, as the print process calls it: in parts given two workers and
     the layout set up beforehand, whole otherwise."""
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     doc, ctx = load(book), _context()
     steps: list[str] = []
     made = printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=2)
@@ -379,7 +379,7 @@ def test_a_front_that_comes_out_another_length_keeps_the_book_whole(book, monkey
 def test_jobs_is_how_many_processes_lay_a_long_book_out(book, monkeypatch, tmp_path):
     """`pressroom build BOOK -j N` starts the print process with N workers for the parts;
     with one, the book is laid out whole. (Parts are seen by their table headers' IDs.)"""
-    monkeypatch.setattr(parts, "MIN_CHARACTERS", 0)
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     laid = {}
     for workers in (1, 2):
         printing.warm(workers)

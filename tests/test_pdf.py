@@ -414,7 +414,8 @@ def test_a_notes_first_word_too_long_for_its_line_goes_to_the_next(tmp_path):
     from weasyprint.formatting_structure.boxes import TextBox
 
     from pressroom.context import BuildContext
-    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout
+    from pressroom.writers.handout import NOTE_ELEMENT
+    from pressroom.writers.pdf import _boxes, layout
 
     source = tmp_path / "t.md"
     source.write_text(
@@ -832,7 +833,8 @@ def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch)
     import weasyprint.document
 
     from pressroom.context import BuildContext
-    from pressroom.writers.pdf import NOTE_ELEMENT, _boxes, layout, write_handout
+    from pressroom.writers.handout import NOTE_ELEMENT
+    from pressroom.writers.pdf import _boxes, layout, write_handout
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     source = tmp_path / "t.md"
@@ -987,7 +989,7 @@ def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
 def test_code_tokens_no_print_rule_names_are_plain_text():
     """Only token spans the print stylesheets style stay spans; the text is the same."""
     from pressroom.load.markdown import to_html
-    from pressroom.writers.pdf import plain_tokens
+    from pressroom.writers.handout import plain_tokens
 
     html = to_html("```rust\nlet x = foo(1); // hi\n```\n")
     body = ET.fromstring(f"<div>{html}</div>")

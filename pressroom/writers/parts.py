@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import math
 import multiprocessing
 import re
 import signal
@@ -56,80 +55,8 @@ from weasyprint.css.targets import TargetCollector, TargetLookupItem
 from ..context import BuildContext
 from ..errors import PressroomError
 from ..model import Chapter, Document
-from . import archival, pdf
-
-# A book shorter than this (characters of text) is laid out whole: a part has a cost of its
-# own (its stylesheets' cascade, its fonts subset and written again), which a long book's
-# parallel layout repays.
-MIN_CHARACTERS = 400_000
-CHARACTERS_A_PAGE = 2_000  # of text, at the default measure and type size
-PART_CHARACTERS = 250_000  # parts are at most about this long: memory follows a part
-# Parts are given out in order; with several for each worker, the last ones are short and
-# no worker waits long for the other at the end (the Rust book: 5 parts 29.8 s, 8 parts 28.8 s).
-PARTS_PER_WORKER = 4
-
-# The default theme's own page-dependent rules: the contents' numbers are given to the front
-# (`_ELSEWHERE`), a chapter's head is set by its own first heading, and a note's list resets
-# its own counter.
-KNOWN = (
-    "target-counter(attr(href url), page)",
-    "string-set: chapter content(text)",
-    "counter-reset: list-item",
-)
-# What in a stylesheet could carry from one part into the next other than page numbers.
-UNSPLITTABLE = re.compile(
-    r"counter-(?:reset|increment|set)|target-(?:counter|counters|text)|string-set"
-    r"|running\(|element\(|:nth\(|counters?\(\s*pages"
-)
-
-
-@dataclass
-class Plan:
-    """Where a book is cut: `starts[k]` is the first chapter of part k + 1; part 0, the
-    front, holds the chapters before `starts[0]` (untitled ones run on from the contents)."""
-
-    starts: list[int]
-    count: int  # chapters
-
-    def chapters(self, part: int) -> range:
-        """The chapters of part `part`."""
-        bounds = [0, *self.starts, self.count]
-        return range(bounds[part], bounds[part + 1])
-
-    @property
-    def parts(self) -> int:
-        return len(self.starts) + 1
-
-
-def _text_length(body: ET.Element) -> int:
-    return sum(len(text) for text in body.itertext())
-
-
-def plan(doc: Document, ctx: BuildContext, names: list[str], workers: int) -> Plan | None:
-    """How to cut `doc` for `workers` processes making the formats `names`, or None if it is
-    better, or only correct, laid out whole."""
-    if workers < 2 or not doc.is_book or not set(names) <= {"pdf", "archival"}:
-        return None
-    css = ctx.theme.css("print") + "".join(sheet.text() for sheet in ctx.stylesheets("print"))
-    for known in KNOWN:
-        css = css.replace(known, "")
-    if UNSPLITTABLE.search(css):
-        return None
-    sizes = [_text_length(chapter.body) for chapter in doc.chapters]
-    total = sum(sizes)
-    # A part opens with a chapter that has a title: it opens on a recto.
-    opening = [i for i, chapter in enumerate(doc.chapters) if chapter.title]
-    if total < MIN_CHARACTERS or not opening:
-        return None
-    wanted = min(len(opening), max(workers * PARTS_PER_WORKER, math.ceil(total / PART_CHARACTERS)))
-    starts = [opening[0]]
-    done = sum(sizes[: opening[0]])
-    for i in range(opening[0], len(sizes)):
-        if i in opening[1:] and done >= total * len(starts) / wanted:
-            starts.append(i)
-        done += sizes[i]
-    return Plan(starts, len(sizes)) if len(starts) > 1 else None
-
+from . import archival, handout, pdf
+from .cut import CHARACTERS_A_PAGE, Plan, text_length
 
 # --- Inside a worker: what WeasyPrint is told about the rest of the book ---
 
@@ -219,7 +146,7 @@ weasyprint_document.TargetCollector = _PartTargets
 LEAD_CLASS = "pressroom-lead"
 # A part's first page, dropped when joined: the blank verso after it is one that WeasyPrint
 # makes as it would before the chapter in the whole book. An artifact, not in the tags.
-LEAD = f'<div class="{LEAD_CLASS}" {pdf.ARTIFACT}=""></div>'
+LEAD = f'<div class="{LEAD_CLASS}" {handout.ARTIFACT}=""></div>'
 BODY = re.compile(r"<body\b[^>]*>")
 
 
@@ -276,7 +203,7 @@ class Book:
     ctx: BuildContext
     setup: pdf.Press
     plan: Plan
-    chapters: list[Chapter]  # as the handout sets them (`pdf.handout_chapters`)
+    chapters: list[Chapter]  # as the handout sets them (`handout.handout_chapters`)
     cover: str | None
     hide_chapters: list[str]  # each chapter section's selector
     front: list[str]
@@ -298,7 +225,7 @@ class Book:
             )
             for i, chapter in enumerate(self.chapters)
         ]
-        return _led(pdf.handout_page(self.doc, self.ctx, chapters, self.cover))
+        return _led(handout.handout_page(self.doc, self.ctx, chapters, self.cover))
 
     def css(self, part: int) -> str:
         kept = self.plan.chapters(part)
@@ -318,8 +245,8 @@ class Book:
 
 def prepare(doc: Document, ctx: BuildContext, setup: pdf.Press, cut: Plan) -> Book:
     cover = pdf.serve(doc, ctx, setup)
-    chapters = pdf.handout_chapters(doc, setup.drawn, setup.styled)
-    skeleton = pdf.handout_page(
+    chapters = handout.handout_chapters(doc, setup.drawn, setup.styled)
+    skeleton = handout.handout_page(
         doc,
         ctx,
         [
@@ -336,7 +263,7 @@ def prepare(doc: Document, ctx: BuildContext, setup: pdf.Press, cut: Plan) -> Bo
     notes_before, count = [], 0
     for chapter in chapters:
         notes_before.append(count)
-        count += sum(1 for el in chapter.body.iter() if el.tag == pdf.NOTE_ELEMENT)
+        count += sum(1 for el in chapter.body.iter() if el.tag == handout.NOTE_ELEMENT)
     inside = set()
     for chapter in chapters[cut.starts[0] :]:
         inside.add(chapter.id)
@@ -690,6 +617,6 @@ def _stand_in(book: Book) -> dict[str, int]:
     book's last, guessed from its length (the Rust book: 1.2 million characters, 599 pages).
     Numbers of the same width set the contents' lines alike; if the front still comes out a
     different length with the real ones, the book is laid out whole."""
-    guess = sum(_text_length(chapter.body) for chapter in book.doc.chapters) // CHARACTERS_A_PAGE
+    guess = sum(text_length(chapter.body) for chapter in book.doc.chapters) // CHARACTERS_A_PAGE
     width = len(str(max(guess, 10)))
     return dict.fromkeys(book.inside, int("8" * width))
