@@ -70,6 +70,7 @@ def _book(folder: Path, lang: str) -> Path:
         "date: 2024-03-15",
         "publisher: Pressroom Editions",
         "rights: CC BY 4.0",
+        *(["cover: images/map.png"] if lang == "ar" else []),  # else the typographic cover
         "---",
         "",
         "## Before the Chapters",
@@ -101,7 +102,8 @@ def _book(folder: Path, lang: str) -> Path:
 
 @pytest.fixture(scope="module", params=["en", "ar"])
 def book(request, tmp_path_factory) -> Path:
-    """Left to right, and right to left (rectos are left-hand pages, the first a recto)."""
+    """Left to right with the typographic cover, and right to left (rectos are left-hand
+    pages, the first a recto) with an image for a cover."""
     return _book(tmp_path_factory.mktemp("parts"), request.param)
 
 
