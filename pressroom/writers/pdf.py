@@ -7,6 +7,11 @@ for both.
 
 from __future__ import annotations
 
+# First: WeasyPrint imported with its libraries opened without a search (`native.py`).
+from . import native  # noqa: F401
+
+# isort: split
+
 import contextlib
 import copy
 import hashlib

@@ -1,0 +1,48 @@
+"""WeasyPrint imported with its native libraries opened by the dynamic linker alone.
+
+WeasyPrint opens GLib, Pango, HarfBuzz and fontconfig by trying each library's Windows and
+macOS names before its Linux soname (`weasyprint/text/ffi.py`). cffi hands every name it
+cannot open to `ctypes.util.find_library`, which on Linux runs `ldconfig -p`, then gcc, then
+ld, to search for it: 22 searches at each import, 0.13 s of the 0.34 s the import takes, most
+of them to learn that `libgobject-2.0-0` is not a Linux name. While WeasyPrint is imported
+here, such a search finds nothing at once, and each library is opened by the next name on
+WeasyPrint's list, its soname (`libgobject-2.0.so.0`), which the dynamic linker finds as it
+finds any library. The libraries loaded are the same (tests/test_native.py compares them).
+Should a library open only through a search, WeasyPrint is imported again the usual way.
+
+Imported by `writers/pdf.py` before WeasyPrint; the first import of WeasyPrint is the one
+that counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import io
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def _found_by_the_linker() -> Iterator[None]:
+    original = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        # WeasyPrint prints advice before it raises when a library cannot be opened.
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def _forget_weasyprint() -> None:
+    for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+        del sys.modules[name]
+
+
+if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+    try:
+        with _found_by_the_linker():
+            import weasyprint  # noqa: F401
+    except OSError:
+        _forget_weasyprint()
