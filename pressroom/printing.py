@@ -69,7 +69,8 @@ class Printer:
     def send_page(self, doc: Document, ctx: BuildContext) -> None:
         """The handout's HTML (`writers.handout.page`), made here while the print process is
         still importing WeasyPrint; not for a book laid out in parts, whose workers make
-        their own pages. Both processes decide alike (`writers.cut.plan`)."""
+        their own pages. Both processes decide alike (`writers.cut.plan`, from the same
+        document, context, formats and workers)."""
         from .writers.cut import plan
         from .writers.handout import page
 
@@ -154,26 +155,24 @@ def print_side(
     names: Sequence[str],
     step: Callable[[str], None],
     prepared: Any = None,
-    workers: int = 1,
     page: Any = None,
+    cut: Any = None,
 ) -> dict[str, Any]:
     """The page formats in `names`: one layout (set up beforehand when `prepared`, a
     `writers.pdf.Press`; of `page`, the handout's HTML, when made beforehand), and each
     format written from it, the pages drawn once for all of them. A long book is laid out
-    in parts by `workers` processes (`writers/parts.py`)."""
+    in parts, as `cut` (a `writers.cut.Plan`) says, when the layout is set up beforehand
+    (`writers/parts.py`)."""
     from .writers.pdf import drawn_once, layout
 
     step("layout")
-    if workers > 1 and prepared is not None:
+    if cut is not None and prepared is not None:
         from .writers import parts
-        from .writers.cut import plan
 
-        cut = plan(doc, ctx, list(names), workers)
-        if cut is not None:
-            with collector.seldom():
-                made = parts.print_parts(doc, ctx, list(names), step, prepared, cut, workers)
-            if made is not None:
-                return made
+        with collector.seldom():
+            made = parts.print_parts(doc, ctx, list(names), step, prepared, cut)
+        if made is not None:
+            return made
     made = {}
     with collector.seldom(), contextlib.ExitStack() as shared:
         pages = layout(doc, ctx, prepared=prepared, page=page)
@@ -200,23 +199,25 @@ def _print_side(conn: Connection, workers: int) -> None:
         doc, ctx = conn.recv()
         # The handout's HTML comes from the other process (`Printer.send_page`), unless the
         # book is laid out in parts.
-        page = conn.recv() if plan(doc, ctx, list(names), workers) is None else None
+        cut = plan(doc, ctx, list(names), workers)
+        page = conn.recv() if cut is None else None
         before = len(ctx.diagnostics.items)
         made = print_side(
-            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, workers, page
+            doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, page, cut
         )
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
         conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:
-        _tell(conn, ("error", err))
+        tell(conn, ("error", err))
     except (EOFError, KeyboardInterrupt):  # the parent stopped, or Ctrl-C: it says so itself
         pass
     except BaseException as err:  # a bug: its report goes to the parent
-        _tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()
 
 
-def _tell(conn: Connection, message: tuple[Any, ...]) -> None:
+def tell(conn: Connection, message: tuple[Any, ...]) -> None:
+    """Send `message` to the parent process, if it is still there."""
     with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
         conn.send(message)

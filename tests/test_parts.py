@@ -130,7 +130,7 @@ def _in_parts(source: Path, monkeypatch, css: str = "") -> dict[str, bytes] | No
         ctx = BuildContext(theme=Theme.load(), clock=CLOCK, css=(Stylesheet.of(sheet),))
     plan = cut.plan(doc, ctx, NAMES, 2)
     assert plan is not None and plan.parts >= 4
-    return parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan, 2)
+    return parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan)
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +334,7 @@ def test_chapters_that_do_not_open_on_a_recto_keep_the_book_whole(book, monkeypa
     doc = load(book)
     plan = cut.plan(doc, ctx, NAMES, 2)
     assert plan is not None
-    assert parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan, 2) is None
+    assert parts.print_parts(doc, ctx, NAMES, lambda name: None, pdf.press(ctx), plan) is None
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang(book, monkeypatch):
@@ -353,16 +353,20 @@ def test_a_bug_in_a_worker_comes_back_with_its_traceback(book, monkeypatch):
 
 
 def test_the_print_process_lays_a_long_book_out_in_parts(book, joined, whole, monkeypatch):
-    """`printing.print_side`, as the print process calls it: in parts given two workers and
-    the layout set up beforehand, whole otherwise."""
+    """`printing.print_side`, as the print process calls it: in parts given the plan for two
+    workers and the layout set up beforehand; whole with one worker, for which there is no
+    plan."""
     monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
     doc, ctx = load(book), _context()
     steps: list[str] = []
-    made = printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=2)
+    two = cut.plan(doc, ctx, NAMES, 2)
+    made = printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), cut=two)
     assert made == joined
     assert steps == ["layout", "pdf", "archival"]
     doc, ctx = load(book), _context()
-    assert printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), workers=1) == whole
+    one = cut.plan(doc, ctx, NAMES, 1)
+    assert one is None
+    assert printing.print_side(doc, ctx, NAMES, steps.append, pdf.press(ctx), cut=one) == whole
 
 
 def test_a_front_that_comes_out_another_length_keeps_the_book_whole(book, monkeypatch):

@@ -40,10 +40,13 @@ UNSPLITTABLE = re.compile(
 @dataclass
 class Plan:
     """Where a book is cut: `starts[k]` is the first chapter of part k + 1; part 0, the
-    front, holds the chapters before `starts[0]` (untitled ones run on from the contents)."""
+    front, holds the chapters before `starts[0]` (untitled ones run on from the contents);
+    `workers`, the processes that lay the parts out."""
 
     starts: list[int]
     count: int  # chapters
+    workers: int
+    characters: int  # of the chapters' text
 
     def chapters(self, part: int) -> range:
         """The chapters of part `part`."""
@@ -64,16 +67,16 @@ def plan(doc: Document, ctx: BuildContext, names: list[str], workers: int) -> Pl
     better, or only correct, laid out whole."""
     if workers < 2 or not doc.is_book or not set(names) <= {"pdf", "archival"}:
         return None
-    css = ctx.theme.css("print") + "".join(sheet.text() for sheet in ctx.stylesheets("print"))
-    for known in KNOWN:
-        css = css.replace(known, "")
-    if UNSPLITTABLE.search(css):
-        return None
     sizes = [text_length(chapter.body) for chapter in doc.chapters]
     total = sum(sizes)
     # A part opens with a chapter that has a title: it opens on a recto.
     opening = [i for i, chapter in enumerate(doc.chapters) if chapter.title]
     if total < MIN_CHARACTERS or not opening:
+        return None
+    css = ctx.theme.css("print") + "".join(sheet.text() for sheet in ctx.stylesheets("print"))
+    for known in KNOWN:
+        css = css.replace(known, "")
+    if UNSPLITTABLE.search(css):
         return None
     wanted = min(len(opening), max(workers * PARTS_PER_WORKER, math.ceil(total / PART_CHARACTERS)))
     starts = [opening[0]]
@@ -82,4 +85,4 @@ def plan(doc: Document, ctx: BuildContext, names: list[str], workers: int) -> Pl
         if i in opening[1:] and done >= total * len(starts) / wanted:
             starts.append(i)
         done += sizes[i]
-    return Plan(starts, len(sizes)) if len(starts) > 1 else None
+    return Plan(starts, len(sizes), workers, total) if len(starts) > 1 else None

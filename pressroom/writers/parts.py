@@ -55,8 +55,9 @@ from weasyprint.css.targets import TargetCollector, TargetLookupItem
 from ..context import BuildContext
 from ..errors import PressroomError
 from ..model import Chapter, Document
+from ..printing import tell
 from . import archival, handout, pdf
-from .cut import CHARACTERS_A_PAGE, Plan, text_length
+from .cut import CHARACTERS_A_PAGE, Plan
 
 # --- Inside a worker: what WeasyPrint is told about the rest of the book ---
 
@@ -325,13 +326,13 @@ def _work(book: Book, names: list[str], conn: Connection) -> None:
             del made
             gc.collect()
     except PressroomError as err:
-        _tell(conn, ("error", err))
+        tell(conn, ("error", err))
     except _Whole:
-        _tell(conn, ("whole",))
+        tell(conn, ("whole",))
     except (EOFError, KeyboardInterrupt):
         pass
     except BaseException as err:
-        _tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()
 
@@ -342,11 +343,6 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _tell(conn: Connection, message: tuple[Any, ...]) -> None:
-    with contextlib.suppress(OSError):
-        conn.send(message)
 
 
 def _part(
@@ -450,17 +446,16 @@ def print_parts(
     step: Callable[[str], None],
     setup: pdf.Press,
     cut: Plan,
-    workers: int,
 ) -> dict[str, bytes] | None:
-    """Each of `names` made from the book laid out in parts by `workers` processes, or
-    None: the book is then laid out whole."""
+    """Each of `names` made from the book laid out in parts as `cut` says, or None: the
+    book is then laid out whole."""
     try:
         book = prepare(doc, ctx, setup, cut)
     except _Whole:
         return None
     context = multiprocessing.get_context("fork")
     conns, processes = [], []
-    for _ in range(min(workers, cut.parts)):
+    for _ in range(min(cut.workers, cut.parts)):
         mine, theirs = context.Pipe()
         process = context.Process(target=_work, args=(book, names, theirs), daemon=True)
         process.start()
@@ -617,6 +612,6 @@ def _stand_in(book: Book) -> dict[str, int]:
     book's last, guessed from its length (the Rust book: 1.2 million characters, 599 pages).
     Numbers of the same width set the contents' lines alike; if the front still comes out a
     different length with the real ones, the book is laid out whole."""
-    guess = sum(text_length(chapter.body) for chapter in book.doc.chapters) // CHARACTERS_A_PAGE
+    guess = book.plan.characters // CHARACTERS_A_PAGE
     width = len(str(max(guess, 10)))
     return dict.fromkeys(book.inside, int("8" * width))
