@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of both (default 1)")
     args = parser.parse_args(argv)
 
-    from pressroom.build import _prepared
     from pressroom.load import load
+    from pressroom.run.build import _prepared
     from pressroom.writers import pdf
 
     out = Path(tempfile.mkdtemp(prefix="pressroom-chapters-"))

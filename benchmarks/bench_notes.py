@@ -60,7 +60,7 @@ def run(source: Path, out: Path) -> tuple[float, float]:
 
 
 def profile(source: Path, out: Path, top: int) -> str:
-    from pressroom.build import build
+    from pressroom.run.build import build
 
     build(
         source, out, ("pdf",), force=True

@@ -57,8 +57,8 @@ def capture(source: Path, path: Path) -> None:
     file WeasyPrint fetched, so that WeasyPrint can be run on them alone."""
     import weasyprint
 
-    from pressroom.build import _prepared
     from pressroom.load import load
+    from pressroom.run.build import _prepared
     from pressroom.writers import pdf
 
     htmls: list[str] = []
@@ -206,7 +206,7 @@ def stages(source: Path, scratch: Path) -> list[tuple[str, float, float]]:
     """One in-process build: (stage, seconds since start, RSS MiB) at each stage's start."""
     import resource
 
-    from pressroom.build import render
+    from pressroom.run.build import render
 
     start = time.perf_counter()
     marks: list[tuple[str, float, float]] = []

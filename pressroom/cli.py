@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 
 def parser() -> argparse.ArgumentParser:
-    from .paper import NAMED
-    from .writers import WRITERS
+    from .formats import WRITERS
+    from .util.paper import NAMED
 
     main = argparse.ArgumentParser(
         prog="pressroom",
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def paper_size(text: str) -> str:
-    from .paper import paper
+    from .util.paper import paper
 
     try:
         paper(text)
@@ -217,7 +217,7 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from . import printing
+    from .run import printing
 
     if args.manuscripts:  # as many books as files named: start their processes at once
         _start_early(args, len(args.manuscripts))
@@ -230,8 +230,9 @@ def run_build(args: argparse.Namespace) -> int:
 def _start_early(args: argparse.Namespace, books: int) -> None:
     """The processes a build will use, started before it reads and plans: one book's print
     process, or the server that forks the workers, each importing WeasyPrint meanwhile."""
-    from . import printing
-    from .parallel import cores, prestart
+    from .run import printing
+    from .run.parallel import prestart
+    from .util.processes import cores
 
     if args.jobs == 1 or args.scheduler or cores() < 2 or printing.started():
         return
@@ -244,23 +245,23 @@ def _start_early(args: argparse.Namespace, books: int) -> None:
 def _pages_wanted(formats: list[str] | None) -> bool:
     """Whether the formats named (all the defaults or the config's, when none is) may
     need pages laid out: a build of the EPUB alone has no use for a print process."""
-    from .writers import WRITERS, expand
+    from .formats import WRITERS, expand
 
     return not formats or any(WRITERS[name].pages for name in expand(formats))
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import plan
-    from .catalog import Settings, build_all
     from .config import Config, find_config, read_config
     from .context import Stylesheet
     from .diagnostics import Diagnostics
-    from .files import read_text
+    from .formats import DEFAULT_FORMATS
     from .load.frontmatter import METADATA_KEYS, parse_override, read_yaml, warn_unknown
-    from .parallel import cores
-    from .progress import view
+    from .run.build import plan
+    from .run.catalog import Settings, build_all
+    from .run.progress import view
     from .themes import Theme
-    from .writers import DEFAULT_FORMATS
+    from .util.files import read_text
+    from .util.processes import cores
 
     found = Diagnostics()
     config_path = find_config(args.config)

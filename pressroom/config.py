@@ -22,11 +22,11 @@ from typing import Any
 
 from .diagnostics import Diagnostics
 from .errors import PressroomError
-from .files import read_text
+from .formats import WRITERS
 from .limits import DEFAULT, Limits
 from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
-from .paper import paper
-from .writers import WRITERS
+from .util.files import read_text
+from .util.paper import paper
 
 CONFIG_NAME = "pressroom.yml"
 SETTINGS = frozenset({"chapters", "name", "theme", "css", "formats", "paper", "output", "limits"})

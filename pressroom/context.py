@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .dates import build_time
 from .diagnostics import Diagnostic, Diagnostics
 from .errors import PressroomError
 from .themes import Theme
+from .util.dates import build_time
 
 if TYPE_CHECKING:
     from .model import Chapter, Document, Metadata

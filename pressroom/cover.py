@@ -16,9 +16,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 from PIL import Image, ImageDraw, ImageFont
 
-from . import glyphs, language
+from . import glyphs
 from .model import Metadata
 from .themes import Theme
+from .util import language
 
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 150

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from babel.lists import format_list
 
-from . import language
+from .util import language
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pressroom.build import Built, build
 from pressroom.checks import check
 from pressroom.diagnostics import Diagnostic
-from pressroom.writers import WRITERS
+from pressroom.formats import WRITERS
+from pressroom.run.build import Built, build
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "tests" / "fixtures" / "book" / "book.md"

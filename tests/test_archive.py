@@ -14,9 +14,9 @@ import bagit
 import pytest
 from pypdf import PdfReader
 
-from pressroom.build import build
-from pressroom.cache import FOLDER as CACHE
 from pressroom.load import load
+from pressroom.run.build import build
+from pressroom.run.cache import FOLDER as CACHE
 from pressroom.themes import default_folder
 from pressroom.writers.archival import DC, RDF
 from pressroom.writers.bag import validate_bag

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pressroom.build import Built, build
-from pressroom.cache import FOLDER
 from pressroom.errors import PressroomError
 from pressroom.load import Sources
 from pressroom.load.frontmatter import Layer
+from pressroom.run.build import Built, build
+from pressroom.run.cache import FOLDER
 from test_outline import BLOCKS as OUTLINE_BLOCKS
 from test_outline import FRONT as OUTLINE_FRONT
 
@@ -305,7 +305,7 @@ def test_an_image_broken_after_a_build_is_refused(tmp_path, monkeypatch):
 
 
 def test_only_the_entries_whose_bytes_changed_are_compressed_again(tmp_path, monkeypatch):
-    from pressroom import zipwrite
+    from pressroom.util import zipwrite
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book_project(tmp_path, "one file")
@@ -580,7 +580,7 @@ def test_the_works_cited_are_read_by_the_chapter_that_lists_them(tmp_path, monke
 def test_pages_are_kept_for_one_code_one_time_and_one_set_of_limits(tmp_path, monkeypatch):
     """The code and the versions (cache._code), the build time and the limits are parts
     of the keys: another of each lays the pages out again, as --force does."""
-    import pressroom.cache as kept
+    import pressroom.run.cache as kept
     from pressroom.limits import DEFAULT
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

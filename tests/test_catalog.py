@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from catalog_project import BOOKS, BROKEN, catalog, outputs
-from pressroom.deadline import time_limit
 from pressroom.errors import PressroomError
+from pressroom.run.deadline import time_limit
 from support import outputs_in, pressroom
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}

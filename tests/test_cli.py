@@ -127,11 +127,13 @@ def test_version_comes_from_one_place(tmp_path):
 def test_a_print_process_is_started_early_only_for_page_formats(monkeypatch, formats, warmed):
     import argparse
 
-    from pressroom import cli, parallel, printing
+    from pressroom import cli
+    from pressroom.run import printing
+    from pressroom.util import processes
 
     started: list[int | None] = []
     monkeypatch.setattr(printing, "warm", started.append)
-    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
     args = argparse.Namespace(format=formats, jobs=None, scheduler=None)
     cli._start_early(args, 1)
     assert started == ([None] if warmed else [])  # no -j: the print process counts the cores

@@ -112,10 +112,10 @@ def test_the_archival_copy_names_its_sources_within_the_project(built):
 
 def test_a_book_is_built_from_its_bundle_alone(tmp_path):
     """Packed here, the project moved away, built from the bytes: what a worker does."""
-    from pressroom.build import plan
-    from pressroom.bundle import pack, unpack_and_render
-    from pressroom.catalog import Settings
     from pressroom.config import Config
+    from pressroom.run.build import plan
+    from pressroom.run.bundle import pack, unpack_and_render
+    from pressroom.run.catalog import Settings
 
     folder = catalog(tmp_path / "project")
     book = plan([folder / "manuscript" / "atlas.md"], Config())[0]
@@ -140,10 +140,10 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
 
 def test_each_book_s_steps_on_the_workers_reach_the_client(scheduler, tmp_path):
     """The progress display's news: the steps each book starts on a worker, as they start."""
-    from pressroom.build import plan
-    from pressroom.catalog import Settings
-    from pressroom.cluster import on_cluster
     from pressroom.config import Config
+    from pressroom.run.build import plan
+    from pressroom.run.catalog import Settings
+    from pressroom.run.cluster import on_cluster
 
     folder = catalog(tmp_path / "project")
     books = plan(sorted((folder / "manuscript").glob("[!_]*.md"))[:2], Config())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from pressroom import collector
+from pressroom.run import collector
 
 
 def test_the_collector_is_as_it_was_after_a_build_and_after_a_failure():

@@ -12,9 +12,9 @@ from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
 
-from pressroom.build import build
 from pressroom.cover import HEIGHT, WIDTH, generated_cover, generated_cover_svg
 from pressroom.load import load
+from pressroom.run.build import build
 from pressroom.themes import Theme
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book"

@@ -10,10 +10,10 @@ from pathlib import Path
 from PIL import Image
 from pypdf import PdfReader
 
-from pressroom.build import build
 from pressroom.diagnostics import Diagnostics
 from pressroom.load import load
-from pressroom.tree import text_of
+from pressroom.run.build import build
+from pressroom.util.tree import text_of
 from support import write
 
 FRONT = "---\ntitle: Crossing\nauthor: A. Writer\nrights: © 2024 A. Writer\n{extra}---\n\n"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pressroom import files
 from pressroom.checks import check_file
 from pressroom.cli import main
 from pressroom.errors import PressroomError
+from pressroom.util import files
 from support import outputs_in, pressroom, write
 
 HEAD = "---\ntitle: T\nauthor: A. Writer\nrights: r\n---\n\n"

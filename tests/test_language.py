@@ -14,14 +14,14 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from pressroom import language
-from pressroom.build import build
 from pressroom.checks import check
 from pressroom.diagnostics import Diagnostics
 from pressroom.layout import long_date
 from pressroom.load import load
 from pressroom.load.markdown import to_html
+from pressroom.run.build import build
 from pressroom.themes import Theme
+from pressroom.util import language
 from pressroom.writers.handout import handout_html
 from support import pressroom, write
 

@@ -11,7 +11,7 @@ from pressroom.diagnostics import Diagnostics
 from pressroom.load import Sources, load, stable_identifier
 from pressroom.load.markdown import longest_paragraph, mask_code
 from pressroom.load.sanitize import sanitize
-from pressroom.tree import text_of
+from pressroom.util.tree import text_of
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"
 

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pressroom.cache import Pieces
 from pressroom.diagnostics import Diagnostics
 from pressroom.load import Sources, convert, load
 from pressroom.load.outline import MARK, outline
 from pressroom.model import Document
+from pressroom.run.cache import Pieces
 
 FRONT = "---\ntitle: Outlines\nauthor: A. Writer\nrights: CC BY\nlang: en\n---\n\n"
 # Blocks whose effect reaches past their chapter, or may: notes, ids, headings and their
@@ -89,7 +89,7 @@ def check(tmp: Path, before: list[list[str]], after: list[list[str]], opening: b
     first = Pieces(folder)
     if isinstance(read(path, first)[0], str):
         return
-    from pressroom.cache import keep_pieces
+    from pressroom.run.cache import keep_pieces
 
     keep_pieces(folder, first.given)
     path = write_book(tmp, after, opening)

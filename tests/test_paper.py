@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pressroom.build import build
-from pressroom.paper import paper
+from pressroom.run.build import build
+from pressroom.util.paper import paper
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"
 POINTS_PER_MM = 72 / 25.4

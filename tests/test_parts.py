@@ -16,12 +16,12 @@ import pikepdf
 import pypdf
 import pytest
 
-from pressroom import printing
-from pressroom.build import render
 from pressroom.checks.pdf import check_pdf
 from pressroom.context import BuildContext, Stylesheet
 from pressroom.errors import PressroomError
 from pressroom.load import load
+from pressroom.run import printing
+from pressroom.run.build import render
 from pressroom.themes import Theme
 from pressroom.writers import archival, cut, parts, pdf
 

@@ -16,10 +16,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from pypdf import PdfReader
 
-from pressroom.build import build
 from pressroom.clean import clean_text
 from pressroom.load import load
-from pressroom.tree import text_of
+from pressroom.run.build import build
+from pressroom.util.tree import text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "peace-on-azerbaijans-terms.md"
@@ -142,7 +142,7 @@ def test_handout_xmp_describes_it_like_the_epub(article):
     book's date and not the build's."""
     from xml.etree import ElementTree as ET
 
-    from pressroom.writers.pdf import DC, RDF
+    from pressroom.weasy.xmp import DC, RDF
 
     meta = load(ARTICLE).meta
     data = article.trailer["/Root"]["/Metadata"].get_object().get_data()
@@ -167,7 +167,7 @@ def test_xmp_has_contributors_isbn_and_series(built_book):
     archival copy leaves the series out (PDF/A admits no undeclared schema)."""
     from xml.etree import ElementTree as ET
 
-    from pressroom.writers.pdf import DC, RDF, SERIES, SERIES_INDEX, XMP, XMPIDQ
+    from pressroom.weasy.xmp import DC, RDF, SERIES, SERIES_INDEX, XMP, XMPIDQ
 
     def xmp(path: Path) -> ET.Element:
         data = PdfReader(path).trailer["/Root"]["/Metadata"].get_object().get_data()
@@ -414,8 +414,9 @@ def test_a_notes_first_word_too_long_for_its_line_goes_to_the_next(tmp_path):
     from weasyprint.formatting_structure.boxes import TextBox
 
     from pressroom.context import BuildContext
-    from pressroom.writers.handout import NOTE_ELEMENT
-    from pressroom.writers.pdf import _boxes, layout
+    from pressroom.markup import NOTE_ELEMENT
+    from pressroom.weasy.notes import boxes as _boxes
+    from pressroom.writers.pdf import layout
 
     source = tmp_path / "t.md"
     source.write_text(
@@ -710,12 +711,12 @@ def test_note_calls_are_at_least_seven_tenths_of_the_text(article):
 
 def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
     """The footnote area measured note by note, and set from the notes so measured
-    (writers/pdf.py), gives the PDF WeasyPrint's own whole-area layouts give, byte for byte:
+    (weasy/), gives the PDF WeasyPrint's own whole-area layouts give, byte for byte:
     many short notes, a note of several blocks, and one too long for its page's note area."""
     from weasyprint.layout import LayoutContext
 
     from pressroom.context import BuildContext
-    from pressroom.writers import pdf
+    from pressroom.weasy import notes as weasy_notes
     from pressroom.writers.pdf import layout, write_handout
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -735,8 +736,8 @@ def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     doc = load(source)
-    by_note = LayoutContext._update_footnote_area
-    whole = LayoutContext._pressroom_original_footnote_area
+    by_note = weasy_notes._footnote_area
+    whole = LayoutContext._update_footnote_area
     calls = []
 
     def both(context):
@@ -750,16 +751,16 @@ def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
         return other[0]
 
     stacked: list[list] = []
-    measured = pdf._stacked_notes
+    measured = weasy_notes.stacked_notes
 
     def stack(*args):
         stacked[-1].append(measured(*args))
         return stacked[-1][-1]
 
-    monkeypatch.setattr(pdf, "_stacked_notes", stack)
+    monkeypatch.setattr(weasy_notes, "stacked_notes", stack)
     made = []
     for update in (by_note, whole, both):
-        monkeypatch.setattr(LayoutContext, "_update_footnote_area", update)
+        monkeypatch.setattr(weasy_notes.NoteContext, "_update_footnote_area", update)
         ctx = BuildContext()
         stacked.append([])
         made.append(write_handout(doc, ctx, layout(doc, ctx)))
@@ -773,7 +774,7 @@ def test_footnote_area_by_note_lays_out_the_same_pages(tmp_path, monkeypatch):
 
 def notes_off_their_page(rendered) -> set[str]:
     """Ids of the notes WeasyPrint set on another page than their call."""
-    from pressroom.writers.pdf import _boxes
+    from pressroom.weasy.notes import boxes as _boxes
 
     call_page: dict[str, int] = {}
     note_page: dict[str, int] = {}
@@ -789,12 +790,14 @@ def notes_off_their_page(rendered) -> set[str]:
 
 def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
     """WeasyPrint alone moves the article's note 21 to the next page, away from its call, to
-    fit the next paragraph's second line (writers/pdf.py, `_notes_stay_with_their_calls`).
+    fit the next paragraph's second line (weasy/notes.py).
     Patched, the one layout keeps every note on its call's page; a document where WeasyPrint
     moves no note comes out byte for byte the same either way."""
-    from weasyprint import HTML
-    from weasyprint.layout import block
+    import contextlib
 
+    from weasyprint import HTML
+
+    from pressroom import weasy
     from pressroom.context import BuildContext
     from pressroom.writers.pdf import layout, write_handout
 
@@ -807,16 +810,15 @@ def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
         return render(*args, **kwargs)
 
     monkeypatch.setattr(HTML, "render", counted)
-    patched = block._linebox_layout
     made: dict[str, list] = {}
-    for lines in (patched, block._pressroom_original_linebox_layout):
-        monkeypatch.setattr(block, "_linebox_layout", lines)
-        for source in (ARTICLE, BOOK):
-            doc, ctx = load(source), BuildContext()
-            pages = layout(doc, ctx)
-            made.setdefault(source.name, []).append(
-                (notes_off_their_page(pages), write_handout(doc, ctx, pages))
-            )
+    for way in (contextlib.nullcontext(), weasy.without("notes-stay-with-their-calls")):
+        with way:
+            for source in (ARTICLE, BOOK):
+                doc, ctx = load(source), BuildContext()
+                pages = layout(doc, ctx)
+                made.setdefault(source.name, []).append(
+                    (notes_off_their_page(pages), write_handout(doc, ctx, pages))
+                )
     assert len(renders) == 4, "one layout each"
     (ours, _), (weasyprints, _) = made[ARTICLE.name]
     assert ours == set() and weasyprints == {"note-21"}
@@ -826,15 +828,14 @@ def test_notes_stay_with_their_calls_in_one_layout(monkeypatch):
 
 def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch):
     """Notes share one style, their calls one and their markers one, as do the lines made
-    from them (writers/pdf.py, `_notes_share_styles`); each note is still the anchor of
+    from them (weasy/notes.py); each note is still the anchor of
     its id, for its call and for a second call. The PDF is byte for byte the one with a
     style for each note."""
-    import weasyprint.css
-    import weasyprint.document
-
+    from pressroom import weasy
     from pressroom.context import BuildContext
-    from pressroom.writers.handout import NOTE_ELEMENT
-    from pressroom.writers.pdf import _boxes, layout, write_handout
+    from pressroom.markup import NOTE_ELEMENT
+    from pressroom.weasy.notes import boxes as _boxes
+    from pressroom.writers.pdf import layout, write_handout
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     source = tmp_path / "t.md"
@@ -868,19 +869,11 @@ def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch)
     ctx = BuildContext()
     pages = layout(doc, ctx)
     ours, ours_anchors, pdf = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
-    css, document = weasyprint.css, weasyprint.document
-    monkeypatch.setattr(css, "find_style_attributes", css._pressroom_original_style_attributes)
-    monkeypatch.setattr(
-        css.StyleFor, "set_computed_styles", css.StyleFor._pressroom_original_computed_styles
-    )
-    monkeypatch.setattr(
-        document,
-        "build_formatting_structure",
-        document._pressroom_original_formatting_structure,
-    )
-    ctx = BuildContext()
-    pages = layout(doc, ctx)
-    theirs, theirs_anchors, original = styles(pages), anchors(pages), write_handout(doc, ctx, pages)
+    with weasy.without("notes-share-styles"):
+        ctx = BuildContext()
+        pages = layout(doc, ctx)
+        theirs, theirs_anchors = styles(pages), anchors(pages)
+        original = write_handout(doc, ctx, pages)
     counts = {kind: len(found) for kind, found in ours.items()}
     # The note's, and the anonymous block's around the first line of note 12.
     assert counts.pop(f"{NOTE_ELEMENT} BlockBox") == 2
@@ -893,11 +886,15 @@ def test_notes_share_their_styles_and_pages_stay_the_same(tmp_path, monkeypatch)
 
 def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
     """A line's notes are looked for in the list of notes still to place for its calls
-    only, not for each of its boxes (writers/pdf.py, `NOTES_ON_LINE`); the PDF is the
+    only, not for each of its boxes (weasy/notes.py); the PDF is the
     same."""
-    from weasyprint.layout import LayoutContext, block
+    import contextlib
 
+    from weasyprint.layout import LayoutContext
+
+    from pressroom import weasy
     from pressroom.context import BuildContext
+    from pressroom.weasy import notes
     from pressroom.writers.pdf import layout, write_handout
 
     class Counted(list):
@@ -907,13 +904,21 @@ def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
             Counted.lookups += 1
             return super().__contains__(item)
 
+    class CountedNotes(notes._Notes):
+        def __contains__(self, item):
+            if item is not None:  # looked for in the list
+                Counted.lookups += 1
+            return super().__contains__(item)
+
     made = LayoutContext.__init__
 
     def counted(self, *args, **kwargs):
         made(self, *args, **kwargs)
-        self.footnotes = Counted(self.footnotes)  # before the boxes are built and it filled
+        if not isinstance(self.footnotes, notes._Notes):  # WeasyPrint's own list
+            self.footnotes = Counted(self.footnotes)  # before the boxes are built and filled
 
     monkeypatch.setattr(LayoutContext, "__init__", counted)
+    monkeypatch.setattr(notes, "_Notes", CountedNotes)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     source = tmp_path / "t.md"
     source.write_text(
@@ -927,12 +932,12 @@ def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
     )
     doc = load(source)
     found = []
-    for lines in (block._linebox_layout, block._pressroom_original_linebox_layout):
-        monkeypatch.setattr(block, "_linebox_layout", lines)
-        Counted.lookups = 0
-        ctx = BuildContext()
-        pages = layout(doc, ctx)
-        found.append((Counted.lookups, write_handout(doc, ctx, pages)))
+    for way in (contextlib.nullcontext(), weasy.without("a-lines-notes-among-its-calls")):
+        with way:
+            Counted.lookups = 0
+            ctx = BuildContext()
+            pages = layout(doc, ctx)
+            found.append((Counted.lookups, write_handout(doc, ctx, pages)))
     (ours, pdf), (weasyprints, original) = found
     assert 40 <= ours < 80 and weasyprints > 5 * ours, (ours, weasyprints)
     assert pdf == original
@@ -940,11 +945,12 @@ def test_a_lines_notes_are_looked_for_among_its_calls(tmp_path, monkeypatch):
 
 def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     """The shrink-to-fit width that skips the min-content width when the max-content width
-    fits (writers/pdf.py) is WeasyPrint's, box by box: note numbers (inline-blocks here) and
+    fits (weasy/) is WeasyPrint's, box by box: note numbers (inline-blocks here) and
     a float too wide for its page, whose width is then the available width."""
     from weasyprint.layout import float as floats
     from weasyprint.layout import inline, preferred
 
+    from pressroom import weasy
     from pressroom.context import BuildContext, Stylesheet
     from pressroom.writers.pdf import layout
 
@@ -964,7 +970,8 @@ def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
         ".footnote::footnote-marker { display: inline-block; min-width: 1.4em; }",
         encoding="utf-8",
     )
-    ours = inline.shrink_to_fit
+    with weasy.patched():
+        ours = inline.shrink_to_fit
     widths = []
 
     def both(context, box, available):
@@ -979,7 +986,8 @@ def test_shrink_to_fit_gives_weasyprints_widths(tmp_path, monkeypatch):
     for module in (inline, floats, preferred):
         monkeypatch.setattr(module, "shrink_to_fit", both)
     doc = load(source)
-    layout(doc, BuildContext(css=(Stylesheet.of(sheet),)))
+    with weasy.without("shrink-to-fit-from-max-content"):
+        layout(doc, BuildContext(css=(Stylesheet.of(sheet),)))
     pairs, available = widths[::2], widths[1::2]
     assert len(pairs) >= 13
     assert all(one == other for one, other in pairs), pairs
@@ -1004,18 +1012,21 @@ def test_code_tokens_no_print_rule_names_are_plain_text():
 
 def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
     """The next word to hyphenate, looked for in a window of a long run without a break
-    opportunity (writers/pdf.py), gives the PDF WeasyPrint's own search gives, byte for
+    opportunity (weasy/), gives the PDF WeasyPrint's own search gives, byte for
     byte: on the article, never in a window, and on unclosed brackets, in windows, with a
     fraction of the text analysed."""
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    from pressroom import weasy
     from pressroom.context import BuildContext
-    from pressroom.writers.pdf import LONG_RUN, layout, write_handout
+    from pressroom.weasy.lines import LONG_RUN
+    from pressroom.writers.pdf import layout, write_handout
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    windowed = line_break.get_next_word_boundaries
-    whole = line_break._pressroom_original_next_word
+    with weasy.patched():
+        windowed = line_break.get_next_word_boundaries
+    whole = line_break.get_next_word_boundaries
     analyse = line_break.get_log_attrs
     analysed = []
 
@@ -1031,8 +1042,8 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
     brackets = tmp_path / "brackets.md"
     brackets.write_text(f"---\ntitle: T\nauthor: A\n---\n\n{run}\n", encoding="utf-8")
     # WeasyPrint's own way to set each line, which looks for a word to hyphenate in the
-    # rest of the run (writers/pdf.py sets a run broken between characters without).
-    monkeypatch.setattr(inline, "split_first_line", inline._pressroom_original_split_first_line)
+    # rest of the run (weasy/lines.py sets a run broken between characters without).
+    monkeypatch.setattr(inline, "split_first_line", inline.split_first_line)
     for source in (ARTICLE, brackets):
         doc = load(source)
         made, work = [], []
@@ -1040,7 +1051,8 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
             monkeypatch.setattr(line_break, "get_next_word_boundaries", search)
             analysed.clear()
             ctx = BuildContext()
-            made.append(write_handout(doc, ctx, layout(doc, ctx)))
+            with weasy.without("next-word-in-a-window", "first-line-from-a-window"):
+                made.append(write_handout(doc, ctx, layout(doc, ctx)))
             work.append(sum(analysed))
         assert made[0] == made[1], source.name
     # WeasyPrint analyses the rest of the run again for each of its 3,001 words.
@@ -1048,15 +1060,17 @@ def test_next_word_in_a_window_sets_the_same_pages(tmp_path, monkeypatch):
 
 
 def test_lines_set_from_a_window_give_the_same_pages(tmp_path, monkeypatch):
-    """Each line set from a window of the paragraph's rest (writers/pdf.py) gives the PDF
+    """Each line set from a window of the paragraph's rest (weasy/) gives the PDF
     WeasyPrint makes from all of it, byte for byte, from a fraction of the text: runs with
     no break opportunity, broken between characters (`overflow-wrap: break-word` in
     print.css), long words hyphenated line after line, a soft hyphen far away. No line
     runs past the text block."""
+    import contextlib
+
     from weasyprint.formatting_structure.boxes import MarginBox, TextBox
-    from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    from pressroom import weasy
     from pressroom.context import BuildContext
     from pressroom.writers.pdf import layout, write_handout
 
@@ -1081,12 +1095,12 @@ def test_lines_set_from_a_window_give_the_same_pages(tmp_path, monkeypatch):
     source.write_text("---\ntitle: T\nauthor: A\n---\n\n" + "\n\n".join(runs) + "\n")
     doc = load(source)
     made, work, pages = [], [], []
-    for way in (inline.split_first_line, inline._pressroom_original_split_first_line):
-        monkeypatch.setattr(inline, "split_first_line", way)
+    for way in (contextlib.nullcontext(), weasy.without("first-line-from-a-window")):
         laid_out.clear()
         ctx = BuildContext()
-        pages.append(layout(doc, ctx))
-        made.append(write_handout(doc, ctx, pages[-1]))
+        with way:
+            pages.append(layout(doc, ctx))
+            made.append(write_handout(doc, ctx, pages[-1]))
         work.append(sum(laid_out))
     assert made[0] == made[1]
     assert work[0] * 3 < work[1], work  # runs of 2,000–5,000 characters
@@ -1104,17 +1118,19 @@ def test_a_line_from_a_window_is_weasyprints_first_line(tmp_path, monkeypatch):
     """Line by line, on 300 texts drawn at random from words, long words, runs without a
     break opportunity or a space, soft and hard hyphens, no-break spaces and accents, at
     four widths, with and without breaking between characters and automatic hyphenation:
-    the first line set from a window (writers/pdf.py) is WeasyPrint's, set from the whole
+    the first line set from a window (weasy/) is WeasyPrint's, set from the whole
     text."""
     import random
 
     from weasyprint.layout import inline
 
+    from pressroom import weasy
     from pressroom.context import BuildContext
     from pressroom.writers.pdf import layout
 
-    windowed = inline.split_first_line
-    whole = inline._pressroom_original_split_first_line
+    with weasy.patched():
+        windowed = inline.split_first_line
+    whole = inline.split_first_line
     seen = []
 
     def capture(text, style, context, max_width, *args, **kwargs):
@@ -1125,7 +1141,8 @@ def test_a_line_from_a_window_is_weasyprints_first_line(tmp_path, monkeypatch):
     monkeypatch.setattr(inline, "split_first_line", capture)
     source = tmp_path / "t.md"
     source.write_text("---\ntitle: T\nauthor: A\n---\n\n" + "Words to set. " * 40 + "\n")
-    layout(load(source), BuildContext())
+    with weasy.without("first-line-from-a-window"):
+        layout(load(source), BuildContext())
     style, context, width = seen[0]
     styles = []
     for wrap in ("break-word", "normal"):
@@ -1166,10 +1183,15 @@ def test_a_line_from_a_window_is_weasyprints_first_line(tmp_path, monkeypatch):
 def test_next_word_in_a_window_is_the_next_word(run):
     from weasyprint.text import line_break
 
-    whole = line_break._pressroom_original_next_word
+    from pressroom import weasy
+
+    whole = line_break.get_next_word_boundaries
+    with weasy.patched():
+        windowed = line_break.get_next_word_boundaries
+    assert windowed is not whole
     for start in (0, 1, 2, len(run) // 2):
         text = run[start:]
-        assert line_break.get_next_word_boundaries(text, "en") == whole(text, "en")
+        assert windowed(text, "en") == whole(text, "en")
 
 
 def _drawing_sample(folder: Path) -> Path:
@@ -1217,13 +1239,14 @@ def test_pages_drawn_once_give_the_bytes_of_separate_writes(tmp_path, monkeypatc
     way the second time, and a shared drawing is always a first one."""
     import contextlib
 
+    from pressroom import weasy
     from pressroom.context import BuildContext, Stylesheet
     from pressroom.writers import archival as archival_writer
     from pressroom.writers import pdf
     from pressroom.writers.archival import write_archival
-    from pressroom.writers.pdf import DRAWN_ONCE, drawn_once, layout, write_handout
+    from pressroom.writers.pdf import drawn_once, layout, write_handout
 
-    assert DRAWN_ONCE  # the installed WeasyPrint is one whose drawing is copied
+    assert weasy.applies("drawn-once")  # the installed WeasyPrint's drawing is copied
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     source = _drawing_sample(tmp_path)
     doc = load(source)
@@ -1238,10 +1261,11 @@ def test_pages_drawn_once_give_the_bytes_of_separate_writes(tmp_path, monkeypatc
     assert sorted(Counter(painted).values()) == [1] * (len(pages.pages) - 1) + [2]
     for module in (pdf, archival_writer):  # WeasyPrint's and pydyf's own drawing and writing
         monkeypatch.setattr(module, "drawing", lambda pages: contextlib.nullcontext())
-    ctx = BuildContext(css=sheets)
-    assert write_handout(doc, ctx, layout(doc, ctx)) == handout
-    ctx = BuildContext(css=sheets)
-    assert write_archival(doc, ctx, layout(doc, ctx)) == archival
+    with weasy.without("drawn-once", "compress-once", "page-references-once"):
+        ctx = BuildContext(css=sheets)
+        assert write_handout(doc, ctx, layout(doc, ctx)) == handout
+        ctx = BuildContext(css=sheets)
+        assert write_archival(doc, ctx, layout(doc, ctx)) == archival
     assert handout != archival
 
 
@@ -1253,25 +1277,28 @@ def test_build_draws_each_page_once_for_both_pdfs(tmp_path, monkeypatch):
 
 
 def test_streams_are_compressed_as_pydyf_compresses_them():
-    """The kept compressed streams (writers/pdf.py) are in use, and give pydyf's bytes."""
+    """The kept compressed streams (weasy/) are in use, and give pydyf's bytes."""
     import pydyf
+    import weasyprint
 
-    from pressroom.writers import pdf
+    from pressroom import weasy
+    from pressroom.weasy import drawing
 
-    assert pydyf.Stream.data.fget.__name__ == "pressroom_stream_data"
     stream = pydyf.Stream([b"BT", pydyf.Dictionary({"MCID": 3}), 2.5, b"ET"], {"N": 1}, True)
-    with pdf.drawing(pdf.weasyprint.Document([], None, None, None, {}, None)):
+    with weasy.patched(), drawing.drawing(weasyprint.Document([], None, None, None, {}, None)):
+        assert pydyf.Stream.data.fget.__name__ == "pressroom_stream_data"
         kept = (stream.data, stream.data)
-        shared = pdf._SHARED.get()
+        shared = drawing._SHARED.get()
         assert shared is not None and len(shared.compressed) == 1
+    assert pydyf.Stream.data.fget.__name__ != "pressroom_stream_data"  # taken off again
     assert kept == (stream.data, stream.data)
-    assert pdf._SHARED.get() is None
+    assert drawing._SHARED.get() is None
 
 
 def test_pages_drawn_again_are_drawn_the_same(monkeypatch):
     """A page drawn a second time (a PDF written again from the same pages, outside
     `drawn_once`) comes out as the first time: formulas (SVG `<use>` of `<symbol>`s) are
-    not drawn twice over (writers/pdf.py)."""
+    not drawn twice over (weasy/)."""
     from pressroom.context import BuildContext
     from pressroom.writers.pdf import layout, write_handout
 

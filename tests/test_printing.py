@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pressroom import printing
-from pressroom.build import Rendered, render
 from pressroom.errors import PressroomError
+from pressroom.run import printing
+from pressroom.run.build import Rendered, render
 from pressroom.writers import pdf
 from support import outputs_in, pressroom
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from pressroom.tree import remove, replace, without_class
+from pressroom.util.tree import remove, replace, without_class
 
 
 def xml(el: ET.Element) -> str:

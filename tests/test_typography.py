@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pressroom.load import load
 from pressroom.load.typography import smarten
-from pressroom.tree import text_of
+from pressroom.util.tree import text_of
 
 SAMPLE = "the '90s, \"quoted\" and 'single' -- en, --- em... it's"
 EXPECTED = "the ’90s, “quoted” and ‘single’ – en, — em… it’s"

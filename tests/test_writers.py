@@ -7,8 +7,8 @@ from xml.etree import ElementTree as ET
 
 from pressroom.context import BuildContext
 from pressroom.diagnostics import Diagnostics
+from pressroom.formats import DEFAULT_FORMATS, WRITERS, expand, writer_for
 from pressroom.load import load
-from pressroom.writers import DEFAULT_FORMATS, WRITERS, expand, writer_for
 from pressroom.writers.pdf import layout
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "book" / "book.md"

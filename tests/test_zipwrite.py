@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from pressroom import zipwrite
+from pressroom.util import zipwrite
 
 STAMP = (2023, 11, 14, 22, 13, 20)
 FILES = {

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..diagnostics import select as select_codes
+from ..formats import writer_for
 from ..layout import plural
-from ..writers import writer_for
 from .epub import check_epub
 from .pdf import check_pdf
 from .validators import ace, ace_findings, epubcheck, epubcheck_findings, qpdf_findings

@@ -15,7 +15,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..diagnostics import Diagnostic, Severity
-from ..writers import writer_for
+from ..formats import writer_for
 from .validators import qpdf_findings
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

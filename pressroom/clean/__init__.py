@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import PressroomError
-from ..files import read_text, write_atomic
+from ..util.files import read_text, write_atomic
 
 # Patterns for web-page furniture: data, one regular expression a line, shipped in the package.
 FURNITURE_FILE = Path(str(resources.files("pressroom.clean").joinpath("furniture.txt")))

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Protocol
 from xml.etree import ElementTree as ET
 
-from .. import language
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
-from ..files import read_text
 from ..limits import DEFAULT, Limits
 from ..model import Chapter, Document, Heading, Image, Note
 from ..themes import Theme
-from ..tree import remove, text_of
+from ..util import language
+from ..util.files import read_text
+from ..util.tree import remove, text_of
 from . import segments
 from .citations import Bibliography, bibliography_of, cite
 from .crossref import caption_tables

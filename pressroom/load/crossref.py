@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from ..tree import add_class, has_class
+from ..util.tree import add_class, has_class
 
 KINDS = {"fig": "figure", "tbl": "table", "lst": "listing", "sec": "section"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

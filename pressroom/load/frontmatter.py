@@ -22,9 +22,9 @@ import yaml
 
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
-from ..files import bad_character
 from ..limits import DEFAULT, Limits
 from ..model import Author, Contributor, Metadata, Original
+from ..util.files import bad_character
 from .typography import smarten
 
 # Keys a manuscript's metadata may hold. Anything else is reported (B-KEY): a typo such as

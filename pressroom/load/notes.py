@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import PressroomError
 from ..model import Note
-from ..tree import find_all, has_class, remove
+from ..util.tree import find_all, has_class, remove
 
 NOTE_REF = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")
 NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)

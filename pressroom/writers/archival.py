@@ -17,11 +17,14 @@ import weasyprint
 
 from .. import __version__
 from ..context import BuildContext
-from ..dates import w3c
 from ..model import Document
-from .pdf import DC, RDF, described, drawing, identify_notes
+from ..util.dates import w3c
+from ..weasy import patched
+from ..weasy.drawing import drawing
+from ..weasy.tagging import identify_notes
+from ..weasy.xmp import described
 
-__all__ = ["DC", "RDF", "write_archival"]
+__all__ = ["write_archival"]
 
 VARIANT = "pdf/a-3a"  # level A: the tagged structure is kept, not only the appearance
 TOOLS = ("weasyprint", "pydyf", "ebooklib", "markdown", "jinja2", "pyyaml", "babel")
@@ -108,7 +111,7 @@ def write_archival(
     if attach:
         sources = doc.source_files()  # read once: the bytes checksummed are the bytes attached
         files = attachments(doc, ctx, sources, build_manifest(doc, ctx, sources))
-    with described(pages, doc), drawing(pages):
+    with patched(), described(pages, doc), drawing(pages):
         return pages.write_pdf(
             pdf_variant=VARIANT, pdf_identifier=True, attachments=files, finisher=_finish
         )

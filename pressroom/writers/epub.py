@@ -39,11 +39,12 @@ from xml.etree import ElementTree as ET
 from ebooklib import epub
 from lxml import etree
 
-from .. import language, layout, zipwrite
+from .. import layout
 from ..context import BuildContext, Derived
 from ..diagnostics import Diagnostic
 from ..model import Chapter, Document, Image
-from ..tree import parents, replace, without_class
+from ..util import language, zipwrite
+from ..util.tree import parents, replace, without_class
 
 # ElementTree would invent an `ns0:` prefix for a namespaced attribute; the literal name is
 # well-formed because every template declares xmlns:epub on <html>.

@@ -13,16 +13,15 @@ import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from .. import __version__, language
+from .. import __version__
 from ..context import BuildContext
-from ..dates import w3c
+from ..markup import ARTIFACT, NOTE_ELEMENT
 from ..model import Chapter, Document, Note
-from ..paper import paper
-from ..tree import add_class, has_class, remove, replace
+from ..util import language
+from ..util.dates import w3c
+from ..util.paper import paper
+from ..util.tree import add_class, has_class, remove, replace
 from .math_images import draw_math
-
-# Footnotes are set as this element so the PDF's structure tree can call them Note.
-NOTE_ELEMENT = "pressroom-note"
 
 
 def notes_at_foot(body: ET.Element, notes: dict[str, Note], placed: set[str]) -> ET.Element:
@@ -189,10 +188,6 @@ COVER_URL = "file:///cover/"  # the typographic cover
 
 def css_url(n: int) -> str:
     return f"file:///css-{n}/"
-
-
-# Set on a pull quote and everything in it: drawn as an artifact, left out of the structure.
-ARTIFACT = "data-pressroom-artifact"
 
 
 def mark_artifacts(body: ET.Element) -> ET.Element:

@@ -8,7 +8,7 @@ import copy
 import hashlib
 from xml.etree import ElementTree as ET
 
-from ..tree import find_all, replace, text_of
+from ..util.tree import find_all, replace, text_of
 
 SIZE = 10.0  # drawn at 10 units per em, then sized in em: the formula follows the text
 

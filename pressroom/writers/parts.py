@@ -32,14 +32,11 @@ out a different length the second time.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import re
-import signal
 import traceback
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -47,99 +44,17 @@ from xml.etree import ElementTree as ET
 
 import tinyhtml5
 import weasyprint
-from weasyprint import document as weasyprint_document
-from weasyprint import layout as weasyprint_layout
-from weasyprint import pdf as weasyprint_pdf
-from weasyprint.css.targets import TargetCollector, TargetLookupItem
 
 from ..context import BuildContext
 from ..errors import PressroomError
 from ..model import Chapter, Document
-from ..printing import tell
+from ..util.processes import die_with_parent, tell
+from ..weasy import parts as weasy_parts
+from ..weasy import patched
+from ..weasy.drawing import drawn_once
+from ..weasy.tagging import ID_PREFIX, NOTES_BEFORE
 from . import archival, handout, pdf
 from .cut import CHARACTERS_A_PAGE, Plan
-
-# --- Inside a worker: what WeasyPrint is told about the rest of the book ---
-
-_PAGINATED: ContextVar[Callable[[Any], None] | None] = ContextVar(
-    "pressroom_paginated", default=None
-)
-_ELSEWHERE: ContextVar[dict[str, int]] = ContextVar("pressroom_elsewhere", default={})  # noqa: B039
-_LINKED: ContextVar[frozenset[str]] = ContextVar("pressroom_linked", default=frozenset())
-
-
-def _told_when_paginated() -> None:
-    """Between pagination and the margin boxes (running heads, numbers), WeasyPrint's
-    layout tells the part: its page numbers are then set."""
-    original = weasyprint_layout.make_margin_boxes
-    if getattr(original, "__name__", "") == "pressroom_make_margin_boxes":
-        return
-
-    def pressroom_make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
-        told = _PAGINATED.get()
-        if told is not None and context.current_page == 1:
-            told(context)
-        return original(context, page, state)
-
-    weasyprint_layout.make_margin_boxes = pressroom_make_margin_boxes
-
-
-class _Elsewhere:
-    """A target in another part: its page number, as a laid-out target's counters."""
-
-    def __init__(self, number: int):
-        self.cached_counter_values = {"page": [number]}
-
-    def extract_text(self, style: Any) -> str:
-        return ""
-
-
-class _PartTargets(TargetCollector):
-    """WeasyPrint's targets, with those of the other parts known by their page numbers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        for name, number in _ELSEWHERE.get().items():
-            item = TargetLookupItem("up-to-date")
-            item.target_box = _Elsewhere(number)
-            self.target_lookup_items[name] = item
-
-
-def _links_elsewhere() -> None:
-    """A link to another part's anchor is kept: the joined PDF has its destination.
-    WeasyPrint drops links whose anchor is not among the document's own."""
-    original = weasyprint_pdf.resolve_links
-    if getattr(original, "__name__", "") == "pressroom_resolve_links":
-        return
-
-    def pressroom_resolve_links(pages: Any) -> Iterator[Any]:
-        elsewhere = _LINKED.get()
-        if not elsewhere:
-            yield from original(pages)
-            return
-        seen: set[str] = set()
-        paged: list[list[tuple[str, float, float]]] = []
-        for page in pages:
-            paged.append([])
-            for name, (x, y, _, _) in page.anchors.items():
-                if name not in seen:
-                    paged[-1].append((name, x, y))
-                    seen.add(name)
-        for page, anchors in zip(pages, paged, strict=True):
-            links = [
-                link
-                for link in page.links
-                if link[0] != "internal" or link[1] in seen or link[1] in elsewhere
-            ]
-            yield links, anchors
-
-    weasyprint_pdf.resolve_links = pressroom_resolve_links
-
-
-_told_when_paginated()
-_links_elsewhere()
-weasyprint_document.TargetCollector = _PartTargets
-
 
 # --- The parts' HTML ---
 
@@ -296,8 +211,6 @@ class _Whole(Exception):
 
 # --- The workers ---
 
-PR_SET_PDEATHSIG = 1  # prctl(2)
-
 
 @dataclass
 class Made:
@@ -313,8 +226,8 @@ class Made:
 
 def _work(book: Book, names: list[str], conn: Connection) -> None:
     """A worker: lays out and writes the parts it is given until told to stop."""
-    _die_with_parent()
-    _LINKED.set(book.ids)  # for every part this process writes
+    die_with_parent()
+    weasy_parts.LINKED.set(book.ids)  # for every part this process writes
     try:
         while True:
             task = conn.recv()
@@ -337,14 +250,6 @@ def _work(book: Book, names: list[str], conn: Connection) -> None:
         conn.close()
 
 
-def _die_with_parent() -> None:
-    """A worker stops when the print process does, even when it is killed (the build was
-    stopped, or its time ran out): Linux's parent-death signal."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def _part(
     book: Book,
     names: list[str],
@@ -357,14 +262,16 @@ def _part(
     count; "part" and "front" return it written."""
     ctx = book.ctx
     before = len(ctx.diagnostics.items)
-    sheet = weasyprint.CSS(
-        string=book.css(part),
-        font_config=book.setup.fonts,
-        counter_style=book.setup.counters,
-    )
-    tokens: list[tuple[Any, Any]] = [(_ELSEWHERE, _ELSEWHERE.set(numbers))]
+    with patched():
+        sheet = weasyprint.CSS(
+            string=book.css(part),
+            font_config=book.setup.fonts,
+            counter_style=book.setup.counters,
+        )
+    tokens: list[tuple[Any, Any]] = [(weasy_parts.ELSEWHERE, weasy_parts.ELSEWHERE.set(numbers))]
     if part > 0:
-        tokens.append((_PAGINATED, _PAGINATED.set(lambda context: _numbered(context, part, conn))))
+        told = weasy_parts.PAGINATED.set(lambda context: _numbered(context, part, conn))
+        tokens.append((weasy_parts.PAGINATED, told))
     try:
         pages = pdf.render(book.doc, ctx, book.setup, book.html(part), (sheet,))
     finally:
@@ -373,23 +280,23 @@ def _part(
     if kind == "measure":
         return len(pages.pages)
     kept = book.plan.chapters(part)
-    if part > 0:
-        _check_opening(pages, book.chapters[kept.start].id)
-    notes = pdf.NOTES_BEFORE.set(book.notes_before[kept.start] if part else 0)
-    prefix = pdf.ID_PREFIX.set(f"p{part}-" if part else "")
+    if part > 0 and not weasy_parts.opens_on_recto(pages, book.chapters[kept.start].id):
+        raise _Whole()
+    notes = NOTES_BEFORE.set(book.notes_before[kept.start] if part else 0)
+    prefix = ID_PREFIX.set(f"p{part}-" if part else "")
     made = {}
     try:
         with contextlib.ExitStack() as shared:
             if len(names) > 1:
-                shared.enter_context(pdf.drawn_once(pages))
+                shared.enter_context(drawn_once(pages))
             for name in names:
                 if name == "pdf":
                     made[name] = pdf.write_handout(book.doc, ctx, pages)
                 else:
                     made[name] = archival.write_archival(book.doc, ctx, pages, attach=part == 0)
     finally:
-        pdf.ID_PREFIX.reset(prefix)
-        pdf.NOTES_BEFORE.reset(notes)
+        ID_PREFIX.reset(prefix)
+        NOTES_BEFORE.reset(notes)
     heights = [(page.height, page.bookmarks) for page in pages.pages]
     return Made(part, made, heights, ctx.diagnostics.items[before:], set(ctx.read))
 
@@ -397,43 +304,10 @@ def _part(
 def _numbered(context: Any, part: int, conn: Connection) -> None:
     """Paginated: tell the page count and where each anchor fell; set the page numbers
     from the offset the coordinator answers with."""
-    pages = len(context.page_maker) - 1
-    anchors = {
-        name: index
-        for index, entry in enumerate(context.page_maker[:pages])
-        for name in entry[-1]["anchors"]
-    }
-    conn.send(("paged", part, pages, anchors))
-    offset = conn.recv()
-    for entry in context.page_maker:
-        values = entry[3][1]
-        if "page" in values:
-            values["page"] = [value + offset for value in values["page"]]
-
-
-def _check_opening(pages: weasyprint.Document, chapter: str) -> None:
-    """The part's first chapter opens on its third page, after the lead and a blank verso,
-    and would in the whole book too: its own style breaks to a recto."""
-    laid = pages.pages
-    if (
-        len(laid) < 3
-        or laid[0].anchors
-        or laid[1].anchors
-        or not laid[1]._page_box.page_type.blank
-        or chapter not in laid[2].anchors
-    ):
-        raise _Whole()
-    box = next(
-        (
-            b
-            for b in pdf._boxes(laid[2])
-            if b.element is not None and b.element.get("id") == chapter
-        ),
-        None,
+    conn.send(
+        ("paged", part, weasy_parts.page_count(context), weasy_parts.anchors_by_page(context))
     )
-    rtl = box is not None and box.style["direction"] == "rtl"
-    if box is None or box.style["break_before"] not in ("recto", "left" if rtl else "right"):
-        raise _Whole()
+    weasy_parts.renumber(context, conn.recv())
 
 
 # --- The coordinator ---

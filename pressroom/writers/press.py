@@ -15,7 +15,10 @@ import pydyf
 
 from ..context import BuildContext
 from ..model import Document
-from .pdf import described, identify_notes, layout
+from ..weasy import patched
+from ..weasy.tagging import identify_notes
+from ..weasy.xmp import described
+from .pdf import layout
 
 MARKS = 9.0  # mm beyond the bleed for the crop marks
 POINTS_PER_MM = 72 / 25.4
@@ -37,5 +40,5 @@ def write_press(doc: Document, ctx: BuildContext) -> bytes:
                     [left - bleed, bottom - bleed, right + bleed, top + bleed]
                 )
 
-    with described(pages, doc):
+    with patched(), described(pages, doc):
         return pages.write_pdf(pdf_variant="pdf/x-4", pdf_identifier=True, finisher=finish)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .catalog import View
 
 if TYPE_CHECKING:
+    from ..load import Sources
     from .build import Built
-    from .load import Sources
 
 
 class Plain(View):

@@ -9,51 +9,18 @@ still built and written.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from .build import Built, Rendered, render, unchanged
-from .context import Stylesheet
-from .deadline import time_limit
-from .diagnostics import Diagnostic
-from .errors import PressroomError
-from .load import Sources
+from ..diagnostics import Diagnostic
+from ..errors import PressroomError
+from ..load import Sources
+from .build import Built, unchanged
+from .job import Outcome, Settings, Stage, attempt
 
-Stage = Callable[[int, str], None]  # (book's index, step starting)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What every book of a run is built with."""
-
-    out: Path
-    formats: tuple[str, ...]
-    paper: str = "a4"
-    theme: Path | None = None
-    css: tuple[Stylesheet, ...] = ()
-    bleed: float = 3.0
-    verify: bool = False
-    force: bool = False  # build even a book unchanged since its outputs were written
-    clock: dt.datetime | None = None  # the build's time when it is not read by each book
-    split: bool = False  # each book's print formats in a second process (`printing.py`)
-
-    def shaping(self) -> dict[str, Any]:
-        """The keyword options of `render` and `unchanged` that shape the outputs."""
-        return {"theme": self.theme, "css": self.css, "bleed": self.bleed, "verify": self.verify}
-
-
-@dataclass
-class Outcome:
-    """One book, made: its outputs in memory, or the one line saying why not."""
-
-    index: int
-    source: Path
-    rendered: Rendered | None = None
-    error: str | None = None
+__all__ = ["Outcome", "Settings", "Stage", "Summary", "View", "attempt", "build_all"]
 
 
 @dataclass
@@ -62,29 +29,6 @@ class Summary:
     warnings: list[Diagnostic] = field(default_factory=list)
     validated: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     failed: list[Path] = field(default_factory=list)
-
-
-def attempt(
-    index: int, book: Sources, settings: Settings, stage: Callable[[str], None] | None = None
-) -> Outcome:
-    """Make one book in memory under its time limit; its error as one line."""
-    source = book.files[0]
-    try:
-        with time_limit(book.limits.seconds, source):
-            rendered = render(
-                book,
-                settings.out,
-                settings.formats,
-                settings.paper,
-                **settings.shaping(),
-                force=settings.force,
-                stage=stage,
-                clock=settings.clock,
-                split=settings.split,
-            )
-    except PressroomError as err:
-        return Outcome(index, source, error=str(err))
-    return Outcome(index, source, rendered=rendered)
 
 
 def here(books: Sequence[Sources], settings: Settings, stage: Stage) -> Iterator[Outcome]:

@@ -44,17 +44,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .diagnostics import Diagnostic
-from .limits import Limits
-from .model import Chapter, Document, Metadata
-from .themes import Theme
+from .. import __version__
+from ..diagnostics import Diagnostic
+from ..limits import Limits
+from ..model import Chapter, Document, Metadata
+from ..themes import Theme
 
 if TYPE_CHECKING:
-    from .load import Converted
-    from .load.images import Checked
+    from ..load import Converted
+    from ..load.images import Checked
 
 FOLDER = ".pressroom-cache"
+PACKAGE = Path(__file__).resolve().parent.parent  # pressroom/: the code a cache entry is made by
 # The libraries whose versions shape the outputs' bytes.
 LIBRARIES = (
     "weasyprint",
@@ -200,7 +201,7 @@ def _converter() -> str:
         "libraries": {n: _version(n) for n in LIBRARIES},
     }
     digest.update(json.dumps(described, sort_keys=True).encode())
-    for source in sorted((Path(__file__).parent / "load").glob("*.py")):
+    for source in sorted((PACKAGE / "load").glob("*.py")):
         digest.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -210,9 +211,8 @@ def _code() -> str:
     """What the writers' derived bytes and pages are made by: all of Pressroom's code and
     templates, its libraries, zlib."""
     digest = hashlib.sha256(_converter().encode() + zlib.ZLIB_RUNTIME_VERSION.encode())
-    package = Path(__file__).parent
-    for source in sorted([*package.rglob("*.py"), *package.rglob("*.xhtml")]):
-        name = source.relative_to(package).as_posix()
+    for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.xhtml")]):
+        name = source.relative_to(PACKAGE).as_posix()
         digest.update(name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -235,7 +235,7 @@ class Entry:
 
     @classmethod
     def of(cls, html: str, dropped: list[str]) -> Entry:
-        from .load.outline import outline
+        from ..load.outline import outline
 
         return cls(html, dropped, *outline(html))
 
@@ -304,7 +304,7 @@ class Pieces:
         self.given[name] = hashlib.sha256(content).digest() + content
 
     def piece(self, text: str, depth: int) -> Converted:
-        from .load import Converted, convert
+        from ..load import Converted, convert
 
         key = piece_key(text, depth)
         name = f"{key}.z"
@@ -362,14 +362,14 @@ class Pieces:
         that draws it; the entry holds its SHA-256, checked when read."""
         digest = hashlib.sha256(_converter().encode() + self.options.encode())
         digest.update(repr(meta).encode())
-        for code in ("cover.py", "glyphs.py", "language.py"):  # what draws it
-            digest.update(hashlib.sha256((Path(__file__).parent / code).read_bytes()).digest())
+        for code in ("cover.py", "glyphs.py", "util/language.py"):  # what draws it
+            digest.update(hashlib.sha256((PACKAGE / code).read_bytes()).digest())
         name = f"{digest.hexdigest()}.jpg"
         kept = self._sealed(name)
         if kept is not None:
             self.given.setdefault(name, None)
             return kept
-        from . import cover  # not before: it imports the font tools
+        from .. import cover  # not before: it imports the font tools
 
         made = cover.generated_cover(meta, theme)
         self._seal(name, made)
@@ -391,7 +391,7 @@ class Pieces:
     def svg(self, data: bytes, limits: Limits) -> Checked:
         """An SVG sanitized, under the key of its bytes and the limits; the entry holds the
         SHA-256 of the rest, checked when read, then what was removed, then the SVG."""
-        from .load.images import Checked, sanitize_svg
+        from ..load.images import Checked, sanitize_svg
 
         digest = hashlib.sha256(_converter().encode() + json.dumps(asdict(limits)).encode())
         digest.update(b"\0" + data)
@@ -411,7 +411,7 @@ class Pieces:
         return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:
-        from .load.images import decode_raster
+        from ..load.images import decode_raster
 
         digest = hashlib.sha256(_converter().encode())
         described = [media_type, limits.image_pixels, limits.image_bytes]

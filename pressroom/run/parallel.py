@@ -9,7 +9,6 @@ built again alone, and one that kills its worker alone is reported as failed.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -19,10 +18,10 @@ from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported by the server that forks the workers, not before it starts
-    from .catalog import Outcome, Settings, Stage
-    from .load import Sources
+    from ..load import Sources
+    from .job import Outcome, Settings, Stage
 
-PRELOAD = ["pressroom.catalog", "pressroom.writers.pdf", "pressroom.writers.epub"]
+PRELOAD = ["pressroom.run.catalog", "pressroom.writers.pdf", "pressroom.writers.epub"]
 
 _events: Any = None  # in a worker: where it says which step each book is at
 
@@ -33,21 +32,13 @@ def _start_worker(events: Any) -> None:
 
 
 def _work(index: int, book: Sources, settings: Settings) -> Outcome:
-    from .catalog import attempt
+    from .job import attempt
 
     def stage(name: str) -> None:
         if _events is not None:
             _events.put((index, name))
 
     return attempt(index, book, settings, stage)
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _context() -> BaseContext:
@@ -72,7 +63,7 @@ def in_processes(
     books: Sequence[Sources], settings: Settings, jobs: int, stage: Stage
 ) -> Iterator[Outcome]:
     """Each book's outcome as it finishes."""
-    from .catalog import Outcome
+    from .job import Outcome
 
     context = _context()
     events = context.Queue()

@@ -14,18 +14,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
+from ..context import BuildContext, Stylesheet
+from ..diagnostics import Diagnostic
+from ..errors import PressroomError
+from ..formats import DEFAULT_FORMATS, WRITERS, expand
+from ..load import Sources, load
+from ..load.frontmatter import Layer
+from ..model import Document
+from ..themes import Theme
+from ..util.dates import build_time
+from ..util.files import Output, write_outputs
 from . import cache, collector, printing
-from .config import Config
-from .context import BuildContext, Stylesheet
-from .dates import build_time
-from .diagnostics import Diagnostic
-from .errors import PressroomError
-from .files import Output, write_outputs
-from .load import Sources, load
-from .load.frontmatter import Layer
-from .model import Document
-from .themes import Theme
-from .writers import DEFAULT_FORMATS, WRITERS, expand
 
 HOUSE_STYLE = "styles"  # a folder of print.css / epub.css beside the manuscript
 
@@ -264,7 +264,7 @@ def render(
         said = len(ctx.diagnostics.items)
         doc = load(sources, ctx.diagnostics, ctx.theme, pieces)
         if pieces.hollow:
-            from .writers.epub import read_kept_page
+            from ..writers.epub import read_kept_page
 
             if not pieces.ready(doc, read_kept_page):  # what the book shares has changed
                 del ctx.diagnostics.items[said:]
@@ -273,7 +273,7 @@ def render(
         if printer is not None:
             printer.send(doc, ctx)
         if printed:
-            from .glyphs import warn_uncovered
+            from ..glyphs import warn_uncovered
 
             # Here, not in the print process: that one has the longer way to go.
             warn_uncovered([*doc.sources, *doc.inputs], ctx.theme, ctx.diagnostics)

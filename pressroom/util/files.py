@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import PressroomError
+from ..errors import PressroomError
 
 # What XML (and so EPUB and the PDF's tagged text) cannot hold, or Unicode reserves:
 # C0 controls but tab and line ends, surrogates, and noncharacters.

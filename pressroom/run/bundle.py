@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from ..diagnostics import Diagnostic
+from ..errors import PressroomError
+from ..load import Sources
+from ..load.frontmatter import Layer
+from ..util.dates import build_time
 from .build import house_style
-from .catalog import Outcome, Settings, attempt
-from .dates import build_time
-from .diagnostics import Diagnostic
-from .errors import PressroomError
-from .load import Sources
-from .load.frontmatter import Layer
+from .job import Outcome, Settings, attempt
 
 # What a manuscript can name from its folder: images, bibliographies, CSL, YAML, CSS.
 READABLE = frozenset(

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..errors import PressroomError
+from ..load import Sources
 from .bundle import pack, unpack_and_render
-from .catalog import Outcome, Settings, Stage
-from .errors import PressroomError
-from .load import Sources
+from .job import Outcome, Settings, Stage
 
 
 def remote(bundle: Any, topic: str | None = None) -> tuple[str, Outcome]:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import PressroomError
+from ..errors import PressroomError
 
 
 class _Expired(BaseException):

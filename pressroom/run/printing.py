@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,19 +23,19 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PressroomError
+from ..formats import WRITERS
+from ..util.processes import can_fork, tell
 from . import collector
-from .errors import PressroomError
-from .writers import WRITERS
 
 if TYPE_CHECKING:  # not imported before the fork: the child imports them in parallel
-    from .context import BuildContext
-    from .model import Document
+    from ..context import BuildContext
+    from ..model import Document
 
 
 def available() -> bool:
-    """Whether this platform can fork (not Windows; macOS forks, but its system libraries
-    are not safe to use after a fork)."""
-    return hasattr(os, "fork") and os.uname().sysname == "Linux"
+    """Whether this platform can fork the print process."""
+    return can_fork()
 
 
 class Printer:
@@ -44,12 +43,12 @@ class Printer:
 
     def __init__(self, workers: int | None = None) -> None:
         """`workers`: the processes a long book may be laid out in (default: the cores)."""
-        from .parallel import cores
+        from ..util.processes import cores
 
         self.workers = workers or cores()
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_print_side, args=(child, self.workers))
+        self.process = context.Process(target=_print_side, args=(child,))
         self.process.start()
         child.close()
         self.made: dict[str, Any] | None = None
@@ -67,17 +66,16 @@ class Printer:
             self.conn.send((doc, ctx))
 
     def send_page(self, doc: Document, ctx: BuildContext) -> None:
-        """The handout's HTML (`writers.handout.page`), made here while the print process is
-        still importing WeasyPrint; not for a book laid out in parts, whose workers make
-        their own pages. Both processes decide alike (`writers.cut.plan`, from the same
-        document, context, formats and workers)."""
-        from .writers.cut import plan
-        from .writers.handout import page
+        """Where the book is cut into parts (`writers.cut.plan`), decided here once, and
+        sent; for a book laid out whole, the handout's HTML too (`writers.handout.page`),
+        made here while the print process is still importing WeasyPrint."""
+        from ..writers.cut import plan
+        from ..writers.handout import page
 
-        if plan(doc, ctx, self.names, self.workers) is None:
-            made = page(doc, ctx)
-            with contextlib.suppress(OSError):  # it stopped already: `results` reads why
-                self.conn.send(made)
+        cut = plan(doc, ctx, self.names, self.workers)
+        made = page(doc, ctx) if cut is None else None
+        with contextlib.suppress(OSError):  # it stopped already: `results` reads why
+            self.conn.send((cut, made))
 
     def results(self, ctx: BuildContext, step: Callable[[str], None]) -> dict[str, Any]:
         """The page formats' bytes, once the child has made them; its diagnostics and the
@@ -163,11 +161,11 @@ def print_side(
     format written from it, the pages drawn once for all of them. A long book is laid out
     in parts, as `cut` (a `writers.cut.Plan`) says, when the layout is set up beforehand
     (`writers/parts.py`)."""
-    from .writers.pdf import drawn_once, layout
+    from ..writers.pdf import drawn_once, layout
 
     step("layout")
     if cut is not None and prepared is not None:
-        from .writers import parts
+        from ..writers import parts
 
         with collector.seldom():
             made = parts.print_parts(doc, ctx, list(names), step, prepared, cut)
@@ -184,10 +182,9 @@ def print_side(
     return made
 
 
-def _print_side(conn: Connection, workers: int) -> None:
+def _print_side(conn: Connection) -> None:
     try:
-        from .writers.cut import plan
-        from .writers.pdf import press
+        from ..writers.pdf import press
 
         for writer in WRITERS.values():  # imported before the wait, not after
             if writer.pages:
@@ -197,10 +194,9 @@ def _print_side(conn: Connection, workers: int) -> None:
         # other process reads the manuscript.
         prepared = press(early)
         doc, ctx = conn.recv()
-        # The handout's HTML comes from the other process (`Printer.send_page`), unless the
-        # book is laid out in parts.
-        cut = plan(doc, ctx, list(names), workers)
-        page = conn.recv() if cut is None else None
+        # Where the book is cut, and the handout's HTML unless it is laid out in parts,
+        # come from the other process (`Printer.send_page`).
+        cut, page = conn.recv()
         before = len(ctx.diagnostics.items)
         made = print_side(
             doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, page, cut
@@ -215,9 +211,3 @@ def _print_side(conn: Connection, workers: int) -> None:
         tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()
-
-
-def tell(conn: Connection, message: tuple[Any, ...]) -> None:
-    """Send `message` to the parent process, if it is still there."""
-    with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
-        conn.send(message)
