@@ -286,6 +286,10 @@ def _build(args: argparse.Namespace) -> int:
         verify=args.check,
         force=args.force,
     )
+    if _pages_wanted(list(settings.formats)):
+        from .supported import require
+
+        require()  # an unsupported WeasyPrint: one line before any book is read
     warnings = list(found)
     for diagnostic in warnings:
         if not args.quiet or args.strict:

@@ -157,3 +157,30 @@ def test_each_book_s_steps_on_the_workers_reach_the_client(scheduler, tmp_path):
         time.sleep(0.1)
     assert wanted <= set(told), told
     assert {(0, "sent to the cluster"), (1, "sent to the cluster")} <= set(told)
+
+
+@pytest.mark.parametrize(
+    "name", ["../escaped.md", "manuscript/../../escaped.md", "/tmp/escaped.md"]
+)
+def test_a_bundle_never_writes_outside_its_folder(tmp_path, monkeypatch, name):
+    """A worker unpacks what a client sends: a name that climbs out of the temporary
+    folder, or an absolute one, is refused before anything is written."""
+    import tempfile
+
+    from pressroom.load import Sources
+    from pressroom.run.bundle import Bundle, unpack_and_render
+    from pressroom.run.catalog import Settings
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    bundle = Bundle(
+        0,
+        Sources(files=[Path("book.md")]),
+        Settings(out=Path("out"), formats=("epub",)),
+        files={"book.md": b"# Book\n", name: b"written outside"},
+    )
+    with pytest.raises(ValueError, match="outside the build folder"):
+        unpack_and_render(bundle)
+    written = [p for p in tmp_path.rglob("escaped.md")]
+    assert written == [] and not Path("/tmp/escaped.md").exists()

@@ -60,7 +60,8 @@ def _paragraph(seed: int, words: int) -> str:
 def _book(folder: Path, lang: str) -> Path:
     """A book of chapters of uneven lengths (so that parts begin after a recto and after a
     verso), an untitled opening (in the front part), notes in several chapters, links to a
-    later chapter and back to the opening, a table with a header row and an image."""
+    later chapter and back to the opening, tables with a header row in two parts, and an
+    image."""
     shutil.copytree(FIXTURES / "book" / "images", folder / "images")
     lines = [
         "---",
@@ -90,6 +91,7 @@ def _book(folder: Path, lang: str) -> Path:
                 lines += [f"## Section {n}.{p}", ""]
         if n == 2:
             lines += ["See [the sixth chapter](#the-sixth-chapter).", ""]
+            lines += ["| Name | Place |", "|---|---|", "| Ani | Shirak |", ""]
         if n == 6:
             lines += ["Back to [the opening](#before-the-chapters).", ""]
         if n == 5:
@@ -262,6 +264,26 @@ def test_the_fixture_exercises_what_a_join_must_get_right(book, whole, monkeypat
     assert "the-sixth-chapter" in targets and "before-the-chapters" in targets
     assert any("A note to chapter 5" in text for text in texts)  # notes in a later part
     assert any(not name.startswith("note-") for name in _structure(whole["pdf"])[1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ids_of_later_parts_are_their_own(book, joined, monkeypatch, name):
+    """WeasyPrint names a table header cell after its object number, which each part's PDF
+    numbers from 1: in the joined book, the header IDs of each part after the front carry
+    its prefix, and no two IDs are the same, with a header table in two parts."""
+    monkeypatch.setattr(cut, "MIN_CHARACTERS", 0)
+    doc, ctx = load(book), _context()
+    plan = cut.plan(doc, ctx, NAMES, 2)
+    with_tables = [
+        i
+        for i, chapter in enumerate(doc.chapters)
+        if chapter.title in ("The Second Chapter", "The Fifth Chapter")
+    ]
+    tabled = {k for k in range(plan.parts) for i in plan.chapters(k) if i in with_tables}
+    assert len(tabled) == 2 and 0 not in tabled  # chapters 2 and 5, in two later parts
+    ids = [i for i in _structure(joined[name])[1] if not i.startswith("note-")]
+    assert ids and len(ids) == len(set(ids))
+    assert {i.split("-", 1)[0] for i in ids} == {f"p{k}" for k in tabled}
 
 
 def test_the_joined_archival_copy_keeps_the_books_metadata_and_files(whole, joined):

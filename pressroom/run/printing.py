@@ -58,7 +58,8 @@ class Printer:
     def begin(self, names: Sequence[str], ctx: BuildContext) -> None:
         """The page formats to make, and the book's context before its manuscript is read."""
         self.names = list(names)
-        self.conn.send((tuple(names), ctx))
+        with contextlib.suppress(OSError):  # it stopped already: `results` reads why
+            self.conn.send((tuple(names), ctx))
 
     def send(self, doc: Document, ctx: BuildContext) -> None:
         self.source = doc.source

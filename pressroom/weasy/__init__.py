@@ -25,9 +25,9 @@ from . import native
 
 import weasyprint
 
+from ..supported import SUPPORTED, Unsupported, specifier, supported
 from . import drawing, lines, notes, parts, tagging, xmp
 from .patch import Gate, Patch, Target, applies, use, window, without
-from .versions import SUPPORTED, Unsupported, specifier, supported
 
 __all__ = [
     "PATCHES",
@@ -39,6 +39,7 @@ __all__ = [
     "patched",
     "specifier",
     "supported",
+    "table",
     "without",
 ]
 
@@ -67,3 +68,19 @@ def patched() -> contextlib.AbstractContextManager[None]:
 def skipped() -> dict[str, str]:
     """The speed patches this release does not take, and why."""
     return dict(_gate.skipped)
+
+
+def table() -> str:
+    """The patch table as Markdown, as `docs/weasyprint/README.md` shows it."""
+    rows = [
+        "| patch | kind | targets | why | test | upstream |",
+        "|---|---|---|---|---|---|",
+    ]
+    for patch in PATCHES:
+        targets = "<br>".join(f"`{target}`" for target in patch.targets)
+        upstream = patch.upstream.removeprefix("docs/weasyprint/")
+        rows.append(
+            f"| `{patch.name}` | {patch.kind} | {targets} | {patch.why} | "
+            f"`{patch.test}` | [{upstream}]({upstream}) |"
+        )
+    return "\n".join(rows) + "\n"

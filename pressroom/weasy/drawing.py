@@ -20,8 +20,6 @@ from weasyprint.svg import defs as weasyprint_defs
 
 from .patch import Patch, Patcher, Target, applies
 
-DOCS = "docs/weasyprint"
-
 
 @dataclass
 class _Shared:
@@ -228,8 +226,7 @@ DRAWN_ONCE = Patch(
         Target("pydyf", "_to_bytes", ("item",)),
     ),
     why="the PDFs written from the same pages (handout, archival copy) draw each page once",
-    test="tests/test_weasy_drawing.py::test_pdfs_drawn_once_are_the_pdfs_drawn_alone",
-    upstream=f"{DOCS}/drawn-once.md",
+    test="tests/test_pdf.py::test_pages_drawn_once_give_the_bytes_of_separate_writes",
     install=None,
 )
 
@@ -257,8 +254,7 @@ USE_TREE = Patch(
     kind="behaviour",
     targets=(Target("weasyprint.svg.defs", "get_use_tree", ("svg", "node", "font_size")),),
     why="an SVG <use> of a <symbol> leaves the symbol as it was, so a page drawn twice is the same",
-    test="tests/test_weasy_drawing.py::test_a_formula_drawn_twice_is_drawn_alike",
-    upstream=f"{DOCS}/use-leaves-its-symbol.md",
+    test="tests/test_pdf.py::test_pages_drawn_again_are_drawn_the_same",
     install=_install_use_tree,
 )
 
@@ -302,8 +298,7 @@ COMPRESS_ONCE = Patch(
         "pydyf 0.13 compresses a stream each time its data is read (twice a write with a file "
         "identifier, and again in the next PDF of the same pages): kept by its digest"
     ),
-    test="tests/test_weasy_drawing.py::test_pdfs_drawn_once_are_the_pdfs_drawn_alone",
-    upstream=f"{DOCS}/compress-once.md",
+    test="tests/test_pdf.py::test_streams_are_compressed_as_pydyf_compresses_them",
     install=lambda patcher: patcher.put(pydyf.Stream, "data", _compressed),
     checks=(_compresses_as_pydyf,),
 )
@@ -332,8 +327,7 @@ PAGE_REFERENCES = Patch(
     kind="speed",
     targets=(Target("pydyf", "PDF.page_references", ("self",)),),
     why="pydyf's page references built once while the page list stays the same length",
-    test="tests/test_weasy_drawing.py::test_pdfs_drawn_once_are_the_pdfs_drawn_alone",
-    upstream=f"{DOCS}/page-references-once.md",
+    test="tests/test_weasy.py::test_a_speed_patch_gives_weasyprints_own_bytes",
     install=lambda patcher: patcher.put(pydyf.PDF, "page_references", _references_once),
 )
 

@@ -15,8 +15,6 @@ from weasyprint.text import line_break as weasyprint_line_break
 
 from .patch import Patch, Patcher, Target
 
-DOCS = "docs/weasyprint"
-
 # Text longer than this up to its next line-break opportunity is no run of words or URL
 # but hostile: its next word is looked for in windows, from the first size, each twice the
 # last, kept once the word ends that many characters before the window does.
@@ -52,8 +50,7 @@ NEXT_WORD = Patch(
     kind="speed",
     targets=(Target("weasyprint.text.line_break", "get_next_word_boundaries", ("text", "lang")),),
     why="the next word of a run without break opportunities looked for in a window, not the run",
-    test="tests/test_weasy_lines.py::test_next_word_in_a_window_is_weasyprints",
-    upstream=f"{DOCS}/line-from-a-window.md",
+    test="tests/test_pdf.py::test_next_word_in_a_window_sets_the_same_pages",
     install=_install_next_word,
 )
 
@@ -136,8 +133,7 @@ FIRST_LINE = Patch(
         ),
     ),
     why="a line of a long run without break opportunities set from a window of it, not the run",
-    test="tests/test_weasy_lines.py::test_first_line_from_a_window_is_weasyprints",
-    upstream=f"{DOCS}/line-from-a-window.md",
+    test="tests/test_pdf.py::test_lines_set_from_a_window_give_the_same_pages",
     install=_install_first_line,
 )
 
@@ -175,8 +171,7 @@ SHRINK_TO_FIT = Patch(
         Target("weasyprint.layout.preferred", "min_content_width", ("context", "box", "outer")),
     ),
     why="a shrink-to-fit width that fits at its max-content width skips the min-content one",
-    test="tests/test_weasy_lines.py::test_shrink_to_fit_gives_weasyprints_widths",
-    upstream=f"{DOCS}/shrink-to-fit-from-max-content.md",
+    test="tests/test_pdf.py::test_shrink_to_fit_gives_weasyprints_widths",
     install=_install_shrink_to_fit,
 )
 

@@ -22,8 +22,8 @@ import io
 import sys
 from collections.abc import Iterator
 
+from ..supported import require
 from .patch import Patch, Target
-from .versions import require
 
 
 @contextlib.contextmanager
@@ -61,6 +61,5 @@ PATCH = Patch(
         "(ldconfig, gcc, ld): 0.13 s of 0.34 s"
     ),
     test="tests/test_native.py::test_no_library_is_searched_for",
-    upstream="docs/weasyprint/libraries-opened-by-soname.md",
     install=None,
 )

@@ -24,8 +24,6 @@ from weasyprint.layout.block import block_level_layout
 from ..markup import NOTE_ELEMENT
 from .patch import Patch, Patcher, Target
 
-DOCS = "docs/weasyprint"
-
 
 class _Notes(list):
     """The notes still to place: a box that is not a note's call (`footnote` None) is not
@@ -152,8 +150,7 @@ NOTES_WITH_CALLS = Patch(
         "footnote-policy: line: a line that must stay on its page does not push notes whose "
         "calls are already set to the next page"
     ),
-    test="tests/test_weasy_notes.py::test_notes_stay_with_their_calls",
-    upstream=f"{DOCS}/notes-stay-with-their-calls.md",
+    test="tests/test_pdf.py::test_notes_stay_with_their_calls_in_one_layout",
     install=_install_notes_with_calls,
     checks=(_line_layout_reads_in_column_once,),
 )
@@ -169,8 +166,7 @@ LINE_NOTES = Patch(
         "a line's boxes that are no note's call are not looked for in the list of every "
         "note still to place"
     ),
-    test="tests/test_weasy_notes.py::test_a_lines_notes_are_looked_for_among_its_calls",
-    upstream=f"{DOCS}/a-lines-notes-among-its-calls.md",
+    test="tests/test_pdf.py::test_a_lines_notes_are_looked_for_among_its_calls",
     install=lambda patcher: _use_note_context(patcher, "calls_only"),
 )
 
@@ -256,8 +252,7 @@ FOOTNOTE_AREA = Patch(
         *NOTES_WITH_CALLS.targets[1:],
     ),
     why="the footnote area's height summed from its notes, each laid out once (not n² times)",
-    test="tests/test_weasy_notes.py::test_footnote_area_by_note_lays_out_the_same_pages",
-    upstream=f"{DOCS}/footnote-area-by-note.md",
+    test="tests/test_pdf.py::test_footnote_area_by_note_lays_out_the_same_pages",
     install=lambda patcher: _use_note_context(patcher, "measure_notes"),
 )
 
@@ -316,8 +311,7 @@ NOTE_AREA = Patch(
         "when a page is done, its note area is stacked from the notes measured alone, "
         "not laid out once more"
     ),
-    test="tests/test_weasy_notes.py::test_footnote_area_by_note_lays_out_the_same_pages",
-    upstream=f"{DOCS}/footnote-area-by-note.md",
+    test="tests/test_pdf.py::test_footnote_area_by_note_lays_out_the_same_pages",
     install=_install_area_layout,
 )
 
@@ -425,8 +419,7 @@ SHARED_STYLES = Patch(
         Target("weasyprint.css", "StyleFor.get_cascaded_styles", ("self",)),
     ),
     why="the notes' styles, and their calls' and markers', computed once, not once a note",
-    test="tests/test_weasy_notes.py::test_notes_share_their_styles_and_pages_stay_the_same",
-    upstream=f"{DOCS}/notes-share-styles.md",
+    test="tests/test_pdf.py::test_notes_share_their_styles_and_pages_stay_the_same",
     install=_install_shared_styles,
 )
 
@@ -477,8 +470,7 @@ NOTE_LINKS = Patch(
         Target("weasyprint.formatting_structure.boxes", "Box.hit_area", ("self",)),
     ),
     why="each footnote call is a link to its note, and each note the anchor of its id",
-    test="tests/test_weasy_notes.py::test_every_note_call_links_to_its_note",
-    upstream=f"{DOCS}/note-links.md",
+    test="tests/test_pdf.py::test_every_note_call_is_a_link_to_its_note",
     install=None,
 )
 

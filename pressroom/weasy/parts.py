@@ -16,8 +16,6 @@ from weasyprint.css.targets import TargetCollector, TargetLookupItem
 from .notes import boxes
 from .patch import Patch, Patcher, Target
 
-DOCS = "docs/weasyprint"
-
 # Told when the part is paginated (before its margin boxes are made).
 PAGINATED: ContextVar[Callable[[Any], None] | None] = ContextVar(
     "pressroom_paginated", default=None
@@ -80,8 +78,7 @@ PAGINATION = Patch(
         "a part's page numbers are set once it is paginated, from the page counts of the parts "
         "before it, before its running heads and folios are made"
     ),
-    test="tests/test_parts.py::test_parts_are_the_whole_book",
-    upstream=f"{DOCS}/parts.md",
+    test="tests/test_parts.py::test_the_book_in_parts_is_the_book_laid_out_whole",
     install=_install_paginated,
 )
 
@@ -116,8 +113,7 @@ TARGETS = Patch(
         Target("weasyprint.css.targets", "TargetLookupItem.__init__", ("self", "state")),
     ),
     why="a cross-reference to another part's page gets that page's number",
-    test="tests/test_parts.py::test_parts_are_the_whole_book",
-    upstream=f"{DOCS}/parts.md",
+    test="tests/test_parts.py::test_the_book_in_parts_is_the_book_laid_out_whole",
     install=lambda patcher: patcher.put(
         weasyprint_document, "TargetCollector", lambda _: PartTargets
     ),
@@ -160,8 +156,7 @@ LINKS = Patch(
     kind="behaviour",
     targets=(Target("weasyprint.pdf", "resolve_links", ("pages",)),),
     why="a link to another part's anchor is kept; the joined PDF has its destination",
-    test="tests/test_parts.py::test_parts_are_the_whole_book",
-    upstream=f"{DOCS}/parts.md",
+    test="tests/test_parts.py::test_the_book_in_parts_is_the_book_laid_out_whole",
     install=_install_links,
 )
 

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .versions import Unsupported
+from ..supported import Unsupported
 
 Kind = Literal["speed", "behaviour"]
 
@@ -74,13 +74,17 @@ class Patch:
     targets: tuple[Target, ...]
     why: str  # one line
     test: str  # the test that shows it (tests/…::name)
-    upstream: str  # the change upstream that would let Pressroom drop it
     # Sets the patch's attributes for one window; None for a patch Pressroom applies by
     # calling it (on laid-out pages, a document's metadata, WeasyPrint's import).
     install: Callable[[Patcher], None] | None
     # Checks beyond the targets' presence and signatures (a target's code, a sample's
     # bytes): each returns what is wrong, or None.
     checks: tuple[Callable[[], str | None], ...] = ()
+
+    @property
+    def upstream(self) -> str:
+        """Where the change WeasyPrint itself would need is written up."""
+        return f"docs/weasyprint/{self.name}.md"
 
     def problem(self) -> str | None:
         for target in self.targets:
@@ -134,7 +138,7 @@ class Gate:
             if problem is None:
                 active.append(patch)
             elif patch.kind == "behaviour":
-                raise Unsupported(release, f"{problem} (needed by the patch {patch.name})")
+                raise Unsupported.of(release, f"{problem} (needed by the patch {patch.name})")
             else:
                 self.skipped[patch.name] = problem
                 print(

@@ -15,8 +15,6 @@ from weasyprint.pdf import tags as weasyprint_tags
 from ..markup import ARTIFACT, NOTE_ELEMENT
 from .patch import Patch, Patcher, Target
 
-DOCS = "docs/weasyprint"
-
 BOX_TREE = Target(
     "weasyprint.pdf.tags",
     "_build_box_tree",
@@ -48,8 +46,7 @@ NOTE_TAGS = Patch(
         "PDF/UA-1 wants a footnote tagged Note with its number as Lbl; WeasyPrint 70 tags an "
         "element it does not know NonStruct"
     ),
-    test="tests/test_weasy_tagging.py::test_notes_are_tagged_note_with_a_label",
-    upstream=f"{DOCS}/notes-tagged-as-notes.md",
+    test="tests/test_weasy.py::test_a_tagging_patch_makes_its_difference",
     install=_install_note_tags,
 )
 
@@ -79,8 +76,7 @@ LANGUAGES = Patch(
     kind="behaviour",
     targets=(BOX_TREE,),
     why="a passage in another language gets its /Lang on its structure elements",
-    test="tests/test_weasy_tagging.py::test_a_passage_in_another_language_has_its_lang",
-    upstream=f"{DOCS}/languages-tagged.md",
+    test="tests/test_weasy.py::test_a_tagging_patch_makes_its_difference",
     install=_install_languages,
 )
 
@@ -124,8 +120,7 @@ ARTIFACTS = Patch(
         Target("weasyprint.pdf.stream", "Stream.artifact", ("self",)),
     ),
     why="a pull quote repeats the text: drawn as an artifact, with no structure element",
-    test="tests/test_weasy_tagging.py::test_a_pull_quote_is_an_artifact",
-    upstream=f"{DOCS}/artifacts.md",
+    test="tests/test_weasy.py::test_a_tagging_patch_makes_its_difference",
     install=_install_artifacts,
 )
 
@@ -200,8 +195,7 @@ NOTE_IDS = Patch(
         ),
     ),
     why="each Note structure element gets a unique ID, listed in the IDTree (PDF/UA-1, 7.9)",
-    test="tests/test_weasy_tagging.py::test_notes_are_tagged_note_with_a_label",
-    upstream=f"{DOCS}/notes-tagged-as-notes.md",
+    test="tests/test_pdf.py::test_tagged_structure",
     install=None,
 )
 

@@ -128,7 +128,6 @@ XMP_FIELDS = Patch(
     ),
     why="language, identifier, date, publisher, rights, subjects, ISBN and series in the XMP",
     test="tests/test_pdf.py::test_document_metadata",
-    upstream="docs/weasyprint/dublin-core-in-xmp.md",
     install=None,
 )
 

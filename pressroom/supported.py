@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ..errors import PressroomError
+from .errors import PressroomError
 
-# Pressroom replaces private parts of these two (`weasy/PATCHES`): each release range here is
+# Pressroom replaces private parts of these two (`pressroom/weasy/`): each release range here is
 # the one the test suite runs on (`scripts/test`; the lowest: `scripts/test-lowest`).
 # pyproject.toml pins the same ranges (tests/test_weasy.py compares them).
 SUPPORTED: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
@@ -21,8 +21,9 @@ class Unsupported(PressroomError):
     """WeasyPrint or pydyf is not a release Pressroom supports, or a part of it that
     Pressroom changes is not as it expects: one line, before anything is written."""
 
-    def __init__(self, what: str, message: str):
-        super().__init__(what, f"{message}; Pressroom supports {supported()}")
+    @classmethod
+    def of(cls, what: str, problem: str) -> Unsupported:
+        return cls(what, f"{problem}; Pressroom supports {supported()}")
 
 
 def _dotted(numbers: tuple[int, ...]) -> str:
@@ -68,6 +69,6 @@ def require(installed: dict[str, str] | None = None) -> None:
         try:
             found = installed[name] if installed is not None else version(name)
         except (PackageNotFoundError, KeyError):
-            raise Unsupported(name, "is not installed") from None
+            raise Unsupported.of(name, "is not installed") from None
         if not within(name, found):
-            raise Unsupported(f"{name} {found}", "is not a supported release")
+            raise Unsupported.of(f"{name} {found}", "is not a supported release")
