@@ -18,7 +18,7 @@ from pressroom.load import load
 from pressroom.run.build import build
 from pressroom.run.cache import FOLDER as CACHE
 from pressroom.themes import default_folder
-from pressroom.writers.archival import DC, RDF
+from pressroom.weasy.xmp import DC, RDF
 from pressroom.writers.bag import validate_bag
 
 ROOT = Path(__file__).resolve().parent.parent
