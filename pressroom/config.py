@@ -28,6 +28,8 @@ from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
 from .util.files import read_text
 from .util.paper import paper
 
+__all__ = ["Config", "find_config", "read_config"]
+
 CONFIG_NAME = "pressroom.yml"
 SETTINGS = frozenset({"chapters", "name", "theme", "css", "formats", "paper", "output", "limits"})
 

@@ -18,6 +18,8 @@ from .errors import PressroomError
 from .themes import Theme
 from .util.dates import build_time
 
+__all__ = ["BuildContext", "Pages", "Stylesheet"]
+
 if TYPE_CHECKING:
     from .model import Chapter, Document, Metadata
 

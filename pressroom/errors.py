@@ -6,6 +6,8 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic
 
+__all__ = ["PressroomError"]
+
 
 class PressroomError(Exception):
     """A problem with the user's input, reported as `file:line: message`: it stops the build

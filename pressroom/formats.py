@@ -17,6 +17,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+__all__ = ["DEFAULT_FORMATS", "WRITERS", "Writer", "expand", "writer_for"]
+
 
 @dataclass(frozen=True)
 class Writer:

@@ -15,6 +15,18 @@ from babel.lists import format_list
 
 from .util import language
 
+__all__ = [
+    "Author",
+    "Chapter",
+    "Contributor",
+    "Document",
+    "Heading",
+    "Image",
+    "Metadata",
+    "Note",
+    "Original",
+]
+
 
 @dataclass(frozen=True)
 class Author:

@@ -8,6 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import PressroomError
 
+__all__ = ["SUPPORTED", "Unsupported", "require", "specifier", "supported"]
+
 # Pressroom replaces private parts of these two (`pressroom/weasy/`): each release range here is
 # the one the test suite runs on (`scripts/test`; the lowest: `scripts/test-lowest`).
 # pyproject.toml pins the same ranges (tests/test_weasy.py compares them).

@@ -369,7 +369,7 @@ def test_a_bug_in_a_worker_comes_back_with_its_traceback(book, monkeypatch):
     def broken(*args):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(parts, "_check_opening", broken)
+    monkeypatch.setattr(parts.weasy_parts, "opens_on_recto", broken)
     with pytest.raises(RuntimeError, match=r"(?s)ValueError: a bug.*part of the book.*Traceback"):
         _in_parts(book, monkeypatch)
 

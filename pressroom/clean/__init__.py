@@ -30,6 +30,8 @@ import yaml
 from ..errors import PressroomError
 from ..util.files import read_text, write_atomic
 
+__all__ = ["Cleaned", "Removal", "clean_file", "clean_text", "format_report", "report_data"]
+
 # Patterns for web-page furniture: data, one regular expression a line, shipped in the package.
 FURNITURE_FILE = Path(str(resources.files("pressroom.clean").joinpath("furniture.txt")))
 

@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..limits import DEFAULT, Limits
-from ..model import Chapter, Document, Heading, Image, Note
+from ..model import Chapter, Document, Heading, Image, Metadata, Note
 from ..themes import Theme
 from ..util import language
 from ..util.files import read_text
@@ -47,6 +47,17 @@ from .markdown import bracket_depth, longest_paragraph, mask_code, to_html, too_
 from .math import bad_formulas
 from .notes import check_notes, extract_notes
 from .sanitize import sanitize
+
+__all__ = [
+    "Converted",
+    "Fresh",
+    "Kept",
+    "Sources",
+    "convert",
+    "heading_id",
+    "load",
+    "stable_identifier",
+]
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -145,8 +156,37 @@ def load(
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     first = sources.files[0]
     root = (sources.root or first.parent).resolve()
-    limits = sources.limits
-    files, front = _read_files(sources.files, limits)
+    files, front = _read_files(sources.files, sources.limits)
+    meta, winners = _metadata(sources, front, diagnostics)
+    words = (theme or Theme.load()).strings(meta.lang)
+    bib = bibliography_of(winners, root)
+    files, entries = _citations(files, bib, winners, meta.lang, words, diagnostics)
+    book = _Assembly(root, sources.limits, kept, diagnostics, meta)
+    for file in files:
+        book.add(file)
+    body = book.finish(files, entries, words)
+    _book_passes(body, book.notes, files, words, meta, diagnostics)
+    _warn_for_check(meta, diagnostics, first)
+    return Document(
+        sources=tuple(f.path for f in files),
+        root=root,
+        stem=sources.stem or first.stem,
+        meta=meta,
+        chapters=_split_chapters(body, book.origin, book.piece_of, book.hollow),
+        notes=book.notes,
+        images=list(book.images.values()),
+        inputs=(*sources.inputs, *([*bib.files, bib.style] if bib else [])),
+        cover=_cover(winners.get("cover"), root, sources.limits, kept),
+        outline=book.shared.hexdigest() if book.keyed else "",
+    )
+
+
+def _metadata(
+    sources: Sources, front: Layer | None, diagnostics: Diagnostics
+) -> tuple[Metadata, dict[str, Layer]]:
+    """The book's metadata from its layers (defaults, front matter, overrides), and the
+    layer each key was taken from; its titles within their limit."""
+    first = sources.files[0]
     layers = [*sources.defaults, *([front] if front else []), *sources.overrides]
     if front is None and not any("title" in layer.data for layer in layers):
         raise PressroomError(
@@ -161,21 +201,29 @@ def load(
     winners = merge(layers)
     for key in ("title", "subtitle", "short_title"):
         value = getattr(meta, key) or ""
-        if len(value) > limits.title_characters:
+        if len(value) > sources.limits.title_characters:
             layer = winners[key]
             raise PressroomError(
                 layer.path,
                 f"the {key.replace('_', ' ')} is {len(value):,} characters; "
-                f"the limit is {limits.title_characters:,}",
+                f"the limit is {sources.limits.title_characters:,}",
                 layer.line(key),
             )
+    return meta, winners
 
-    words = (theme or Theme.load()).strings(meta.lang)
-    bib = bibliography_of(winners, root)
-    entries: list[str] = []
+
+def _citations(
+    files: list[_File],
+    bib: Bibliography | None,
+    winners: dict[str, Layer],
+    lang: str,
+    words: dict[str, str],
+    diagnostics: Diagnostics,
+) -> tuple[list[_File], list[str]]:
+    """The files with their citations set, and the bibliography's entries."""
     if bib is not None:
-        files, entries = _cite(files, bib, meta.lang, words, diagnostics)
-    elif "csl" in winners:
+        return _cite(files, bib, lang, words, diagnostics)
+    if "csl" in winners:
         layer = winners["csl"]
         diagnostics.warn(
             "B-CITE",
@@ -183,117 +231,142 @@ def load(
             "'csl' without 'bibliography': nothing is cited",
             layer.line("csl"),
         )
+    return files, []
 
-    root_el = ET.Element("div")
-    notes: dict[str, Note] = {}
-    images: dict[str, Image] = {}
-    texts: dict[Path, _File] = {}
-    origin: dict[ET.Element, Path] = {}  # top-level block → its file, for chapter sources
-    piece_of: dict[ET.Element, str] = {}  # top-level block → the key of its piece
-    hollow: set[ET.Element] = set()  # top-level blocks of pieces read as outlines
-    # What the book-wide passes read from every piece (their outlines) and what else
-    # shapes every chapter: a chapter's page is kept under this and its own pieces' keys.
-    shared = hashlib.sha256(repr(meta).encode())
-    keyed = True  # every piece has its key (kept by cache.Pieces)
-    for file in files:
-        texts[file.path] = file
+
+def _check_limits(file: _File, visible: str, limits: Limits) -> None:
+    """Nesting, brackets and paragraphs within the limits, or an error at the line."""
+    for past, what, limit in (
+        (
+            too_deep(visible, limits.nesting),
+            "lists or quotes nested {:,} levels deep",
+            limits.nesting,
+        ),
+        (
+            bracket_depth(visible, limits.nesting),
+            "square brackets nested {:,} deep",
+            limits.nesting,
+        ),
+        (
+            longest_paragraph(visible, limits.paragraph_characters),
+            "a paragraph of {:,} characters",
+            limits.paragraph_characters,
+        ),
+    ):
+        if past:
+            size, line = past
+            raise PressroomError(
+                file.path,
+                f"{what.format(size)}; the limit is {limit:,}",
+                file.body_line + line - 1,
+            )
+
+
+class _Assembly:
+    """The book's body as its files are converted one after the other: their blocks, notes
+    and images, where each block came from, and what the book-wide passes read of every
+    piece (`shared`: a chapter's page is kept under it and its own pieces' keys)."""
+
+    def __init__(
+        self, root: Path, limits: Limits, kept: Kept, diagnostics: Diagnostics, meta: Metadata
+    ):
+        self.root, self.limits, self.kept, self.diagnostics = root, limits, kept, diagnostics
+        self.body = ET.Element("div")
+        self.notes: dict[str, Note] = {}
+        self.images: dict[str, Image] = {}
+        self.origin: dict[ET.Element, Path] = {}  # top-level block → its file
+        self.piece_of: dict[ET.Element, str] = {}  # top-level block → the key of its piece
+        self.hollow: set[ET.Element] = set()  # top-level blocks of pieces read as outlines
+        self.shared = hashlib.sha256(repr(meta).encode())
+        self.keyed = True  # every piece has its key (kept by cache.Pieces)
+
+    def add(self, file: _File) -> None:
         visible = mask_code(file.body)  # what Markdown reads as text and markup
         check_notes(file.path, visible, file.body_line)
-        for past, what, limit in (
-            (
-                too_deep(visible, limits.nesting),
-                "lists or quotes nested {:,} levels deep",
-                limits.nesting,
-            ),
-            (
-                bracket_depth(visible, limits.nesting),
-                "square brackets nested {:,} deep",
-                limits.nesting,
-            ),
-            (
-                longest_paragraph(visible, limits.paragraph_characters),
-                "a paragraph of {:,} characters",
-                limits.paragraph_characters,
-            ),
-        ):
-            if past:
-                size, line = past
-                raise PressroomError(
-                    file.path,
-                    f"{what.format(size)}; the limit is {limit:,}",
-                    file.body_line + line - 1,
-                )
-        # Piece by piece (a chapter or more each), so a piece unchanged since the last
-        # build is not converted again: see segments.py and cache.Pieces.
-        pieces = segments.split(file.body, visible)
-        converted = [kept.piece(piece, limits.nesting) for piece in pieces]
-        for warning in (w for c in converted for w in c.dropped):
-            diagnostics.warn("B-HTML", file.path, warning)
-        tree = segments.joined([c.html for c in converted])
-        shared.update(f"\0file {len(pieces)}".encode())
-        keyed = keyed and all(c.key for c in converted)
-        if keyed:
-            _own_blocks(tree, converted, piece_of, hollow)
-            for c in converted:
-                shared.update(f"\0{c.outline}".encode())
+        _check_limits(file, visible, self.limits)
+        tree = self._converted(file, visible)
         caption_tables(tree)
-        _check_languages(file, tree, diagnostics)
+        _check_languages(file, tree, self.diagnostics)
         for formula in bad_formulas(tree):
-            diagnostics.warn(
+            self.diagnostics.warn(
                 "B-MATH",
                 file.path,
                 f"formula {formula} could not be read; printed as written",
                 _line_of(file, formula),
             )
-        _collect_images(file, root, tree, images, diagnostics, limits, kept)
-        file_notes, unused = extract_notes(tree, first_number=len(notes) + 1)
+        _collect_images(
+            file, self.root, tree, self.images, self.diagnostics, self.limits, self.kept
+        )
+        self._take_notes(file, tree)
+        for block in list(tree):
+            self.origin[block] = file.path
+            self.body.append(block)
+
+    def _converted(self, file: _File, visible: str) -> ET.Element:
+        """Piece by piece (a chapter or more each), so a piece unchanged since the last
+        build is not converted again: see segments.py and cache.Pieces."""
+        pieces = segments.split(file.body, visible)
+        converted = [self.kept.piece(piece, self.limits.nesting) for piece in pieces]
+        for warning in (w for c in converted for w in c.dropped):
+            self.diagnostics.warn("B-HTML", file.path, warning)
+        tree = segments.joined([c.html for c in converted])
+        self.shared.update(f"\0file {len(pieces)}".encode())
+        self.keyed = self.keyed and all(c.key for c in converted)
+        if self.keyed:
+            _own_blocks(tree, converted, self.piece_of, self.hollow)
+            for c in converted:
+                self.shared.update(f"\0{c.outline}".encode())
+        return tree
+
+    def _take_notes(self, file: _File, tree: ET.Element) -> None:
+        file_notes, unused = extract_notes(tree, first_number=len(self.notes) + 1)
         for key in unused:
-            diagnostics.warn(
+            self.diagnostics.warn(
                 "B-NOTE",
                 file.path,
                 f"footnote [^{key}] is never called; left out",
                 _line_of(file, f"[^{key}]:"),
             )
-        notes |= file_notes
-        if len(notes) > limits.footnotes:
+        self.notes |= file_notes
+        if len(self.notes) > self.limits.footnotes:
             raise PressroomError(
-                file.path, f"more than {limits.footnotes:,} footnotes; that is the limit"
+                file.path, f"more than {self.limits.footnotes:,} footnotes; that is the limit"
             )
-        for block in list(tree):
-            origin[block] = file.path
-            root_el.append(block)
-    if not len(root_el):
-        raise PressroomError(files[-1].path, "no text after the front matter", files[-1].body_line)
-    if entries:
-        _place_bibliography(root_el, entries, words, origin, files[-1].path)
-    shared.update(json.dumps(entries).encode())
 
-    trees = [root_el, *(n.body for n in notes.values())]
+    def finish(self, files: list[_File], entries: list[str], words: dict[str, str]) -> ET.Element:
+        """The body, with the bibliography placed."""
+        if not len(self.body):
+            raise PressroomError(
+                files[-1].path, "no text after the front matter", files[-1].body_line
+            )
+        if entries:
+            _place_bibliography(self.body, entries, words, self.origin, files[-1].path)
+        self.shared.update(json.dumps(entries).encode())
+        return self.body
+
+
+def _book_passes(
+    body: ET.Element,
+    notes: dict[str, Note],
+    files: list[_File],
+    words: dict[str, str],
+    meta: Metadata,
+    diagnostics: Diagnostics,
+) -> None:
+    """What reads the whole book: ids made unique, headings numbered and levelled, cross-
+    references numbered, links resolved, empty paragraphs dropped."""
+    trees = [body, *(n.body for n in notes.values())]
     _unique_ids(trees, diagnostics, files)
-    _number_headings(root_el)  # after: every heading keeps an id, so every heading has a target
-    _level_headings(root_el, diagnostics, files)
+    _number_headings(body)  # after: every heading keeps an id, so every heading has a target
+    _level_headings(body, diagnostics, files)
 
     def warn_reference(message: str, written: str) -> None:
         path, line = _find_line(files, (written,))
         diagnostics.warn("B-XREF", path, message, line)
 
-    number_items(root_el, words, meta.number_sections, warn_reference)
+    number_items(body, words, meta.number_sections, warn_reference)
     _resolve_links(trees, set(notes), diagnostics, files)
-    _drop_empty_paragraphs(root_el)
-    _warn_for_check(meta, diagnostics, first)
-    cover = _cover(winners.get("cover"), root, limits, kept)
-    return Document(
-        sources=tuple(f.path for f in files),
-        root=root,
-        stem=sources.stem or first.stem,
-        meta=meta,
-        chapters=_split_chapters(root_el, origin, piece_of, hollow),
-        notes=notes,
-        images=list(images.values()),
-        inputs=(*sources.inputs, *([*bib.files, bib.style] if bib else [])),
-        cover=cover,
-        outline=shared.hexdigest() if keyed else "",
-    )
+    _drop_empty_paragraphs(body)
 
 
 def _own_blocks(

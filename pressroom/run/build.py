@@ -27,6 +27,17 @@ from ..util.dates import build_time
 from ..util.files import Output, write_outputs
 from . import cache, collector, printing
 
+__all__ = [
+    "Built",
+    "Rendered",
+    "build",
+    "find_manuscripts",
+    "house_style",
+    "plan",
+    "render",
+    "unchanged",
+]
+
 HOUSE_STYLE = "styles"  # a folder of print.css / epub.css beside the manuscript
 
 

@@ -16,6 +16,8 @@ from .. import __version__
 from ..context import BuildContext
 from ..model import Document
 
+__all__ = ["write_bag"]
+
 
 def write_bag(doc: Document, ctx: BuildContext, outputs: dict[str, bytes]) -> dict[str, bytes]:
     """`outputs` maps file names (book.pdf, book.epub, …) to their bytes; returns the bag's

@@ -46,6 +46,8 @@ from ..model import Chapter, Document, Image
 from ..util import language, zipwrite
 from ..util.tree import parents, replace, without_class
 
+__all__ = ["read_kept_page", "write_epub"]
+
 # ElementTree would invent an `ns0:` prefix for a namespaced attribute; the literal name is
 # well-formed because every template declares xmlns:epub on <html>.
 EPUB_TYPE = "epub:type"

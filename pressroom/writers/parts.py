@@ -402,83 +402,109 @@ def numbering(front: int, counts: list[int]) -> list[tuple[int, bool]]:
 def _coordinate(book: Book, conns: list[Connection]) -> dict[int, Made] | None:
     """Give the workers their parts, answer each paginated part with its page offset, and
     collect the parts made; None if the book must be laid out whole."""
-    parts = book.plan.parts
-    queue: list[tuple[str, int]] = [("measure", 0)] + [("part", k) for k in range(1, parts)]
-    front: int | None = None  # the front's page count
-    counts: dict[int, int] = {}
-    anchors: dict[int, dict[str, int]] = {}
-    waiting: dict[int, Connection] = {}
-    offsets: dict[int, tuple[int, bool]] = {}  # part → (offset, blank verso kept)
-    made: dict[int, Made] = {}
-    idle = list(conns)
-    final_sent = False
-    stand_in = _stand_in(book)
+    return _Coordinator(book, conns).run()
 
-    def settle() -> None:
-        if front is None:
+
+class _Coordinator:
+    """The parts' scheduling: the front measured first, then the later parts in order; each
+    paginated part waits for the page counts before it; the front laid out again last, with
+    the real page numbers."""
+
+    def __init__(self, book: Book, conns: list[Connection]):
+        self.book, self.conns = book, conns
+        self.parts = book.plan.parts
+        self.queue: list[tuple[str, int]] = [("measure", 0)]
+        self.queue += [("part", k) for k in range(1, self.parts)]
+        self.front: int | None = None  # the front's page count
+        self.counts: dict[int, int] = {}
+        self.anchors: dict[int, dict[str, int]] = {}
+        self.waiting: dict[int, Connection] = {}
+        self.offsets: dict[int, tuple[int, bool]] = {}  # part → (offset, blank verso kept)
+        self.made: dict[int, Made] = {}
+        self.idle = list(conns)
+        self.final_sent = False
+        self.stand_in = _stand_in(book)
+
+    def run(self) -> dict[int, Made] | None:
+        while len(self.made) < self.parts:
+            self._hand_out()
+            for ready in wait(self.conns):
+                conn: Connection = ready  # type: ignore[assignment]
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    raise PressroomError(
+                        self.book.doc.source,
+                        "a process laying out the pages stopped (out of memory?)",
+                    ) from None
+                if not self._answer(conn, message):
+                    return None
+        return self.made
+
+    def _hand_out(self) -> None:
+        if not self.final_sent and len(self.offsets) == self.parts - 1:
+            self.queue.append(("front", 0))
+            self.final_sent = True
+        while self.idle and self.queue:
+            kind, part = self.queue.pop(0)
+            numbers = self._numbers() if kind == "front" else self.stand_in
+            self.idle.pop(0).send((kind, part, numbers))
+
+    def _answer(self, conn: Connection, message: tuple[Any, ...]) -> bool:
+        """Act on a worker's message; False if the book must be laid out whole."""
+        kind, *rest = message
+        if kind == "paged":
+            part, count, where = rest
+            self.counts[part], self.anchors[part] = count, where
+            self.waiting[part] = conn
+            self._settle()
+        elif kind == "done":
+            self.idle.append(conn)
+            return self._done(*rest)
+        elif kind == "whole":
+            return False
+        elif kind == "error":
+            raise rest[0]
+        else:
+            raise RuntimeError(f"{rest[0]}\n(in a process laying out part of the book)\n{rest[1]}")
+        return True
+
+    def _done(self, task: str, result: Any) -> bool:
+        if task == "measure":
+            self.front = result
+            self._settle()
+        elif task == "front":
+            if len(result.pages) != self.front:
+                return False  # the contents came out a different length
+            self.made[0] = result
+        else:
+            result.keep = self.offsets[result.part][1]
+            self.made[result.part] = result
+        return True
+
+    def _settle(self) -> None:
+        """Number the parts paginated so far in a run from the first, and answer those
+        waiting for their offsets."""
+        if self.front is None:
             return
-        known = []  # the page counts of the parts paginated so far, in a run from the first
-        for k in range(1, parts):
-            if k not in counts:
+        known = []
+        for k in range(1, self.parts):
+            if k not in self.counts:
                 break
-            known.append(counts[k])
-        for k, numbered in enumerate(numbering(front, known), start=1):
-            offsets[k] = numbered
-            if k in waiting:
-                waiting.pop(k).send(numbered[0])
+            known.append(self.counts[k])
+        for k, numbered in enumerate(numbering(self.front, known), start=1):
+            self.offsets[k] = numbered
+            if k in self.waiting:
+                self.waiting.pop(k).send(numbered[0])
 
-    def numbers() -> dict[str, int]:
+    def _numbers(self) -> dict[str, int]:
+        """Every target in the later parts, at its page number."""
         found = {}
-        for k in range(1, parts):
-            offset = offsets[k][0]
-            for name, index in anchors[k].items():
+        for k in range(1, self.parts):
+            offset = self.offsets[k][0]
+            for name, index in self.anchors[k].items():
                 found[name] = offset + index + 1
         return found
-
-    while len(made) < parts:
-        if not final_sent and len(offsets) == parts - 1:
-            queue.append(("front", 0))
-            final_sent = True
-        while idle and queue:
-            kind, part = queue.pop(0)
-            conn = idle.pop(0)
-            conn.send((kind, part, numbers() if kind == "front" else stand_in))
-        for ready in wait(conns):
-            conn = ready  # type: ignore[assignment]
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                raise PressroomError(
-                    book.doc.source, "a process laying out the pages stopped (out of memory?)"
-                ) from None
-            kind, *rest = message
-            if kind == "paged":
-                part, count, where = rest
-                counts[part], anchors[part] = count, where
-                waiting[part] = conn
-                settle()
-            elif kind == "done":
-                task, result = rest
-                idle.append(conn)
-                if task == "measure":
-                    front = result
-                    settle()
-                elif task == "front":
-                    if len(result.pages) != front:
-                        return None  # the contents came out a different length
-                    made[0] = result
-                else:
-                    result.keep = offsets[result.part][1]
-                    made[result.part] = result
-            elif kind == "whole":
-                return None
-            elif kind == "error":
-                raise rest[0]
-            else:
-                raise RuntimeError(
-                    f"{rest[0]}\n(in a process laying out part of the book)\n{rest[1]}"
-                )
-    return made
 
 
 def _stand_in(book: Book) -> dict[str, int]:

@@ -20,6 +20,8 @@ from ..weasy.tagging import identify_notes
 from ..weasy.xmp import described
 from .pdf import layout
 
+__all__ = ["write_press"]
+
 MARKS = 9.0  # mm beyond the bleed for the crop marks
 POINTS_PER_MM = 72 / 25.4
 
