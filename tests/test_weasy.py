@@ -267,6 +267,30 @@ def test_plain_weasyprint_after_a_pressroom_build_is_plain_weasyprint(tmp_path):
     assert (tmp_path / "inside.pdf").read_bytes() != (tmp_path / "fresh.pdf").read_bytes()
 
 
+def test_another_thread_meets_weasyprints_own_code_while_a_window_is_open(monkeypatch):
+    """A web application that builds with Pressroom in one thread and prints invoices with
+    WeasyPrint in another: the invoice printed while Pressroom lays out is WeasyPrint's."""
+    import threading
+
+    from weasyprint import HTML
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    html = PLAIN.split("HTML(string=, 1)[1].split()", 1)[0].format(body=BODY)
+
+    def write() -> bytes:
+        return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+    alone = write()
+    other: list[bytes] = []
+    with weasy.patched():
+        thread = threading.Thread(target=lambda: other.append(write()))
+        thread.start()
+        thread.join()
+        inside = write()
+    assert other == [alone]
+    assert inside != alone  # the window's own thread is patched: the comparison can tell
+
+
 # --- Speed patches: WeasyPrint's own bytes ---
 
 SPEED = [patch.name for patch in weasy.PATCHES if patch.kind == "speed" and patch.install]

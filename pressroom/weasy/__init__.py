@@ -9,8 +9,8 @@ Importing this package checks the installed releases (`versions.SUPPORTED`) and 
 patch's targets: an unsupported release or a behaviour patch whose target has changed is
 `Unsupported`, one line; a speed patch whose target has changed is left out with one
 warning. The patches are installed only inside `patched()`, around Pressroom's own layouts
-and writes, and taken off after: another user of WeasyPrint in the same process gets
-WeasyPrint's own behaviour.
+and writes, act only in the context (the thread) that opened it, and are taken off after:
+another user of WeasyPrint in the same process gets WeasyPrint's own behaviour.
 """
 
 from __future__ import annotations

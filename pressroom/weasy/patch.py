@@ -12,6 +12,7 @@ WeasyPrint's own code then runs. Nothing skips itself silently.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import inspect
 import sys
@@ -96,6 +97,39 @@ class Patch:
         return None
 
 
+# Set in the context that opened the window (`window`): only there do the patches act.
+# Another thread, whose context is its own, meets WeasyPrint's own code even while a
+# window is open.
+_ACTIVE: ContextVar[bool] = ContextVar("pressroom_patched", default=False)
+
+
+def _dispatched(new: Any, old: Any) -> Any:
+    """What is set in place of `old`: `new` where the patches are active, `old` elsewhere.
+    A function or class is called through a function that chooses; a property reads
+    through a property that chooses; plain values (Pressroom's own class flags) are set as
+    they are."""
+    if isinstance(new, property) and isinstance(old, property):
+        fget, original = new.fget, old.fget
+        assert fget is not None and original is not None
+
+        @functools.wraps(fget)
+        def chosen_property(self: Any) -> Any:
+            return (fget if _ACTIVE.get() else original)(self)
+
+        return property(chosen_property)
+    if callable(new) and callable(old):
+
+        def chosen(*args: Any, **kwargs: Any) -> Any:
+            return (new if _ACTIVE.get() else old)(*args, **kwargs)
+
+        if inspect.isfunction(new):
+            return functools.wraps(new)(chosen)
+        chosen.__name__ = chosen.__qualname__ = getattr(new, "__name__", "chosen")
+        chosen.__wrapped__ = new  # type: ignore[attr-defined]
+        return chosen
+    return new
+
+
 @dataclass
 class Patcher:
     """Sets attributes for the patches of one window and puts the originals back after."""
@@ -103,11 +137,12 @@ class Patcher:
     replaced: list[tuple[Any, str, Any, bool]] = field(default_factory=list)
 
     def put(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
-        """Set `owner.name` to `make(current value)`: a patch wraps what is there."""
+        """Set `owner.name` to `make(current value)`: a patch wraps what is there (what
+        it wraps is WeasyPrint's own code, or the patch installed before it)."""
         own = name in vars(owner)
         current = vars(owner)[name] if own else getattr(owner, name)
         self.replaced.append((owner, name, current, own))
-        setattr(owner, name, make(current))
+        setattr(owner, name, _dispatched(make(current), current))
 
     def restore(self) -> None:
         while self.replaced:
@@ -185,9 +220,9 @@ def applies(name: str) -> bool:
 @contextlib.contextmanager
 def window() -> Iterator[None]:
     """The active patches installed, for as long as the outermost window is open: WeasyPrint
-    is changed only while Pressroom lays out or writes with it. The patches are module and
-    class attributes, so while a window is open they apply to every thread of the process;
-    the lock keeps two Pressroom threads from installing them twice."""
+    is changed only while Pressroom lays out or writes with it, and only for the context
+    (the thread) that opened the window: each replacement chooses by `_ACTIVE`. The lock
+    keeps two Pressroom threads from installing them twice: the second waits."""
     gate = _GATE
     assert gate is not None, "pressroom.weasy is imported before any window is opened"
     with gate.lock:
@@ -201,9 +236,11 @@ def window() -> Iterator[None]:
                 gate.patcher.restore()
                 raise
         gate.depth += 1
+        active = _ACTIVE.set(True)
         try:
             yield
         finally:
+            _ACTIVE.reset(active)
             gate.depth -= 1
             if gate.depth == 0:
                 gate.patcher.restore()
