@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
 import jinja2
 from babel.core import UnknownLocaleError
 from babel.dates import format_date
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from .errors import PressroomError
 from .themes import Theme
 
 
 @cache
 def environment(theme: Theme) -> jinja2.Environment:
-    env = jinja2.Environment(
+    """A theme's templates are data a project may send: they run sandboxed (no attribute
+    that starts with an underscore, no Python object's internals, no changing what they are
+    given), and read only the theme's own `templates/`."""
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FunctionLoader(lambda name: _source(theme, name)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -37,15 +43,53 @@ def environment(theme: Theme) -> jinja2.Environment:
     return env
 
 
-def _source(theme: Theme, name: str) -> tuple[str, None, Any] | None:
-    found = theme.find(f"templates/{name}")
+TEMPLATES = "templates/"
+_LOADED: set[str] = set()  # the file names of every template loaded (see `_where`)
+
+
+def _source(theme: Theme, name: str) -> tuple[str, str, Any] | None:
+    found = theme.find(f"{TEMPLATES}{name}")
     if found is None:
         return None
-    return found.read_text("utf-8"), None, lambda: True
+    # A user's theme file by its path; the default theme's by its name in the theme.
+    filename = str(found) if isinstance(found, Path) else f"{theme.name} theme: {TEMPLATES}{name}"
+    _LOADED.add(filename)
+    return found.read_text("utf-8"), filename, lambda: True
 
 
 def render(theme: Theme, template: str, **context: Any) -> str:
-    return environment(theme).get_template(template).render(**context)
+    """`template` of `theme` made with `context`; a template that fails (a syntax error,
+    an undefined name, a reach past the sandbox) is one error naming its file and line."""
+    try:
+        return environment(theme).get_template(template).render(**context)
+    except jinja2.TemplateError as err:
+        name, line = _where(err, f"{theme.name} theme: {TEMPLATES}{template}")
+        raise PressroomError(name, f"template: {_first_line(err)}", line, "B-THEME") from None
+
+
+def _where(err: jinja2.TemplateError, fallback: str) -> tuple[str, int | None]:
+    """The theme file and line a template error arose at: a syntax error says; otherwise
+    the innermost frame of a template (Jinja rewrites the traceback to name them)."""
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        return err.filename or fallback, err.lineno
+    found: tuple[str, int | None] = (fallback, None)
+    trace = err.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename in _LOADED:
+            found = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def _first_line(err: Exception) -> str:
+    if isinstance(err, jinja2.TemplateNotFound):
+        return (
+            f"no template {err.name!r} in the theme (a template reads only its theme's templates/)"
+        )
+    text = str(err).strip().splitlines()
+    message = text[0] if text else type(err).__name__
+    return message if len(message) <= 200 else message[:199] + "…"
 
 
 def inner(el: ET.Element, method: Literal["xml", "html"]) -> str:
