@@ -87,12 +87,26 @@ def read_config(path: Path, diagnostics: Diagnostics) -> Config:
             raise fail(key, f"'{key}' must be text")
         return value.strip()
 
+    project = base.resolve()
+
+    def inside(key: str, name: str) -> Path:
+        """A path the project names, which must stay in the project's folder: a project
+        sent by someone else reads and writes nothing of the user's (symlinks followed)."""
+        found = base / name
+        if not found.resolve().is_relative_to(project):
+            raise fail(
+                key,
+                f"'{key}: {name}' is outside the project folder; only the command line "
+                "may name a path outside it",
+            )
+        return found
+
     config = Config(path=path)
-    config.chapters = [base / name for name in strings("chapters")]
+    config.chapters = [inside("chapters", name) for name in strings("chapters")]
     for name, chapter in zip(strings("chapters"), config.chapters, strict=True):
         if not chapter.is_file():
             raise fail("chapters", f"chapter file {name} not found")
-    config.css = [base / name for name in strings("css")]
+    config.css = [inside("css", name) for name in strings("css")]
     config.formats = strings("formats") or None
     for name in config.formats or []:
         if name not in WRITERS:
@@ -104,8 +118,12 @@ def read_config(path: Path, diagnostics: Diagnostics) -> Config:
         except ValueError as err:
             raise fail("paper", str(err)) from None
     theme, output = one("theme"), one("output")
-    config.theme = base / theme if theme else None
-    config.output = base / output if output else None
+    config.theme = inside("theme", theme) if theme else None
+    config.output = inside("output", output) if output else None
+    if config.output is not None and config.output.resolve() == project:
+        raise fail(
+            "output", f"'output: {output}' is the project folder itself; name a folder in it"
+        )
     raised = data.get("limits") or {}
     if not isinstance(raised, dict):
         raise fail("limits", "'limits' must be a mapping such as {footnotes: 50000}")

@@ -33,9 +33,12 @@ kept under the SHA-256 of those bytes and of the code (`Pieces.derived`).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import platform
+import re
+import secrets
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -49,6 +52,7 @@ from ..diagnostics import Diagnostic
 from ..limits import Limits
 from ..model import Chapter, Document, Metadata
 from ..themes import Theme
+from ..util.files import own_folder, write_private
 
 if TYPE_CHECKING:
     from ..load import Converted
@@ -110,6 +114,8 @@ def file_digest(path: Path) -> str | None:
                 digest.update(inner.relative_to(path).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(inner.read_bytes()).digest())
             return digest.hexdigest()
+        if not path.is_file():  # a device or a pipe is no input of a book: never read
+            return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
@@ -119,11 +125,71 @@ def record_path(out: Path, stem: str) -> Path:
     return out / FOLDER / f"{stem}.json"
 
 
+# -- the cache is read as untrusted input ----------------------------------------------------
+# A project folder may come from someone else with a `.pressroom-cache/` in it. Every entry
+# and record Pressroom keeps is sealed with an HMAC under a key of this user's, kept outside
+# any project (`key_path`): an entry it did not write itself is not read, only made again.
+KEY_BYTES = 32
+
+
+def key_path() -> Path:
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "pressroom" / "key"
+
+
+@cache
+def _key() -> bytes | None:
+    """This user's key, made on first use (random, readable by the user alone); None if it
+    cannot be had: nothing is then kept or read."""
+    path = key_path()
+    for _ in range(2):
+        try:
+            data = path.read_bytes()
+            return data if len(data) == KEY_BYTES else None
+        except FileNotFoundError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # made meanwhile by another build: read it
+            except OSError:
+                return None
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(KEY_BYTES))
+        except OSError:
+            return None
+    return None
+
+
+def _tag(name: str, payload: bytes) -> bytes | None:
+    key = _key()
+    if key is None:
+        return None
+    return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
+def sealed(name: str, payload: bytes) -> bytes | None:
+    """`payload` as kept under `name`: its tag first; None without a key."""
+    tag = _tag(name, payload)
+    return None if tag is None else tag + payload
+
+
+def opened(name: str, data: bytes) -> bytes | None:
+    """The payload of an entry kept under `name`, if this user's key sealed it there."""
+    tag, payload = data[:32], data[32:]
+    expected = _tag(name, payload)
+    return payload if expected is not None and hmac.compare_digest(tag, expected) else None
+
+
 def fresh(out: Path, stem: str, options: str, outputs: list[Path]) -> list[Diagnostic] | None:
     """The warnings of the last build of `stem` into `out` when it wrote `outputs` and
     nothing it depends on has changed since; None otherwise."""
     try:
-        record = json.loads(record_path(out, stem).read_text("utf-8"))
+        path = record_path(out, stem)
+        payload = opened(path.name, path.read_bytes())
+        if payload is None:
+            return None  # not a record this user's builds wrote
+        record = json.loads(payload)
         if record["options"] != options:
             return None
         if set(record["outputs"]) != {str(p.resolve()) for p in outputs}:
@@ -174,17 +240,18 @@ def remember(
         "diagnostics": [asdict(d) for d in diagnostics],
     }
     path = record_path(out, stem)
+    data = sealed(path.name, json.dumps(record, indent=1, sort_keys=True).encode("utf-8"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(record, indent=1, sort_keys=True), "utf-8")
-        temporary.replace(path)
+        if data is not None and own_folder(path.parent, out):
+            write_private(path, data)
     except OSError:
         pass
 
 
 # -- pieces of a book's Markdown -------------------------------------------------------------
 PIECE_FORMAT = "pressroom-piece-2"
+# What Pressroom names an entry of a book's pieces folder: a digest and the kind of entry.
+ENTRY = re.compile(r"[0-9a-f]{64}\.[a-z]+")
 
 
 def pieces_folder(out: Path, stem: str) -> Path:
@@ -287,21 +354,21 @@ class Pieces:
             return None
         if name not in self._read:
             try:
-                self._read[name] = (self.folder / name).read_bytes()
+                payload = opened(name, (self.folder / name).read_bytes())
             except OSError:
                 return None
+            if payload is None:
+                return None  # not an entry this user's builds wrote: made again
+            self._read[name] = payload
         return self._read[name]
 
     def _sealed(self, name: str) -> bytes | None:
-        """A kept entry's content, when the SHA-256 it starts with is the rest's."""
-        kept = self._kept(name)
-        if kept and hashlib.sha256(kept[32:]).digest() == kept[:32]:
-            return kept[32:]
-        return None
+        """A kept entry's content, if there is one."""
+        return self._kept(name) or None
 
     def _seal(self, name: str, content: bytes) -> None:
-        """Keep `content` as `name`, after its SHA-256 (checked by `_sealed`)."""
-        self.given[name] = hashlib.sha256(content).digest() + content
+        """Keep `content` as `name`."""
+        self.given[name] = content
 
     def piece(self, text: str, depth: int) -> Converted:
         from ..load import Converted, convert
@@ -432,14 +499,16 @@ def keep_pieces(folder: Path, pieces: dict[str, bytes | None]) -> None:
     if not pieces:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Only a real folder below the output folder's cache (never through a symlink, to a
+        # folder of the user's), and in it only what Pressroom names its entries is pruned.
+        if not own_folder(folder, folder.parent.parent):
+            return
         for name, data in pieces.items():
-            if data is not None:
-                temporary = (folder / name).with_suffix(".tmp")
-                temporary.write_bytes(data)
-                temporary.replace(folder / name)
+            kept = sealed(name, data) if data is not None else None
+            if kept is not None:
+                write_private(folder / name, kept)
         for old in folder.iterdir():
-            if old.name not in pieces:
+            if old.name not in pieces and ENTRY.fullmatch(old.name) and not old.is_dir():
                 old.unlink()
     except OSError:
         pass

@@ -174,15 +174,47 @@ def _discard(path: Path) -> None:
 
 
 def _swap_folder(new: Path, target: Path) -> None:
-    """Replace `target` by `new` with renames only, so a reader never sees half a folder."""
-    old = None
+    """Replace `target` by `new` with renames only, so a reader never sees half a folder.
+    The old one goes into a folder made here for it (a fresh name: nothing of the user's
+    that happens to be named alike is touched), then away."""
+    attic = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
+        attic = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old."))
+        target.rename(attic / target.name)
     new.rename(target)
-    if old:
-        shutil.rmtree(old)
+    if attic:
+        shutil.rmtree(attic)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `path` (a file of Pressroom's own: a cache entry) through a temporary file
+    created beside it under a fresh name (`O_EXCL`): a planted file or symlink of a fixed
+    name is never written through."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def own_folder(folder: Path, top: Path) -> bool:
+    """Make `folder` (below `top`) if needed, and say whether it is a real folder all the
+    way down from `top`: no step of it a symlink, which could lead Pressroom's writes and
+    deletions into a folder of the user's."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        relative = folder.relative_to(top)
+    except (OSError, ValueError):
+        return False
+    step = top
+    for part in relative.parts:
+        step = step / part
+        if step.is_symlink() or not step.is_dir():
+            return False
+    return True
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:
