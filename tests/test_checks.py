@@ -298,11 +298,28 @@ def test_ace_is_not_looked_up_next_to_the_package(elsewhere):
     assert (finding.code, finding.severity) == ("SKIP", "warning")
 
 
-def test_ace_in_node_modules_of_a_folder_above(elsewhere):
-    local = elsewhere.parent / "node_modules" / ".bin"
-    local.mkdir(parents=True)
-    (local / "ace").symlink_to(ACE)
-    assert ace() == str(local.resolve() / "ace")
+def test_a_planted_ace_and_puppeteer_config_are_never_run(
+    elsewhere, built_book, tmp_path, monkeypatch
+):
+    """Checking a received EPUB in the folder it came in, with the sender's
+    `node_modules/.bin/ace` and `.puppeteerrc.cjs` beside it: neither runs."""
+    import shutil
+
+    proof = tmp_path / "ran"
+    for folder in (elsewhere, elsewhere.parent):
+        local = folder / "node_modules" / ".bin"
+        local.mkdir(parents=True)
+        for name in ACE_NAMES:
+            (local / name).write_text(f"#!/bin/sh\ntouch {proof}-ace\n")
+            (local / name).chmod(0o755)
+    (elsewhere / ".puppeteerrc.cjs").write_text(
+        f"require('fs').writeFileSync({str(proof) + '-puppeteer'!r}, 'x');\nmodule.exports = {{}};\n"
+    )
+    assert ace() is None  # not found in the working folder or above it
+    book = shutil.copy(built_book["epub"], elsewhere / "book.epub")
+    monkeypatch.setenv("PRESSROOM_ACE", str(ACE))  # the user's own Ace
+    ace_findings(Path(book))
+    assert not list(tmp_path.glob("ran-*"))
 
 
 def test_ace_on_the_path(elsewhere, tmp_path, monkeypatch):

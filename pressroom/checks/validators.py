@@ -3,7 +3,9 @@
 A validator that is not installed gives one SKIP warning saying so; one that is installed, or
 named by PRESSROOM_ACE, and fails (missing, crash, time-out, no report) is a V-FAIL error: a
 check that did not happen never passes. Chromium, which Ace drives, runs with name
-resolution off: it reaches nothing but the local server Ace gives it the book from.
+resolution off and every other request sent to a proxy that is not there: it reaches nothing
+but the local server Ace gives it the book from. Ace runs in a folder of its own, found only
+where the user's configuration says (PRESSROOM_ACE, PATH).
 """
 
 from __future__ import annotations
@@ -126,23 +128,20 @@ ACE_NAMES = ("ace", "ace-cli")  # what @daisy/ace-cli installs, by version
 
 
 def ace() -> str | None:
-    """DAISY Ace: `PRESSROOM_ACE`, else `node_modules/.bin/ace` in the working folder or a
-    folder above it (where `npm install @daisy/ace-cli` puts it), else `ace` on the PATH.
-    Never next to this package: installed from a wheel, it has no checkout around it."""
+    """DAISY Ace: `PRESSROOM_ACE`, else `ace` on the PATH: the user's own configuration.
+    Never one found in the working folder or above it (`node_modules/.bin/`): the files
+    `pressroom check` reads may have come with a program of the sender's."""
     explicit = os.environ.get("PRESSROOM_ACE")
     if explicit:  # asked for by name: no other Ace stands in for it
         return shutil.which(explicit)
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        for tool in ACE_NAMES:
-            local = folder / "node_modules" / ".bin" / tool
-            if local.is_file() and os.access(local, os.X_OK):
-                return str(local)
     return next(filter(None, map(shutil.which, ACE_NAMES)), None)
 
 
 OFFLINE_FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    # An address written as numbers needs no name: every request but the local server's
+    # goes to a proxy that is not there (loopback is never proxied).
+    "--proxy-server=http://127.0.0.1:9",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -201,6 +200,9 @@ def ace_findings(path: Path) -> list[Diagnostic]:
                 text=True,
                 timeout=ACE_TIMEOUT,
                 env=_browser(Path(tmp)),
+                # A folder of its own: Puppeteer reads a `.puppeteerrc.cjs` (a program) from
+                # its working folder, which may be the folder the book came in.
+                cwd=tmp,
             )
         except subprocess.TimeoutExpired:
             return [
