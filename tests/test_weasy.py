@@ -388,3 +388,22 @@ def test_a_tagging_patch_makes_its_difference(tmp_path, name, shows):
 def test_the_docs_show_the_patch_table():
     readme = (ROOT / "docs" / "weasyprint" / "README.md").read_text("utf-8")
     assert weasy.table() in readme
+
+
+def test_a_build_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    """WeasyPrint keeps the fonts of `@font-face` rules in a temporary folder it removes
+    when finalised, which the print process, forked, is not: Pressroom removes it."""
+    import tempfile
+
+    from support import pressroom
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    (tmp_path / "book.md").write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nText with a note.[^1]\n\n[^1]: The note.\n", "utf-8"
+    )
+    run = pressroom("build", "book.md", "-o", "out", cwd=tmp_path, env={"TMPDIR": str(scratch)})
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "book.pdf").is_file()
+    assert list(scratch.iterdir()) == []
+    assert tempfile.gettempdir() != str(scratch)  # only the build's own processes were told

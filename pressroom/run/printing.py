@@ -184,6 +184,16 @@ def print_side(
 
 
 def _print_side(conn: Connection) -> None:
+    prepared = None
+
+    def say(message: tuple[Any, ...]) -> None:
+        """Tell the parent, once this process's own files are gone: the parent may end it
+        as soon as it is told, and a forked process runs no finalisers (WeasyPrint's fonts'
+        folder)."""
+        if prepared is not None:
+            prepared.release()
+        tell(conn, message)
+
     try:
         from ..writers.pdf import press
 
@@ -203,12 +213,13 @@ def _print_side(conn: Connection) -> None:
             doc, ctx, names, lambda name: conn.send(("stage", name)), prepared, page, cut
         )
         ctx.read |= early.read  # the stylesheets' folders were read through the early context
-        conn.send(("done", made, ctx.diagnostics.items[before:], ctx.read))
+        say(("done", made, ctx.diagnostics.items[before:], ctx.read))
     except PressroomError as err:
-        tell(conn, ("error", err))
+        say(("error", err))
     except (EOFError, KeyboardInterrupt):  # the parent stopped, or Ctrl-C: it says so itself
-        pass
+        if prepared is not None:
+            prepared.release()
     except BaseException as err:  # a bug: its report goes to the parent
-        tell(conn, ("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        say(("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:
         conn.close()

@@ -26,7 +26,7 @@ from . import native
 import weasyprint
 
 from ..supported import SUPPORTED, Unsupported, specifier, supported
-from . import drawing, lines, notes, parts, tagging, xmp
+from . import drawing, fonts, lines, notes, parts, tagging, xmp
 from .patch import Gate, Patch, Target, applies, use, window, without
 
 __all__ = [
@@ -53,6 +53,7 @@ PATCHES: tuple[Patch, ...] = (
     *drawing.PATCHES,
     *parts.PATCHES,
     *xmp.PATCHES,
+    *fonts.PATCHES,
 )
 
 _gate = Gate(PATCHES)

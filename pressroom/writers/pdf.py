@@ -24,6 +24,7 @@ from ..context import BuildContext
 from ..errors import PressroomError
 from ..model import Document
 from ..weasy.drawing import drawing, drawn_once
+from ..weasy.fonts import release as release_fonts
 from ..weasy.notes import link_calls
 from ..weasy.tagging import identify_notes
 from ..weasy.xmp import described
@@ -60,6 +61,11 @@ class Press:
     images: dict[str, bytes] = field(default_factory=dict)
     drawn: dict[str, bytes] = field(default_factory=dict)
     covers: dict[str, bytes] = field(default_factory=dict)
+
+    def release(self) -> None:
+        """Remove the temporary folder of the stylesheets' fonts (WeasyPrint removes it only
+        when the configuration is finalised, which a forked process never does)."""
+        release_fonts(self.fonts)
 
 
 def press(ctx: BuildContext, finish: str = "") -> Press:
