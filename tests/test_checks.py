@@ -13,10 +13,12 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
     StreamObject,
+    TextStringObject,
 )
 
 import pressroom.checks
@@ -562,3 +564,60 @@ def test_every_rule_is_in_its_list(module):
     rules = [f for name, f in vars(module).items() if name.startswith("rule_")]
     assert sorted(module.RULES, key=rules.index) == rules
     assert len(set(module.RULES)) == len(module.RULES)
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/Type"): NameObject("/Action")})
+    action[NameObject("/S")] = NameObject(kind)
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = value
+    return action
+
+
+def _open_with(action: DictionaryObject):
+    def change(writer: PdfWriter) -> None:
+        writer.root_object[NameObject("/OpenAction")] = writer._add_object(action)
+
+    return change
+
+
+def _page_trigger(action: DictionaryObject):
+    def change(writer: PdfWriter) -> None:
+        triggers = DictionaryObject({NameObject("/O"): writer._add_object(action)})
+        writer.pages[0][NameObject("/AA")] = triggers
+
+    return change
+
+
+def _chained(action: DictionaryObject):
+    """A harmless URI action opening the document, the unsafe one after it (/Next)."""
+
+    def change(writer: PdfWriter) -> None:
+        first = _action("/URI", URI=TextStringObject("https://example.org/"))
+        unsafe = writer._add_object(action)
+        first[NameObject("/Next")] = unsafe
+        action[NameObject("/Next")] = unsafe  # and then itself again: a loop
+        writer.root_object[NameObject("/OpenAction")] = writer._add_object(first)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (_open_with(_action("/JavaScript", JS=TextStringObject("app.alert(1)"))), "JavaScript"),
+        (_open_with(_action("/Launch", F=TextStringObject("calc.exe"))), "Launch"),
+        (_page_trigger(_action("/GoToE", NewWindow=BooleanObject(True))), "GoToE"),
+        (_chained(_action("/Launch", F=TextStringObject("/bin/sh"))), "Launch"),  # a loop too
+    ],
+)
+def test_a_pdf_that_runs_something_is_an_error(outputs, tmp_path, change, said):
+    broken = copy_pdf(outputs["book.pdf"], tmp_path / "acting.pdf", change)
+    found = [f for f in check_file(broken, validators=False) if f.code == "P-ACTION"]
+    assert len(found) == 1 and found[0].severity == "error" and said in found[0].message
+
+
+def test_links_to_the_web_are_no_unsafe_action(outputs):
+    assert not [
+        f for f in check_file(outputs["book.pdf"], validators=False) if f.code == "P-ACTION"
+    ]

@@ -1,4 +1,4 @@
-"""PDF rules: metadata, XMP, fonts, tagging, PDF/A identification and attachments.
+"""PDF rules: metadata, XMP, fonts, tagging, PDF/A identification, attachments and actions.
 
 Each rule in `RULES` takes the read `Pdf` and yields (code, severity, message). Which findings
 are errors depends on what the file is: an archival copy (by the writer registry's name for
@@ -317,6 +317,68 @@ def _unembedded_fonts(reader: Any) -> list[str]:
     return missing
 
 
+# Actions that run something or reach outside the document when it is opened or clicked.
+UNSAFE_ACTIONS = {
+    "/JavaScript": "runs JavaScript",
+    "/Launch": "launches a program or opens a file",
+    "/GoToE": "opens an embedded file",
+    "/ImportData": "imports data from a file",
+    "/SubmitForm": "sends form data",
+    "/Rendition": "plays media (may run JavaScript)",
+}
+MOST_ACTIONS = 10_000  # looked at, at the most: a chain of actions may be long or a loop
+
+
+def rule_actions(pdf: Pdf) -> Findings:
+    """Actions a received PDF could run: where a document opens (/OpenAction), its
+    triggers (/AA of the catalog, pages, annotations and form fields), its links and
+    outline items (/A, and each action's /Next), and document JavaScript (/Names)."""
+    names = _get(pdf.catalog, "/Names")
+    if _get(names, "/JavaScript") is not None:
+        yield "P-ACTION", "error", "document-level JavaScript (/Names /JavaScript)"
+    seen: set[object] = set()
+    found: dict[str, str] = {}
+    todo: list[tuple[str, Any]] = [("/OpenAction", _get(pdf.catalog, "/OpenAction"))]
+    todo += [("the catalog's /AA", v) for v in (_get(pdf.catalog, "/AA") or {}).values()]
+    for number, page in enumerate(pdf.reader.pages, start=1):
+        todo += [(f"page {number} /AA", v) for v in (_get(page, "/AA") or {}).values()]
+        for annot in _get(page, "/Annots") or []:
+            annot = annot.get_object()
+            todo.append((f"a link on page {number}", _get(annot, "/A")))
+            todo += [
+                (f"an annotation on page {number}", v) for v in (_get(annot, "/AA") or {}).values()
+            ]
+    fields = list(_get(_get(pdf.catalog, "/AcroForm"), "/Fields") or [])
+    item = _get(_get(pdf.catalog, "/Outlines"), "/First")
+    while item is not None and len(todo) < MOST_ACTIONS:
+        item = item.get_object()
+        if id(item) in seen:
+            break
+        seen.add(id(item))
+        todo.append(("an outline item", _get(item, "/A")))
+        item = _get(item, "/Next")
+    for field in fields[:MOST_ACTIONS]:
+        todo += [("a form field", v) for v in (_get(field.get_object(), "/AA") or {}).values()]
+    looked = 0
+    while todo and looked < MOST_ACTIONS:
+        where, action = todo.pop()
+        if action is None or not hasattr(action, "get_object"):
+            continue
+        action = action.get_object()
+        if not hasattr(action, "get") or id(action) in seen:
+            continue
+        seen.add(id(action))
+        looked += 1
+        kind = str(_get(action, "/S"))
+        if kind in UNSAFE_ACTIONS and kind not in found:
+            found[kind] = where
+        chained = _get(action, "/Next")
+        for following in chained if isinstance(chained, list) else [chained]:
+            todo.append((where, following))
+    for kind, where in found.items():
+        yield "P-ACTION", "error", f"{where} {UNSAFE_ACTIONS[kind]} ({kind[1:]} action)"
+
+
 Rule = Callable[[Pdf], Findings]
 
 # In the order their findings are reported.
@@ -328,4 +390,5 @@ RULES: list[Rule] = [
     rule_tags,
     rule_pdfa,
     rule_attachments,
+    rule_actions,
 ]
