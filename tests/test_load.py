@@ -378,3 +378,20 @@ def test_a_long_line_of_code_is_not_taken_for_deep_nesting(tmp_path):
 )
 def test_longest_paragraph_finds_the_first_past_the_limit(text, found):
     assert longest_paragraph(mask_code(text), 8) == found
+
+
+def test_a_note_defined_twice_is_an_error_naming_both_lines(tmp_path):
+    from pressroom.errors import PressroomError
+
+    source = tmp_path / "t.md"
+    source.write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nOne.[^a] Two.[^b]\n\n[^a]: First.\n[^b]: B.\n\n"
+        "[^a]: Second, which Markdown would keep in place of the first.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PressroomError) as raised:
+        load(source)
+    assert (raised.value.line, raised.value.message) == (
+        11,
+        "footnote [^a] is defined twice, at lines 8 and 11: give one of them another name",
+    )

@@ -20,9 +20,22 @@ NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 
 
 def check_notes(path: Path, visible: str, first_line: int) -> None:
-    """Every footnote call in `visible` (a text through `mask_code`) needs a definition;
-    report the first that has none, by line."""
-    defined = set(NOTE_DEF.findall(visible))
+    """Every footnote call in `visible` (a text through `mask_code`) needs a definition,
+    and each is defined once (Markdown would keep one and drop the other silently); report
+    the first that is not, by line."""
+    defined: dict[str, int] = {}
+    line, counted = first_line, 0  # the line at `counted`, counted on as definitions come
+    for m in NOTE_DEF.finditer(visible):
+        line += visible.count("\n", counted, m.start())
+        counted = m.start()
+        if m.group(1) in defined:
+            raise PressroomError(
+                path,
+                f"footnote [^{m.group(1)}] is defined twice, at lines {defined[m.group(1)]} "
+                f"and {line}: give one of them another name",
+                line,
+            )
+        defined[m.group(1)] = line
     for m in NOTE_REF.finditer(visible):
         if m.group(1) not in defined:
             line = first_line + visible[: m.start()].count("\n")
