@@ -103,6 +103,14 @@ def parser() -> argparse.ArgumentParser:
         help="stop a book whose build takes longer (default: no limit)",
     )
     build.add_argument(
+        "--limit",
+        action="append",
+        type=limit_setting,
+        default=[],
+        metavar="NAME=N",
+        help="set a limit (see the README), past what a project's pressroom.yml may; repeatable",
+    )
+    build.add_argument(
         "--force",
         action="store_true",
         help="build even when nothing has changed since the outputs were written",
@@ -191,6 +199,13 @@ def paper_size(text: str) -> str:
     return text
 
 
+def limit_setting(text: str) -> tuple[str, int]:
+    name, _, value = text.partition("=")
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=N (a whole number)")
+    return name.strip(), int(value)
+
+
 def jobs_count(text: str) -> int:
     try:
         value = int(text)
@@ -270,6 +285,11 @@ def _build(args: argparse.Namespace) -> int:
     overrides = [parse_override(Path("-M"), pair) for pair in args.metadata]
     for layer in metadata + overrides:
         warn_unknown(layer, found, METADATA_KEYS)
+    if args.limit:  # the user's own: no ceiling
+        try:
+            config.limits = config.limits.raised(dict(args.limit))
+        except ValueError as err:
+            raise PressroomError("--limit", str(err)) from None
     books = plan(
         args.manuscripts, config, metadata=metadata, overrides=overrides, timeout=args.timeout
     )

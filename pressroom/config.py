@@ -23,7 +23,7 @@ from typing import Any
 from .diagnostics import Diagnostics
 from .errors import PressroomError
 from .formats import WRITERS
-from .limits import DEFAULT, Limits
+from .limits import CEILING, DEFAULT, Limits
 from .load.frontmatter import METADATA_KEYS, Layer, read_yaml, warn_unknown
 from .util.files import read_text
 from .util.paper import paper
@@ -128,7 +128,7 @@ def read_config(path: Path, diagnostics: Diagnostics) -> Config:
     if not isinstance(raised, dict):
         raise fail("limits", "'limits' must be a mapping such as {footnotes: 50000}")
     try:
-        config.limits = DEFAULT.raised(raised)
+        config.limits = DEFAULT.raised(raised, ceiling=CEILING)
     except ValueError as err:
         raise fail("limits", str(err)) from None
     config.name = one("name")

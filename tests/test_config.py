@@ -206,3 +206,37 @@ def test_manuscripts_whose_outputs_would_collide_are_refused(tmp_path):
         "notes-archival.pdf" in run.stderr
     )
     assert not (project / "dist").exists()
+
+
+def test_a_project_cannot_lift_a_limit_past_its_ceiling(tmp_path):
+    from support import pressroom
+
+    (tmp_path / "pressroom.yml").write_text(
+        "chapters: [book.md]\nlimits: {footnotes: 5000000}\n", "utf-8"
+    )
+    (tmp_path / "book.md").write_text("---\ntitle: T\nauthor: A\n---\n\nText.\n", "utf-8")
+    run = pressroom("build", "--format", "epub", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"pressroom: {tmp_path / 'pressroom.yml'}:2: limit 'footnotes' may be at most 200,000 "
+        "in a project; only the command line lifts it further (--limit footnotes=N)\n"
+    )
+    run = pressroom("build", "--format", "epub", "--limit", "footnotes=5000000", cwd=tmp_path)
+    assert run.returncode == 1  # the project still asks for it: the line stays
+    (tmp_path / "pressroom.yml").write_text("chapters: [book.md]\n", "utf-8")
+    run = pressroom("build", "--format", "epub", "--limit", "footnotes=5000000", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+
+
+def test_limits_from_the_command_line_are_checked(tmp_path):
+    from support import pressroom
+
+    (tmp_path / "book.md").write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nText.[^1]\n\n[^1]: N.\n", "utf-8"
+    )
+    run = pressroom("build", "book.md", "--format", "epub", "--limit", "footnots=5", cwd=tmp_path)
+    assert run.returncode == 1 and run.stderr.startswith(
+        "pressroom: --limit: unknown limit 'footnots'"
+    )
+    run = pressroom("build", "book.md", "--format", "epub", "--limit", "footnotes=0", cwd=tmp_path)
+    assert run.returncode == 1 and "more than 0 footnotes" in run.stderr
