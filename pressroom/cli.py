@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,6 +130,7 @@ def parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--scheduler",
+        type=scheduler_address,
         metavar="ADDRESS",
         help="build the books on a Dask cluster, such as tcp://host:8786; outputs are written here",
     )
@@ -197,6 +199,18 @@ def paper_size(text: str) -> str:
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     return text
+
+
+SCHEDULER = re.compile(r"(?:tcp|tls)://(?:[^\s/:\[\]]+|\[[0-9a-fA-F:]+\])(?::\d+)?")
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler's address as `tcp://HOST:PORT` or `tls://HOST:PORT`."""
+    if not SCHEDULER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a Dask scheduler's address (tcp://HOST:PORT or tls://HOST:PORT)"
+        )
+    return text.strip()
 
 
 def limit_setting(text: str) -> tuple[str, int]:

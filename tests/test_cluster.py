@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -185,3 +186,87 @@ def test_a_bundle_never_writes_outside_its_folder(tmp_path, monkeypatch, name):
     with pytest.raises(ValueError, match="outside the build folder"):
         unpack_and_render(bundle)
     assert list(tmp_path.rglob("escaped.md")) == []
+
+
+# -- what a worker sends back is data, checked --------------------------------------------
+
+
+def _made(tmp_path: Path):
+    from pressroom.diagnostics import Diagnostic
+    from pressroom.run.build import Rendered
+    from pressroom.run.job import Outcome
+
+    out = tmp_path / "out"
+    rendered = Rendered(
+        source=tmp_path / "book.md",
+        outputs={out / "book.pdf": b"%PDF-1.7 pages", out / "book-bag": {"data/a.txt": b"a"}},
+        diagnostics=[Diagnostic(str(tmp_path / "book.md"), "B-NOTE", "warning", "never called", 9)],
+        validated={out / "book.pdf": []},
+    )
+    return out, Outcome(3, tmp_path / "book.md", rendered, None)
+
+
+def test_an_outcome_travels_as_data(tmp_path):
+    from pressroom.run.bundle import decode, encode
+
+    out, outcome = _made(tmp_path)
+    version, back = decode(encode("0.1.0", outcome), {out / "book.pdf", out / "book-bag"})
+    assert version == "0.1.0" and back == outcome
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda out, o: o.rendered.outputs.update({Path.home() / ".bashrc": b"rm -rf ~"}),
+        lambda out, o: o.rendered.outputs.update({out / "book-bag": {"../../escaped": b"x"}}),
+        lambda out, o: o.rendered.outputs.update({out / "book-bag": {"/etc/passwd": b"x"}}),
+        lambda out, o: o.rendered.validated.update({out / "other.pdf": []}),
+    ],
+)
+def test_a_worker_cannot_make_the_client_write_elsewhere(tmp_path, forge):
+    from pressroom.run.bundle import Refused, decode, encode
+
+    out, outcome = _made(tmp_path)
+    forge(out, outcome)
+    with pytest.raises(Refused):
+        decode(encode("0.1.0", outcome), {out / "book.pdf", out / "book-bag"})
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00" * 8, b"garbage", pickle.dumps(object())])
+def test_what_is_no_outcome_is_refused(tmp_path, data):
+    from pressroom.run.bundle import Refused, decode
+
+    with pytest.raises(Refused):
+        decode(data, {tmp_path / "book.pdf"})
+
+
+@pytest.mark.parametrize("address", ["", "127.0.0.1:8786", "ucx://127.0.0.1:8786", "tcp://h/x"])
+def test_a_scheduler_address_is_checked_before_anything_else(tmp_path, address):
+    folder = catalog(tmp_path)
+    run = pressroom("build", "--scheduler", address, cwd=folder)
+    assert run.returncode == 2
+    assert "is not a Dask scheduler's address (tcp://HOST:PORT or tls://HOST:PORT)" in run.stderr
+    assert "Traceback" not in run.stderr and not (folder / "dist").exists()
+
+
+def test_a_listener_that_never_answers_is_one_line_in_time(tmp_path):
+    """Something listens at the address, takes the connection and says nothing: the build
+    stops with one line within the connection's time, not hanging."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        folder = catalog(tmp_path)
+        started = time.monotonic()
+        run = pressroom("build", "--scheduler", f"tcp://127.0.0.1:{port}", cwd=folder, timeout=120)
+        assert time.monotonic() - started < 60
+    finally:
+        listener.close()
+    assert run.returncode == 1
+    assert run.stderr.startswith(
+        f"pressroom: tcp://127.0.0.1:{port}: cannot reach the Dask scheduler"
+    )
+    assert len(run.stderr.splitlines()) == 1, run.stderr

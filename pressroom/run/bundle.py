@@ -9,18 +9,20 @@ is here: every name the outputs hold (relative to the project) comes out the sam
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import PressroomError
 from ..load import Sources
 from ..load.frontmatter import Layer
 from ..util.dates import build_time
-from .build import house_style
+from .build import Rendered, house_style
 from .job import Outcome, Settings, attempt
 
 # What a manuscript can name from its folder: images, bibliographies, CSL, YAML, CSS.
@@ -184,3 +186,121 @@ def _renamed(outcome: Outcome, bundle: Bundle, base: Path) -> Outcome:
         )
     error = name(outcome.error) if outcome.error else None
     return Outcome(outcome.index, source, rendered, error)
+
+
+# -- what a worker sends back: bytes, read here without unpickling ---------------------------
+# A worker's result is data the client checks, never objects it rebuilds: a JSON header and
+# the outputs' bytes after it.
+
+
+def encode(version: str, outcome: Outcome) -> bytes:
+    """`outcome` (as a worker made it) as bytes: JSON for its words, its outputs' bytes
+    appended and named by their offsets."""
+    blobs: list[bytes] = []
+
+    def blob(data: bytes) -> list[int]:
+        start = sum(len(b) for b in blobs)
+        blobs.append(data)
+        return [start, len(data)]
+
+    def diagnostic(found: Diagnostic) -> list[Any]:
+        return [found.file, found.code, found.severity, found.message, found.line]
+
+    rendered = outcome.rendered
+    header: dict[str, Any] = {
+        "version": version,
+        "index": outcome.index,
+        "source": str(outcome.source),
+        "error": outcome.error,
+        "rendered": None,
+    }
+    if rendered is not None:
+        header["rendered"] = {
+            "outputs": [
+                [str(path), {n: blob(d) for n, d in data.items()}]
+                if isinstance(data, dict)
+                else [str(path), blob(data)]
+                for path, data in rendered.outputs.items()
+            ],
+            "diagnostics": [diagnostic(d) for d in rendered.diagnostics],
+            "validated": [
+                [str(path), [diagnostic(d) for d in found]]
+                for path, found in rendered.validated.items()
+            ],
+        }
+    text = json.dumps(header).encode("utf-8")
+    return len(text).to_bytes(8, "big") + text + b"".join(blobs)
+
+
+class Refused(ValueError):
+    """What a worker sent back is not what the client asked for."""
+
+
+def decode(data: bytes, expected: set[Path]) -> tuple[str, Outcome]:
+    """The worker's version and the outcome in `data`, its outputs only at the paths the
+    client asked for (`expected`), a folder's files only below their folder. Refused
+    otherwise: a worker cannot make the client write anywhere else."""
+    try:
+        size = int.from_bytes(data[:8], "big")
+        header = json.loads(data[8 : 8 + size])
+        body = memoryview(data)[8 + size :]
+        version, index, source = header["version"], header["index"], header["source"]
+        if not (isinstance(version, str) and isinstance(index, int) and isinstance(source, str)):
+            raise Refused("not an outcome")
+        error = header["error"]
+        if error is not None and not isinstance(error, str):
+            raise Refused("not an error message")
+
+        def blob(where: Any) -> bytes:
+            start, length = where
+            if not (isinstance(start, int) and isinstance(length, int)) or start < 0:
+                raise Refused("not a place in the outputs")
+            if start + length > len(body):
+                raise Refused("outputs cut short")
+            return bytes(body[start : start + length])
+
+        def diagnostic(raw: Any) -> Diagnostic:
+            file, code, severity, message, line = raw
+            if not all(isinstance(t, str) for t in (file, code, message)) or severity not in (
+                "error",
+                "warning",
+            ):
+                raise Refused("not a diagnostic")
+            if line is not None and not isinstance(line, int):
+                raise Refused("not a line number")
+            return Diagnostic(file, code, severity, message, line)
+
+        rendered = None
+        if header["rendered"] is not None:
+            raw = header["rendered"]
+            outputs: dict[Path, Any] = {}
+            for path, where in raw["outputs"]:
+                target = Path(path)
+                if target not in expected:
+                    raise Refused(f"an output the client did not ask for: {path}")
+                if isinstance(where, dict):
+                    folder = {}
+                    for name, place in where.items():
+                        relative = PurePosixPath(name)
+                        if relative.is_absolute() or ".." in relative.parts or not name:
+                            raise Refused(f"a file outside its folder: {name}")
+                        folder[name] = blob(place)
+                    outputs[target] = folder
+                else:
+                    outputs[target] = blob(where)
+            validated = {
+                Path(path): [diagnostic(d) for d in found] for path, found in raw["validated"]
+            }
+            if not set(validated) <= expected:
+                raise Refused("findings for an output the client did not ask for")
+            rendered = Rendered(
+                source=Path(source),
+                outputs=outputs,
+                diagnostics=[diagnostic(d) for d in raw["diagnostics"]],
+                validated=validated,
+            )
+        return version, Outcome(index, Path(source), rendered, error)
+    except Refused:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise Refused(f"not an outcome ({type(err).__name__})") from None
