@@ -18,6 +18,7 @@ class Limits:
     yaml_values: int = 20_000  # front matter or config, with aliases expanded
     nesting: int = 100  # lists and block quotes in Markdown, elements in raw HTML
     footnotes: int = 20_000
+    formulas: int = 10_000  # TeX formulas in one book, each drawn for print
     paragraph_characters: int = 100_000  # one paragraph: about 30 printed pages
     title_characters: int = 1_000  # title, subtitle, short title (the running heads)
     image_bytes: int = 50_000_000
@@ -53,6 +54,7 @@ CEILING = Limits(
     yaml_values=200_000,
     nesting=200,
     footnotes=200_000,
+    formulas=100_000,
     paragraph_characters=1_000_000,
     title_characters=10_000,
     image_bytes=500_000_000,

@@ -48,7 +48,14 @@ def test_every_build_and_check_option_is_documented():
 def test_every_limit_and_its_default_is_in_the_readme():
     from dataclasses import fields
 
-    from pressroom.limits import DEFAULT
+    from pressroom.limits import CEILING, DEFAULT
 
-    rows = dict(re.findall(r"^\| `(\w+)` \| ([\d,]+)(?: \(none\))? \|", section("Limits"), re.M))
-    assert {f.name: f"{getattr(DEFAULT, f.name):,}" for f in fields(DEFAULT)} == rows
+    found = re.findall(
+        r"^\| `(\w+)` \| ([\d,]+)(?: \(none\))? \| ([\d,]+|any) \|", section("Limits"), re.M
+    )
+    assert {f.name: f"{getattr(DEFAULT, f.name):,}" for f in fields(DEFAULT)} == {
+        name: default for name, default, _ in found
+    }
+    assert {f.name: f"{getattr(CEILING, f.name):,}" for f in fields(CEILING)} == {
+        name: ceiling.replace("any", "0") for name, _, ceiling in found
+    }

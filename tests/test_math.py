@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from pressroom.load.markdown import to_html
 from pressroom.load.math import bad_formulas
 from pressroom.load.sanitize import sanitize
@@ -60,3 +62,41 @@ def test_raw_mathml_passes_the_sanitizer_without_links_or_foreign_content():
     safe, warnings = sanitize(html)
     assert safe == '<p><math display="block"><mi>y</mi><mo>=</mo></math></p>'
     assert warnings == ["<annotation-xml> removed"]
+
+
+@pytest.mark.parametrize(
+    ("tex", "why"),
+    [
+        ("\\frac{1}{" * 12 + "x" + "}" * 12, "fractions nested more than 6 deep"),
+        ("x+" * 2500 + "x", "longer than 4,000 characters"),
+        (
+            "\\begin{matrix}"
+            + "\\\\".join("&".join(["1"] * 100) for _ in range(100))
+            + "\\end{matrix}",
+            "longer than",
+        ),
+        ("{" * 60 + "x" + "}" * 60, "nested more than 40 deep"),
+    ],
+)
+def test_a_formula_past_the_limits_is_printed_as_written_at_once(tex, why):
+    """Drawing a fraction measures its parts again for every fraction around it: 14 deep
+    took 37 s. Past the limits a formula is kept as written, with a warning."""
+    import time
+
+    from pressroom.load.math import MathError, tex_to_mathml
+
+    started = time.monotonic()
+    with pytest.raises(MathError, match=why):
+        tex_to_mathml(tex, display=True)
+    assert time.monotonic() - started < 2
+
+
+def test_the_limits_leave_real_formulas_alone():
+    from pressroom.load.math import tex_to_mathml
+
+    for tex in (
+        "\\frac{1}{1+\\frac{1}{1+\\frac{1}{1+\\frac{1}{x}}}}",  # a continued fraction
+        "\\sum_{k=1}^{n} \\binom{n}{k} x^k y^{n-k} = (x+y)^n",
+        "\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}",
+    ):
+        assert tex_to_mathml(tex, display=False).startswith("<math")

@@ -279,6 +279,7 @@ class _Assembly:
         self.hollow: set[ET.Element] = set()  # top-level blocks of pieces read as outlines
         self.shared = hashlib.sha256(repr(meta).encode())
         self.keyed = True  # every piece has its key (kept by cache.Pieces)
+        self.formulas = 0
 
     def add(self, file: _File) -> None:
         visible = mask_code(file.body)  # what Markdown reads as text and markup
@@ -288,11 +289,18 @@ class _Assembly:
         caption_tables(tree)
         _check_languages(file, tree, self.diagnostics)
         for formula in bad_formulas(tree):
+            shown = formula if len(formula) <= 80 else formula[:79] + "…"
             self.diagnostics.warn(
                 "B-MATH",
                 file.path,
-                f"formula {formula} could not be read; printed as written",
+                f"formula {shown} could not be read (or is past the limits of one formula); "
+                "printed as written",
                 _line_of(file, formula),
+            )
+        self.formulas += sum(1 for _ in tree.iter("math"))
+        if self.formulas > self.limits.formulas:
+            raise PressroomError(
+                file.path, f"more than {self.limits.formulas:,} formulas; that is the limit"
             )
         _collect_images(
             file, self.root, tree, self.images, self.diagnostics, self.limits, self.kept

@@ -27,12 +27,25 @@ UNKNOWN_COMMAND = re.compile(r"<m[ion]>\\[A-Za-z]+")
 ERROR_CLASS = "math-error"
 
 
+# How much one formula may ask for: drawing a fraction measures its parts again for each
+# fraction around it (ziamath), so the work doubles with each level; a formula is read and
+# drawn in time linear in its size within these.
+MOST_TEX = 4_000  # characters of TeX
+MOST_ELEMENTS = 4_000  # MathML elements (a 60 × 60 array)
+MOST_DEPTH = 40  # elements inside elements
+MOST_FRACTIONS = 6  # fractions inside fractions
+
+
 class MathError(ValueError):
     pass
 
 
 def tex_to_mathml(tex: str, display: bool) -> str:
     """MathML for `tex` with the TeX as alttext (no namespace: the EPUB adds it)."""
+    if len(tex) > MOST_TEX:
+        raise MathError(f"longer than {MOST_TEX:,} characters")
+    if tex.count("{") > MOST_ELEMENTS:
+        raise MathError(f"more than {MOST_ELEMENTS:,} groups")
     try:
         mathml = convert(tex, display="block" if display else "inline")
     except Exception as err:  # latex2mathml has no common base class for its errors
@@ -40,8 +53,30 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     unknown = UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MathError(f"unknown command {unknown.group()[4:]}")
+    _check_size(ET.fromstring(mathml))
     opening = '<math xmlns="http://www.w3.org/1998/Math/MathML"'
     return f"<math alttext={quoteattr(tex)}" + mathml.removeprefix(opening)
+
+
+def _check_size(math: ET.Element) -> None:
+    """Raise MathError for a formula past the limits above."""
+    count = 0
+    stack: list[tuple[ET.Element, int, int]] = [(math, 0, 0)]
+    while stack:
+        element, depth, fractions = stack.pop()
+        count += 1
+        if element.tag.endswith("mfrac"):
+            fractions += 1
+        if count > MOST_ELEMENTS or depth > MOST_DEPTH or fractions > MOST_FRACTIONS:
+            what = (
+                f"more than {MOST_ELEMENTS:,} parts"
+                if count > MOST_ELEMENTS
+                else f"nested more than {MOST_DEPTH} deep"
+                if depth > MOST_DEPTH
+                else f"fractions nested more than {MOST_FRACTIONS} deep"
+            )
+            raise MathError(what)
+        stack.extend((child, depth + 1, fractions) for child in element)
 
 
 class MathProcessor(InlineProcessor):
