@@ -271,3 +271,35 @@ def test_the_bibliography_heading_is_in_the_books_language_and_old_style_names_w
     assert len(list(page.iter(f"{XHTML}aside"))) == 1  # a note style
     run = pressroom("build", "u.md", "--format", "epub", cwd=tmp_path)
     assert "u.md:5: warning B-CITE: 'csl' without 'bibliography'" in run.stderr
+
+
+def test_string_macros_that_double_are_refused_before_they_are_expanded(tmp_path):
+    """Each @string joining the last twice over: 1 KB asked for 21 GB. Measured, not
+    expanded: one line, at once."""
+    import time
+
+    from pressroom.errors import PressroomError
+    from pressroom.load import load
+
+    macros = ['@string{s0 = "xxxxxxxxxxxxxxxx"}'] + [
+        f"@string{{s{n} = s{n - 1} # s{n - 1}}}" for n in range(1, 40)
+    ]
+    (tmp_path / "refs.bib").write_text(
+        "\n".join(macros) + '\n@book{k, title = s39, author = "A", year = 2020}\n', "utf-8"
+    )
+    (tmp_path / "t.md").write_text(
+        "---\ntitle: T\nauthor: A\nbibliography: refs.bib\n---\n\nAs said [@k].\n", "utf-8"
+    )
+    started = time.monotonic()
+    with pytest.raises(PressroomError, match=r"@string s2\d expands to over 50,000,000") as raised:
+        load(tmp_path / "t.md")
+    assert time.monotonic() - started < 5
+    assert raised.value.path.endswith("refs.bib") and raised.value.line is not None
+
+
+def test_macros_within_the_limit_are_read_as_before(tmp_path):
+    from pressroom.load.citations import _value_length
+
+    macros = {"pub": 9}
+    text = 'x = "A " # pub # {B {c}} # jan # 2020,'
+    assert _value_length(text, 4, macros) == len("A ") + 9 + len("B {c}") + len("January") + 1 + 4

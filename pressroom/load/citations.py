@@ -207,6 +207,97 @@ def _bibtex() -> type:
     return Reader
 
 
+# What one BibTeX file may ask for: its @string macros are expanded where they are used, and
+# each may join the last twice over (`@string{b = a # a}`): 1 KB asked for 21 GB.
+MOST_BIBTEX_BYTES = 20_000_000
+MOST_ENTRIES = 50_000
+MOST_EXPANDED = 50_000_000  # characters of every field with its macros expanded
+BIBTEX_ENTRY = re.compile(r"@\s*(\w+)\s*[{(]", re.I)
+BIBTEX_STRING = re.compile(r"@\s*string\s*[{(]\s*([^\s=#{}(),\"]+)\s*=", re.I)
+BIBTEX_VALUE = re.compile(r"=\s*")
+# The month macros BibTeX knows without a definition.
+MONTHS = {
+    m: len(m) + 5
+    for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+}
+
+
+def _value_length(text: str, at: int, macros: dict[str, int]) -> int:
+    """The length of the BibTeX value starting at `at` (parts joined with `#`) with its
+    macros expanded, read in one pass without expanding them."""
+    total, n = 0, len(text)
+    while at < n:
+        while at < n and text[at].isspace():
+            at += 1
+        if at >= n:
+            break
+        opening = text[at]
+        if opening in '{"':
+            depth, start = 0, at
+            at += 1
+            while at < n:
+                c = text[at]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    if depth == 0 and opening == "{":
+                        break
+                    depth -= 1
+                elif c == '"' and opening == '"' and depth == 0:
+                    break
+                at += 1
+            total += at - start - 1  # what the delimiters hold
+            at += 1
+        else:
+            start = at
+            while at < n and not (text[at].isspace() or text[at] in '#,{}()="'):
+                at += 1
+            word = text[start:at].lower()
+            total += macros.get(word, MONTHS.get(word, at - start))
+            if at == start:
+                break
+        while at < n and text[at].isspace():
+            at += 1
+        if at < n and text[at] == "#":
+            at += 1
+            continue
+        break
+    return total
+
+
+def check_bibtex(path: Path, text: str) -> None:
+    """Refuse a BibTeX file past what one may ask for, before it is parsed: its size, its
+    entries, and its fields with their @string macros expanded (measured, not expanded)."""
+    if len(text) > MOST_BIBTEX_BYTES:
+        raise PressroomError(path, f"the bibliography is over {MOST_BIBTEX_BYTES:,} bytes")
+    entries = sum(
+        1
+        for m in BIBTEX_ENTRY.finditer(text)
+        if m.group(1).lower() not in ("string", "comment", "preamble")
+    )
+    if entries > MOST_ENTRIES:
+        raise PressroomError(path, f"more than {MOST_ENTRIES:,} entries; that is the limit")
+    macros: dict[str, int] = {}
+    for m in BIBTEX_STRING.finditer(text):
+        length = _value_length(text, m.end(), macros)
+        if length > MOST_EXPANDED:
+            line = text.count("\n", 0, m.start()) + 1
+            raise PressroomError(
+                path, f"@string {m.group(1)} expands to over {MOST_EXPANDED:,} characters", line
+            )
+        macros[m.group(1).lower()] = length
+    expanded = 0
+    for m in BIBTEX_VALUE.finditer(text):
+        expanded += _value_length(text, m.end(), macros)
+        if expanded > MOST_EXPANDED:
+            line = text.count("\n", 0, m.start()) + 1
+            raise PressroomError(
+                path,
+                f"the fields expand to over {MOST_EXPANDED:,} characters with their @string macros",
+                line,
+            )
+
+
 def read_sources(bib: Bibliography) -> BibliographySource:
     """Every entry of every bibliography file, by key (lower case, as citeproc-py keys)."""
     from citeproc.source import BibliographySource
@@ -221,6 +312,7 @@ def read_sources(bib: Bibliography) -> BibliographySource:
                     data = json.loads(path.read_text(encoding="utf-8"))
                     source = CiteProcJSON(data if isinstance(data, list) else [data])
                 else:
+                    check_bibtex(path, path.read_text(encoding="utf-8"))
                     source = _bibtex()(str(path), encoding="utf-8")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as err:
             line = getattr(err, "lineno", None)
