@@ -302,4 +302,4 @@ def test_macros_within_the_limit_are_read_as_before(tmp_path):
 
     macros = {"pub": 9}
     text = 'x = "A " # pub # {B {c}} # jan # 2020,'
-    assert _value_length(text, 4, macros) == len("A ") + 9 + len("B {c}") + len("January") + 1 + 4
+    assert _value_length(text, 4, macros) == len("A ") + 9 + len("B {c}") + len("January") + 4

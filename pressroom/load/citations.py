@@ -217,8 +217,21 @@ BIBTEX_STRING = re.compile(r"@\s*string\s*[{(]\s*([^\s=#{}(),\"]+)\s*=", re.I)
 BIBTEX_VALUE = re.compile(r"=\s*")
 # The month macros BibTeX knows without a definition.
 MONTHS = {
-    m: len(m) + 5
-    for m in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    name[:3].lower(): len(name)
+    for name in [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
 }
 
 
