@@ -341,3 +341,40 @@ def test_a_build_past_its_time_stops_with_one_line_and_writes_nothing(tmp_path):
     run = pressroom("build", "t.md", "--timeout", "1", cwd=tmp_path)
     one_line_error(run, "t.md: the build took longer than 1 s")
     assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "wanted"),
+    [
+        ({"t.md": HEAD + "A $\\color{red}{y}$ formula.\n"}, (), "B-MATH"),
+        ({"t.md": HEAD + "Raw <math><mtext></mtext></math> here.\n"}, (), None),
+        (
+            {"t.md": HEAD + 'Text <a class="noteref" href="#x">1</a> here.\n'},
+            (),
+            "class 'noteref' on <a> removed",
+        ),
+        (
+            {"t.md": "---\ntitle: T\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n\nText.\n"},
+            (),
+            "t.md:2: front matter is nested too deeply to be read",
+        ),
+        (
+            {"t.md": HEAD + "Text.\n", "deep.css": "p { color: " + "(" * 500 + ")" * 500 + " }"},
+            ("--css", "deep.css"),
+            "deep.css: the stylesheet is nested too deeply to be read",
+        ),
+    ],
+)
+def test_inputs_that_were_internal_errors_end_as_the_promise_says(tmp_path, files, args, wanted):
+    """Each was an exit 70 with no file: now a warning and the book, or one line at the
+    file, exit 1."""
+    write(tmp_path, files)
+    run = pressroom("build", "t.md", *args, cwd=tmp_path)
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+    if wanted and "nested too deeply" in wanted:
+        one_line_error(run, wanted)
+        return
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "dist" / "t.pdf").is_file() and (tmp_path / "dist" / "t.epub").is_file()
+    if wanted:
+        assert wanted in run.stderr

@@ -105,6 +105,8 @@ def read_yaml(
     except ValueError as err:  # a value YAML reads as a date but that names no day
         line = _bad_timestamp_line(loader, node, first_line) if node is not None else None
         raise PressroomError(path, f"invalid value in {what}: {err}", line) from None
+    except RecursionError:  # `[[[[…` thousands deep: the parser recurses once a level
+        raise PressroomError(path, f"{what} is nested too deeply to be read", first_line) from None
     finally:
         loader.dispose()
     if data is None:

@@ -53,7 +53,11 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     unknown = UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MathError(f"unknown command {unknown.group()[4:]}")
-    _check_size(ET.fromstring(mathml))
+    try:
+        converted = ET.fromstring(mathml)
+    except ET.ParseError:  # latex2mathml wrote no well-formed MathML (`\color`)
+        raise MathError("not well-formed MathML") from None
+    _check_size(converted)
     opening = '<math xmlns="http://www.w3.org/1998/Math/MathML"'
     return f"<math alttext={quoteattr(tex)}" + mathml.removeprefix(opening)
 

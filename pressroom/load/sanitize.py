@@ -184,6 +184,8 @@ MATHML_ATTRS = {
 }
 ALLOWED |= MATHML
 COMMON_ATTRS = {"id", "class", "lang", "title", "dir"}
+# Classes Pressroom gives its own elements after the Markdown is read (`load/notes.py`).
+RESERVED_CLASSES = frozenset({"noteref"})
 TAG_ATTRS = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
@@ -255,6 +257,15 @@ class _Sanitizer(HTMLParser):
                 continue
             if name == "role" and value != "doc-bibliography":
                 continue  # the one role Pressroom writes itself (a bibliography)
+            if name == "class" and RESERVED_CLASSES & set(value.split()):
+                # A note's call is Pressroom's own (made from [^note]): written by hand it
+                # would be a call to no note.
+                self.warnings.append(
+                    f"class {value!r} on <{tag}> removed: Pressroom makes its note calls itself"
+                )
+                value = " ".join(c for c in value.split() if c not in RESERVED_CLASSES)
+                if not value:
+                    continue
             if name == "src" and (HAS_SCHEME.match(value.strip()) or not value.strip()):
                 self.warnings.append(f"image {value[:60]!r} not included: only local files are")
                 return None

@@ -27,13 +27,18 @@ def _image(math: ET.Element, base: str, drawn: dict[str, bytes]) -> ET.Element:
     name = "math-" + hashlib.sha256(mathml.encode()).hexdigest()[:20] + ".svg"
     import ziamath  # only when a book has formulas: it costs a tenth of a second to start
 
-    svg = ziamath.Math(mathml, size=SIZE).svg()
+    alt = math.get("alttext") or " ".join(text_of(math).split())
+    try:
+        svg = ziamath.Math(mathml, size=SIZE).svg()
+    except Exception:  # MathML ziamath cannot draw (raw MathML, an empty <mtext>): as text
+        text = ET.Element("code", {"class": "math-error"})
+        text.text = alt
+        return text
     drawn.setdefault(name, svg.encode("utf-8"))
     # The viewBox puts the baseline at y = 0: below it is the formula's depth.
     _, top, width, height = (float(v) for v in ET.fromstring(svg).get("viewBox", "").split())
     depth = height + top
     block = math.get("display") == "block"
-    alt = math.get("alttext") or " ".join(text_of(math).split())
     style = f"width: {width / SIZE:.3f}em; height: {height / SIZE:.3f}em"
     if not block:
         style += f"; vertical-align: {-depth / SIZE:.3f}em"

@@ -87,17 +87,24 @@ def press(ctx: BuildContext, finish: str = "") -> Press:
     counters = CounterStyle()
     # The paper's geometry first: the theme, then the user's stylesheets, may override it.
     sources = print_sources(ctx, finish)
+    sheets = []
     with weasy.patched():
-        sheets = [
-            weasyprint.CSS(
-                string=css,
-                base_url=base,
-                url_fetcher=fetcher,
-                font_config=fonts,
-                counter_style=counters,
-            )
-            for css, base in sources
-        ]
+        for n, (css, base) in enumerate(sources):
+            try:
+                sheets.append(
+                    weasyprint.CSS(
+                        string=css,
+                        base_url=base,
+                        url_fetcher=fetcher,
+                        font_config=fonts,
+                        counter_style=counters,
+                    )
+                )
+            except RecursionError:  # `((((…` hundreds deep: its parser recurses a level each
+                name = user[n - 1].path if 0 < n <= len(user) else f"{ctx.theme.name} theme"
+                raise PressroomError(
+                    name, "the stylesheet is nested too deeply to be read"
+                ) from None
     styled = classes_in(sources)
     return Press(sheets, fonts, counters, fetcher, styled, refused, images, drawn, covers)
 
