@@ -346,7 +346,7 @@ def test_a_build_past_its_time_stops_with_one_line_and_writes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("files", "args", "wanted"),
     [
-        ({"t.md": HEAD + "A $\\color{red}{y}$ formula.\n"}, (), "B-MATH"),
+        ({"t.md": HEAD + "A $\\color{red}{y}$ formula.\n"}, (), None),
         ({"t.md": HEAD + "Raw <math><mtext></mtext></math> here.\n"}, (), None),
         (
             {"t.md": HEAD + 'Text <a class="noteref" href="#x">1</a> here.\n'},
