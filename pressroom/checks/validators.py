@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 
@@ -191,29 +192,12 @@ def ace_findings(path: Path) -> list[Diagnostic]:
                 "on the PATH, or set PRESSROOM_ACE",
             )
         ]
-    with tempfile.TemporaryDirectory(prefix="pressroom-ace-") as tmp:
-        out, work = Path(tmp) / "report", Path(tmp) / "work"
-        try:
-            run = subprocess.run(
-                [command, "--silent", "--force", "-o", str(out), "-t", str(work), str(path)],
-                capture_output=True,
-                text=True,
-                timeout=ACE_TIMEOUT,
-                env=_browser(Path(tmp)),
-                # A folder of its own: Puppeteer reads a `.puppeteerrc.cjs` (a program) from
-                # its working folder, which may be the folder the book came in.
-                cwd=tmp,
-            )
-        except subprocess.TimeoutExpired:
-            return [
-                Diagnostic(name, "V-FAIL", "error", f"Ace did not finish within {ACE_TIMEOUT} s")
-            ]
-        except OSError as err:
-            return [Diagnostic(name, "V-FAIL", "error", f"Ace did not start: {err}")]
-        try:
-            data = json.loads((out / "report.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            return [Diagnostic(name, "V-FAIL", "error", f"Ace wrote no report: {_last_line(run)}")]
+    for _ in range(ACE_TRIES):
+        data, failure = _ace_report(command, path, name)
+        if data is not None or "wrote no report" not in failure.message:
+            break
+    if data is None:
+        return [failure]
     findings = []
     for document in data.get("assertions", []):
         where = document.get("earl:testSubject", {}).get("url", "")
@@ -229,6 +213,49 @@ def ace_findings(path: Path) -> list[Diagnostic]:
     if not findings and data.get("earl:result", {}).get("earl:outcome") == "fail":
         findings.append(Diagnostic(name, "ACE", "error", "Ace reports a failure (see its report)"))
     return findings
+
+
+# Chromium under load may fail to start in Puppeteer's time: Ace then writes no report, and
+# is run once more before that is an error.
+ACE_TRIES = 2
+
+
+def _ace_report(command: str, path: Path, name: str) -> tuple[Any, Diagnostic]:
+    """Ace's report on `path` (None if there is none), and the V-FAIL error to report when
+    there is none: a time-out, Ace not starting, or no report written (tried again)."""
+    with tempfile.TemporaryDirectory(prefix="pressroom-ace-") as tmp:
+        out, work = Path(tmp) / "report", Path(tmp) / "work"
+        try:
+            run = subprocess.run(
+                [
+                    command,
+                    "--silent",
+                    "--force",
+                    "-o",
+                    str(out),
+                    "-t",
+                    str(work),
+                    str(path.resolve()),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=ACE_TIMEOUT,
+                env=_browser(Path(tmp)),
+                # A folder of its own: Puppeteer reads a `.puppeteerrc.cjs` (a program) from
+                # its working folder, which may be the folder the book came in.
+                cwd=tmp,
+            )
+        except subprocess.TimeoutExpired:
+            return None, Diagnostic(
+                name, "V-FAIL", "error", f"Ace did not finish within {ACE_TIMEOUT} s"
+            )
+        except OSError as err:
+            return None, Diagnostic(name, "V-FAIL", "error", f"Ace did not start: {err}")
+        failure = Diagnostic(name, "V-FAIL", "error", f"Ace wrote no report: {_last_line(run)}")
+        try:
+            return json.loads((out / "report.json").read_text("utf-8")), failure
+        except (OSError, ValueError):
+            return None, failure
 
 
 def qpdf_findings(path: Path) -> list[Diagnostic]:
