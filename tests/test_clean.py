@@ -820,3 +820,59 @@ def test_a_near_duplicate_far_from_its_original_is_found_among_many():
     result = clean_text("A Title Here\n\n" + "\n\n".join(body) + "\n")
     resembles = [d for d in result.doubts if "resembles" in d]
     assert len(resembles) == 1 and "resembles line 23" in resembles[0], resembles
+
+
+def test_a_text_of_few_words_is_cleaned_in_linear_time():
+    """Thousands of distinct paragraphs drawn from 26 words: every pair shares most words,
+    so each paragraph is compared with a bounded number of others, and says so once."""
+    import random
+    import time
+
+    from pressroom.clean import MOST_CANDIDATES, clean_text
+
+    rng = random.Random(7)
+    words = [letter * 3 for letter in "abcdefghijklmnopqrstuvwxyz"]
+    paragraphs: set[str] = set()
+    while len(paragraphs) < 4000:
+        paragraphs.add(" ".join(rng.choice(words) for _ in range(rng.randint(8, 20))) + ".")
+    started = time.monotonic()
+    result = clean_text("A title\n\n" + "\n\n".join(sorted(paragraphs)))
+    assert time.monotonic() - started < 20
+    assert len(result.paragraphs) + len(result.pullquotes) == len(paragraphs)  # none lost
+    assert any(
+        f"compared with {MOST_CANDIDATES} others sharing their words only" in d
+        for d in result.doubts
+    )
+
+
+def test_many_doubts_are_summed_up_on_stderr_and_listed_in_the_report(tmp_path):
+    from pressroom.clean import MOST_DOUBTS_SHOWN, Cleaned, format_report
+
+    result = Cleaned(title="T", subtitle=None, authors=[], paragraphs=[], pullquotes=[])
+    result.doubts = [f"doubt {n}" for n in range(50)]
+    lines = format_report(result, "raw.txt")
+    assert len(lines) == MOST_DOUBTS_SHOWN + 1
+    assert lines[-1] == "raw.txt: and 30 more doubts (every one in the report: --report FILE)"
+
+
+def test_a_raw_file_past_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    from pressroom.clean import clean_file
+    from pressroom.errors import PressroomError
+    from pressroom.limits import DEFAULT
+
+    raw = tmp_path / "huge.txt"
+    with raw.open("wb") as out:
+        out.truncate(DEFAULT.manuscript_bytes + 1)  # sparse: nothing is written
+    with pytest.raises(PressroomError, match=r"is 50,000,001 bytes; the limit is 50,000,000"):
+        clean_file(raw)
+
+
+def test_a_pipe_is_refused_not_waited_for(tmp_path):
+    import os
+
+    from pressroom.clean import clean_file
+    from pressroom.errors import PressroomError
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(PressroomError, match="is not a regular file"):
+        clean_file(tmp_path / "pipe")

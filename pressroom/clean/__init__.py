@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import PressroomError
+from ..limits import DEFAULT
 from ..util.files import read_text, write_atomic
 
 __all__ = ["Cleaned", "Removal", "clean_file", "clean_text", "format_report", "report_data"]
@@ -369,6 +370,9 @@ _TOKEN = re.compile(r"\w+")
 # Share of words (Jaccard) from which two paragraphs resemble; exact, so that the index's
 # bounds and the final test agree at the edge (4/5 of 35 is 28, not 28.000000000000004).
 NEAR_DUPLICATE = Fraction(4, 5)
+# Paragraphs a paragraph is compared with, at the most, in each search: a text of a few
+# dozen words (no writing, or a hostile one) would have every pair share most of them.
+MOST_CANDIDATES = 64
 
 
 def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[str]) -> None:
@@ -386,11 +390,16 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
         for token in holders.keys() & tokens:  # only words some paragraph is looked up by
             holders[token].append(index)
     lengths = [len(p.core) for p in paras]
+    cut_short = 0
     for p, word in zip(paras, rarest, strict=True):
         if not word:
             continue
         core = p.core
-        found = [c for c in holders[word] if lengths[c] > len(core) and core in paras[c].key]
+        held = holders[word]
+        if len(held) > MOST_CANDIDATES:  # a text of few words: its rarest is everywhere
+            held = held[:MOST_CANDIDATES]
+            cut_short += 1
+        found = [c for c in held if lengths[c] > len(core) and core in paras[c].key]
         if not found:
             continue
         inside = re.compile(rf"(?<!\w){re.escape(core)}(?!\w)")  # whole words only
@@ -405,6 +414,12 @@ def _mark_pullquotes(paras: list[_Para], removed: list[Removal], doubts: list[st
             continue
         p.pullquote_of = container.line
         removed.append(Removal("pullquote", p.line, _excerpt(p.text), container.line))
+    if cut_short:
+        doubts.append(
+            f"{cut_short:,} paragraphs were looked for as pull quotes in the first "
+            f"{MOST_CANDIDATES} paragraphs holding their rarest word only: the text uses "
+            "too few words to look in all"
+        )
 
 
 def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
@@ -445,17 +460,23 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
             opening[key] = j
     index: list[list[tuple[int, int]]] = [[] for _ in rank]  # by word: (paragraph, its rank in it)
     start = [0] * len(rank)  # entries before it are too small for every paragraph still to come
+    cut_short = 0
     for x in sorted(range(len(paras)), key=sizes.__getitem__):  # smallest first
         size = sizes[x]
         smallest = -(-p * size // q)  # ceil(t * size), by ceiling division
         seen: set[int] = set()
+        looked, short = 0, False
         for position, word in enumerate(ordered[x][: size - smallest + 1]):
             entries = index[word]
             first = start[word]
             while first < len(entries) and sizes[entries[first][0]] < smallest:
                 first += 1
             start[word] = first
-            for y, rank_in_y in itertools.islice(entries, first, None):
+            budget = MOST_CANDIDATES - looked
+            short = short or len(entries) - first > budget  # few words: every pair shares most
+            for k in range(first, min(len(entries), first + budget)):
+                y, rank_in_y = entries[k]
+                looked += 1
                 if y in seen:
                     continue
                 seen.add(y)
@@ -467,6 +488,7 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
                     and len(sets[x] & sets[y]) >= needed
                 ):
                     found(x, y)
+        cut_short += short
         kept = size - -(-2 * p * size // (p + q)) + 1
         for position, word in enumerate(ordered[x][:kept]):
             index[word].append((x, position))
@@ -474,6 +496,11 @@ def _doubt_near_duplicates(paras: list[_Para], doubts: list[str]) -> None:
         doubts.append(
             f"line {paras[later].line}: kept {_quoted(paras[later].text)}: "
             f"resembles line {paras[earlier].line} but differs"
+        )
+    if cut_short:
+        doubts.append(
+            f"{cut_short:,} paragraphs were compared with {MOST_CANDIDATES} others sharing "
+            "their words only: the text uses too few words to compare every pair"
         )
 
 
@@ -504,7 +531,7 @@ def clean_file(
     raw: str | Path, out: str | Path | None = None, report: str | Path | None = None
 ) -> Cleaned:
     """Clean `raw`; write the Markdown to `out` and the JSON report to `report` if given."""
-    text = read_text(raw)
+    text = read_text(raw, max_bytes=DEFAULT.manuscript_bytes)
     for target in (out, report):
         if target is not None and _same_file(raw, target):
             raise PressroomError(target, f"would overwrite the input {raw}; choose another output")
@@ -547,10 +574,21 @@ _VERBS = {
 }
 
 
+MOST_DOUBTS_SHOWN = 20  # on stderr; the report (--report) lists every one
+
+
 def format_report(result: Cleaned, name: str = "<text>") -> list[str]:
-    """One line per removal and doubt, `file:line: what`, for stderr."""
+    """One line per removal and doubt, `file:line: what`, for stderr; past MOST_DOUBTS_SHOWN
+    doubts, one line says how many more the report holds."""
     lines = [
         f'{name}:{r.line}: {_VERBS[r.kind].format(r.duplicate_of)}: "{r.excerpt}"'
         for r in result.removed
     ]
-    return lines + [f"{name}: doubt: {d}" for d in result.doubts]
+    shown = result.doubts[:MOST_DOUBTS_SHOWN]
+    lines += [f"{name}: doubt: {d}" for d in shown]
+    if len(result.doubts) > len(shown):
+        lines.append(
+            f"{name}: and {len(result.doubts) - len(shown):,} more doubts "
+            "(every one in the report: --report FILE)"
+        )
+    return lines

@@ -51,6 +51,9 @@ def read_text(path: str | Path, max_bytes: int = 0) -> str:
     `max_bytes` (when not 0) refuses a larger file before reading it."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # A pipe would wait for ever, a device (/dev/zero) never end.
+            raise PressroomError(path, "is not a regular file")
         if max_bytes and path.stat().st_size > max_bytes:
             size = path.stat().st_size
             raise PressroomError(path, f"is {size:,} bytes; the limit is {max_bytes:,}")
