@@ -16,6 +16,12 @@ from typing import Any
 HEX = r"<([0-9A-Fa-f]+)>"
 BLOCK = r"begin{0}(.*?)end{0}"
 SPACE = re.compile(rb"\s+")
+# Codes one CMap may map, at the most: a font has at most 65,536 glyphs.
+MOST_CODES = 1 << 17
+
+
+class TooManyCodes(ValueError):
+    """A CMap that maps more codes than any font has glyphs for."""
 
 
 def _blocks(text: str, kind: str) -> Iterator[str]:
@@ -34,9 +40,14 @@ def _mapping(cmap: str, kind: str, value: str, one: Callable, nth: Callable) -> 
     for block in _blocks(cmap, f"{kind}char"):
         for code, text in re.findall(rf"{HEX}\s*{value}", block):
             found[int(code, 16)] = one(text)
+            if len(found) > MOST_CODES:
+                raise TooManyCodes()
     for block in _blocks(cmap, f"{kind}range"):
         for low, high, first in re.findall(rf"{HEX}\s*{HEX}\s*{value}", block):
-            for offset in range(int(high, 16) - int(low, 16) + 1):
+            span = int(high, 16) - int(low, 16) + 1
+            if len(found) + span > MOST_CODES:  # 0–FFFFFFFF would be four billion
+                raise TooManyCodes()
+            for offset in range(span):
                 found[int(low, 16) + offset] = nth(first, offset)
     return found
 

@@ -157,11 +157,16 @@ def rule_fonts(pdf: Pdf) -> Findings:
 
 def rule_glyphs(pdf: Pdf) -> Findings:
     from ..glyphs import describe
-    from .notdef import notdef_text
+    from .notdef import MOST_CODES, TooManyCodes, notdef_text
 
     for font in _page_fonts(pdf.reader):
         label = _name(_get(font, "/BaseFont")) or "(unnamed)"
-        for text in notdef_text(font, _get):
+        try:
+            missing = notdef_text(font, _get)
+        except TooManyCodes:
+            yield "P-READ", "error", f"font {label} maps more than {MOST_CODES:,} codes: not read"
+            continue
+        for text in missing:
             what = ", ".join(describe(c) for c in text) if text else "a character"
             yield "P-GLYPH", "error", f"{what} drawn as .notdef (an empty box) in font {label}"
 
