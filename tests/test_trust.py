@@ -176,3 +176,42 @@ def test_entries_are_sealed_with_the_users_key(tmp_path, monkeypatch):
         assert cache.opened("x.z", data) is None
     finally:
         cache._key.cache_clear()
+
+
+# --- A theme is read as its own regular files ---
+
+
+def test_a_theme_with_a_link_loop_and_a_link_out_builds_as_if_they_were_not_there(tmp_path):
+    outside = write(tmp_path, {"secret.css": "body { color: red } /* the user's */"})
+    project = write(tmp_path / "project", {"book.md": BOOK})
+    theme = project / "theme"
+    (theme / "fonts").mkdir(parents=True)
+    (theme / "fonts" / "loop").symlink_to(theme)  # round and round
+    (theme / "epub.css").symlink_to(outside / "secret.css")
+    run = pressroom(
+        "build",
+        "book.md",
+        "--theme",
+        "theme",
+        "-o",
+        "out",
+        "--format",
+        "epub",
+        cwd=project,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(project / "out" / "book.epub") as epub:
+        css = " ".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".css"))
+    assert "the user's" not in css
+
+
+def test_a_theme_file_past_its_size_is_one_line(tmp_path):
+    project = write(tmp_path / "project", {"book.md": BOOK})
+    (project / "theme").mkdir()
+    with (project / "theme" / "unused.bin").open("wb") as out:
+        out.truncate(60_000_000)  # sparse: nothing is written
+    run = pressroom(
+        "build", "book.md", "--theme", "theme", "-o", "out", "--format", "epub", cwd=project
+    )
+    one_line(run, "unused.bin: a theme file of over 50,000,000 bytes")

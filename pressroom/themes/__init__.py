@@ -33,20 +33,39 @@ def default_folder() -> Traversable:
     return resources.files("pressroom.themes").joinpath("default")
 
 
+# A theme may come with a project from someone else: it is read as its own regular files,
+# no link out of it followed, each file and the whole within these.
+MOST_FILE_BYTES = 50_000_000
+MOST_FILES = 5_000
+MOST_DEPTH = 20
+
+
+def _linked(node: Traversable) -> bool:
+    return isinstance(node, Path) and node.is_symlink()
+
+
 def _find(root: Folder, relative: str) -> Traversable | None:
     node: Traversable = root
     for part in relative.split("/"):
         if not part or part in (".", ".."):
             return None
         node = node.joinpath(part)
+        if _linked(node):
+            return None
     return node if node.is_file() else None
 
 
-def _walk(root: Folder, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
+def _walk(root: Folder, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Traversable]]:
+    if depth > MOST_DEPTH:
+        raise PressroomError(
+            root if isinstance(root, Path) else prefix, "theme folders nest too deep"
+        )
     for child in sorted(root.iterdir(), key=lambda c: c.name):
         name = f"{prefix}{child.name}"
+        if _linked(child):
+            continue  # never followed: it may lead out of the theme, or round in a loop
         if child.is_dir():
-            yield from _walk(child, name + "/")
+            yield from _walk(child, name + "/", depth + 1)
         elif child.is_file():
             yield name, child
 
@@ -95,7 +114,16 @@ class Theme:
         for folder in self.folders:
             for name, node in _walk(folder):
                 if name not in found and "__pycache__" not in name and not name.endswith(".py"):
+                    if isinstance(node, Path) and node.stat().st_size > MOST_FILE_BYTES:
+                        raise PressroomError(
+                            node, f"a theme file of over {MOST_FILE_BYTES:,} bytes"
+                        )
                     found[name] = node.read_bytes()
+                    if len(found) > MOST_FILES:
+                        raise PressroomError(
+                            folder if isinstance(folder, Path) else name,
+                            f"a theme of over {MOST_FILES:,} files",
+                        )
         return dict(sorted(found.items()))
 
     @cached_property
