@@ -303,3 +303,45 @@ def test_macros_within_the_limit_are_read_as_before(tmp_path):
     macros = {"pub": 9}
     text = 'x = "A " # pub # {B {c}} # jan # 2020,'
     assert _value_length(text, 4, macros) == len("A ") + 9 + len("B {c}") + len("January") + 4
+
+
+LOOP_CSL = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>Loop</title><id>loop</id><updated>2020-01-01T00:00:00+00:00</updated></info>
+  <macro name="a"><text macro="b"/></macro>
+  <macro name="b"><text macro="a"/></macro>
+  <citation><layout><text macro="a"/></layout></citation>
+  <bibliography><layout><text variable="title"/></layout></bibliography>
+</style>
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "front", "said"),
+    [
+        (
+            {"loop.csl": LOOP_CSL},
+            "bibliography: refs.bib\ncsl: loop.csl\n",
+            "loop.csl: the CSL style calls a macro from within itself",
+        ),
+        (
+            {"deep.json": "[" * 100_000 + "]" * 100_000},
+            "bibliography: deep.json\n",
+            "deep.json: the bibliography is nested too deeply",
+        ),
+    ],
+)
+def test_a_style_or_bibliography_that_never_ends_is_one_line(tmp_path, files, front, said):
+    from support import pressroom
+
+    (tmp_path / "refs.bib").write_text(
+        "@book{k, title = {T}, author = {A}, year = 2020}\n", "utf-8"
+    )
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    (tmp_path / "t.md").write_text(
+        f"---\ntitle: T\nauthor: A\n{front}---\n\nAs said [@k].\n", "utf-8"
+    )
+    run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert len(run.stderr.splitlines()) == 1 and said in run.stderr, run.stderr

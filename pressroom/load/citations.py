@@ -327,6 +327,8 @@ def read_sources(bib: Bibliography) -> BibliographySource:
                 else:
                     check_bibtex(path, path.read_text(encoding="utf-8"))
                     source = _bibtex()(str(path), encoding="utf-8")
+        except RecursionError:  # `[[[[…` thousands deep: the JSON parser recurses a level each
+            raise PressroomError(path, "the bibliography is nested too deeply to be read") from None
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as err:
             line = getattr(err, "lineno", None)
             raise PressroomError(path, f"malformed bibliography: {err}", line) from None
@@ -413,6 +415,17 @@ def cite(
     bodies: list[str], first_lines: list[int], bib: Bibliography, lang: str, and_word: str
 ) -> Cited:
     """Resolve every citation of the book's `bodies` (one per file)."""
+    try:
+        return _resolved(bodies, first_lines, bib, lang, and_word)
+    except RecursionError:  # a macro that calls itself, directly or through another
+        raise PressroomError(
+            bib.style, "the CSL style calls a macro from within itself: it never ends"
+        ) from None
+
+
+def _resolved(
+    bodies: list[str], first_lines: list[int], bib: Bibliography, lang: str, and_word: str
+) -> Cited:
     from citeproc import Citation, CitationStylesBibliography, formatter
 
     source = read_sources(bib)
