@@ -341,3 +341,19 @@ def test_a_style_or_bibliography_that_never_ends_is_one_line(tmp_path, files, fr
     run = pressroom("build", "t.md", "--format", "epub", cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     assert len(run.stderr.splitlines()) == 1 and said in run.stderr, run.stderr
+
+
+def test_a_csl_json_bibliography_of_too_many_entries_is_one_line(tmp_path):
+    import json
+
+    from pressroom.errors import PressroomError
+    from pressroom.load import load
+    from pressroom.load.citations import MOST_ENTRIES
+
+    entries = [{"id": f"k{n}", "type": "book", "title": "T"} for n in range(MOST_ENTRIES + 1)]
+    (tmp_path / "refs.json").write_text(json.dumps(entries), "utf-8")
+    (tmp_path / "t.md").write_text(
+        "---\ntitle: T\nauthor: A\nbibliography: refs.json\n---\n\nAs said [@k1].\n", "utf-8"
+    )
+    with pytest.raises(PressroomError, match="more than 50,000 entries; that is the limit"):
+        load(tmp_path / "t.md")

@@ -207,7 +207,7 @@ def _bibtex() -> type:
     return Reader
 
 
-# What one BibTeX file may ask for: its @string macros are expanded where they are used, and
+# What one bibliography file may ask for (BibTeX or CSL-JSON): its @string macros are expanded where they are used, and
 # each may join the last twice over (`@string{b = a # a}`): 1 KB asked for 21 GB.
 MOST_BIBTEX_BYTES = 20_000_000
 MOST_ENTRIES = 50_000
@@ -322,8 +322,17 @@ def read_sources(bib: Bibliography) -> BibliographySource:
             with warnings.catch_warnings():  # unsupported fields: citeproc-py warns, we don't
                 warnings.simplefilter("ignore")
                 if path.suffix.lower() == ".json":
+                    if path.stat().st_size > MOST_BIBTEX_BYTES:
+                        raise PressroomError(
+                            path, f"the bibliography is over {MOST_BIBTEX_BYTES:,} bytes"
+                        )
                     data = json.loads(path.read_text(encoding="utf-8"))
-                    source = CiteProcJSON(data if isinstance(data, list) else [data])
+                    data = data if isinstance(data, list) else [data]
+                    if len(data) > MOST_ENTRIES:
+                        raise PressroomError(
+                            path, f"more than {MOST_ENTRIES:,} entries; that is the limit"
+                        )
+                    source = CiteProcJSON(data)
                 else:
                     check_bibtex(path, path.read_text(encoding="utf-8"))
                     source = _bibtex()(str(path), encoding="utf-8")
