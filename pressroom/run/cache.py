@@ -362,13 +362,9 @@ class Pieces:
             self._read[name] = payload
         return self._read[name]
 
-    def _sealed(self, name: str) -> bytes | None:
-        """A kept entry's content, if there is one."""
+    def _content(self, name: str) -> bytes | None:
+        """A kept entry that holds something (every kind but `.ok`, whose entry is empty)."""
         return self._kept(name) or None
-
-    def _seal(self, name: str, content: bytes) -> None:
-        """Keep `content` as `name`."""
-        self.given[name] = content
 
     def piece(self, text: str, depth: int) -> Converted:
         from ..load import Converted, convert
@@ -397,7 +393,7 @@ class Pieces:
     def page(self, doc: Document, chapter: Chapter) -> bytes | None:
         """A chapter's finished page as the EPUB writer kept it (context.Pages)."""
         name = self._page_name(doc, chapter)
-        packed = self._sealed(name) if name else None
+        packed = self._content(name) if name else None
         if name is None or packed is None:
             return None
         try:
@@ -410,7 +406,7 @@ class Pieces:
     def keep_page(self, doc: Document, chapter: Chapter, data: bytes) -> None:
         name = self._page_name(doc, chapter)
         if name is not None:  # packed: a quarter of its size
-            self._seal(name, zlib.compress(data, 1))
+            self.given[name] = zlib.compress(data, 1)
 
     def ready(self, doc: Document, read: Callable[[bytes], object]) -> bool:
         """Whether every hollow chapter of `doc` has its page kept, and `read` (the
@@ -432,14 +428,14 @@ class Pieces:
         for code in ("cover.py", "glyphs.py", "util/language.py"):  # what draws it
             digest.update(hashlib.sha256((PACKAGE / code).read_bytes()).digest())
         name = f"{digest.hexdigest()}.jpg"
-        kept = self._sealed(name)
+        kept = self._content(name)
         if kept is not None:
             self.given.setdefault(name, None)
             return kept
         from .. import cover  # not before: it imports the font tools
 
         made = cover.generated_cover(meta, theme)
-        self._seal(name, made)
+        self.given[name] = made
         return made
 
     def derived(self, kind: str, data: bytes, make: Callable[[bytes], bytes]) -> bytes:
@@ -447,12 +443,12 @@ class Pieces:
         the SHA-256 of what was made, checked when read (context.Derived)."""
         digest = hashlib.sha256(_code().encode() + kind.encode() + b"\0" + data)
         name = f"{digest.hexdigest()}.{kind}"
-        kept = self._sealed(name)
+        kept = self._content(name)
         if kept is not None:
             self.given.setdefault(name, None)
             return kept
         made = make(data)
-        self._seal(name, made)
+        self.given[name] = made
         return made
 
     def svg(self, data: bytes, limits: Limits) -> Checked:
@@ -463,7 +459,7 @@ class Pieces:
         digest = hashlib.sha256(_converter().encode() + json.dumps(asdict(limits)).encode())
         digest.update(b"\0" + data)
         name = f"{digest.hexdigest()}.svg"
-        kept = self._sealed(name)
+        kept = self._content(name)
         if kept is not None:
             head, _, svg = kept.partition(b"\n")
             try:
@@ -474,7 +470,7 @@ class Pieces:
                 self.given.setdefault(name, None)
                 return Checked("image/svg+xml", svg, removed)
         made = sanitize_svg(data, limits)  # raises for a broken one: not kept
-        self._seal(name, json.dumps(made.removed).encode() + b"\n" + made.data)
+        self.given[name] = json.dumps(made.removed).encode() + b"\n" + made.data
         return made
 
     def decode(self, data: bytes, media_type: str, limits: Limits) -> bytes:

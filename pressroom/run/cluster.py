@@ -91,8 +91,6 @@ def on_cluster(
         raise PressroomError(
             "--scheduler", "needs Dask distributed: pip install 'pressroom[dask]'"
         ) from None
-    from distributed import as_completed
-
     client = _connect(address)
     try:
         try:
@@ -101,14 +99,17 @@ def on_cluster(
             raise PressroomError(
                 address, f"the Dask scheduler has no worker (waited {WORKERS_SECONDS} s)"
             ) from None
-        yield from _run(client, as_completed, books, settings, stage)
+        yield from _run(client, books, settings, stage)
     finally:
         client.close()
 
 
 def _run(
-    client: Any, as_completed: Any, books: Sequence[Sources], settings: Settings, stage: Stage
+    client: Any, books: Sequence[Sources], settings: Settings, stage: Stage
 ) -> Iterator[Outcome]:
+    """Send every book to the cluster, and yield each outcome as it comes back."""
+    from distributed import as_completed
+
     run = uuid.uuid4().hex[:8]
     topic = f"pressroom-{run}"
 

@@ -186,13 +186,14 @@ def print_side(
 def _print_side(conn: Connection) -> None:
     prepared = None
 
-    def say(message: tuple[Any, ...]) -> None:
-        """Tell the parent, once this process's own files are gone: the parent may end it
-        as soon as it is told, and a forked process runs no finalisers (WeasyPrint's fonts'
-        folder)."""
+    def say(message: tuple[Any, ...] | None) -> None:
+        """Tell the parent (if there is anything to tell), once this process's own files
+        are gone: the parent may end it as soon as it is told, and a forked process runs
+        no finalisers (WeasyPrint's fonts' folder)."""
         if prepared is not None:
             prepared.release()
-        tell(conn, message)
+        if message is not None:
+            tell(conn, message)
 
     try:
         from ..writers.pdf import press
@@ -217,8 +218,7 @@ def _print_side(conn: Connection) -> None:
     except PressroomError as err:
         say(("error", err))
     except (EOFError, KeyboardInterrupt):  # the parent stopped, or Ctrl-C: it says so itself
-        if prepared is not None:
-            prepared.release()
+        say(None)
     except BaseException as err:  # a bug: its report goes to the parent
         say(("bug", f"{type(err).__name__}: {err}", traceback.format_exc()))
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -51,12 +52,14 @@ def read_text(path: str | Path, max_bytes: int = 0) -> str:
     `max_bytes` (when not 0) refuses a larger file before reading it."""
     path = Path(path)
     try:
-        if path.exists() and not path.is_dir() and not path.is_file():
+        found = path.stat()
+        if stat.S_ISDIR(found.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(found.st_mode):
             # A pipe would wait for ever, a device (/dev/zero) never end.
             raise PressroomError(path, "is not a regular file")
-        if max_bytes and path.stat().st_size > max_bytes:
-            size = path.stat().st_size
-            raise PressroomError(path, f"is {size:,} bytes; the limit is {max_bytes:,}")
+        if max_bytes and found.st_size > max_bytes:
+            raise PressroomError(path, f"is {found.st_size:,} bytes; the limit is {max_bytes:,}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise PressroomError(path, "no such file") from None
