@@ -6,6 +6,7 @@ import ast
 import os
 import re
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -640,3 +641,155 @@ def test_a_character_map_of_four_billion_codes_is_not_expanded(outputs, tmp_path
     broken = copy_pdf(outputs["book.pdf"], tmp_path / "cmap.pdf", huge_cmap)
     found = check_file(broken, validators=False)
     assert any(f.code == "P-READ" and "maps more than 131,072 codes" in f.message for f in found)
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (1 is the catalog), with a correct cross-reference table."""
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        start,
+    )
+    return bytes(out)
+
+
+CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+ONE_PAGE = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d %s >>\nstream\n%s\nendstream" % (len(data), extra, data)
+
+
+def _drawing_bomb() -> list[bytes]:
+    import zlib
+
+    drawing = zlib.compress(b"0 0 m " * 11_000_000, 1)  # 66 MB of operators in 0.2 MB
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 99 99] /Contents 4 0 R >>"
+    return [CATALOG, ONE_PAGE, page, _stream(drawing, b"/Filter /FlateDecode")]
+
+
+def _doubling_page_tree(levels: int) -> list[bytes]:
+    """Each level of the page tree names the next twice: 2**levels pages."""
+    tree = [
+        b"<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count %d >>" % (n + 3, n + 3, 2 ** (levels - n))
+        for n in range(levels)
+    ]
+    return [CATALOG, *tree, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 99 99] >>"]
+
+
+def _forms(depth: int) -> list[bytes]:
+    """A page drawing a form that draws a form ... `depth` deep."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 99 99] /Resources 4 0 R >>"
+    forms = []
+    for n in range(depth):
+        inner = b"/Resources << /XObject << /X %d 0 R >> >>" % (n + 5) if n < depth - 1 else b""
+        forms.append(_stream(b"", b"/Type /XObject /Subtype /Form /BBox [0 0 1 1] " + inner))
+    return [CATALOG, ONE_PAGE, page, b"<< /XObject << /X 5 0 R >> >>", *forms]
+
+
+@pytest.mark.parametrize(
+    ("objects", "said"),
+    [
+        # 0.2 MB that qpdf would read as 66 MB of operators (300 MB took it 133 s and 0.9 GB)
+        (_drawing_bomb(), "the pages' drawing expands to over 64 MB: not checked further"),
+        (_doubling_page_tree(40), "Maximum page tree entry limit reached"),
+        (
+            [
+                CATALOG,
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
+            ],
+            "cyclic page references",
+        ),
+        (
+            [
+                b"<< /Type /Catalog /Pages 2 0 R /X " + b"[" * 100_000 + b"]" * 100_000 + b" >>",
+                ONE_PAGE,
+                b"<< /Type /Page /Parent 2 0 R >>",
+            ],
+            "not a readable PDF",
+        ),
+    ],
+)
+def test_a_pdf_past_what_can_be_read_is_one_error_at_once(tmp_path, objects, said):
+    path = tmp_path / "bounded.pdf"
+    path.write_bytes(raw_pdf(objects))
+    (found,) = [f for f in check_file(path) if f.severity == "error"]
+    assert found.code == "P-READ" and said in found.message, found
+
+
+def test_forms_within_forms_thousands_deep_are_read(tmp_path):
+    path = tmp_path / "forms.pdf"
+    path.write_bytes(raw_pdf(_forms(5000)))
+    found = check_file(path, validators=False)
+    assert "P-READ" not in {f.code for f in found}, found
+    assert "P-META" in {f.code for f in found}  # read through, to its rules
+
+
+def test_ace_connects_to_nothing_a_checked_epub_names(built_book, tmp_path, monkeypatch):
+    """An EPUB given to `check` names a listener on this machine's loopback, a documentation
+    address and a host name. Traced with strace: no stream connect leaves loopback, none
+    reaches the listener, and it accepts nothing (Chromium would send loopback past its
+    proxy unless told)."""
+    import socket
+    import subprocess
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0)
+    port = listener.getsockname()[1]
+    forged = tmp_path / "forged.epub"
+    with zipfile.ZipFile(built_book["epub"]) as src, zipfile.ZipFile(forged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith(".xhtml") and b"</body>" in data:
+                data = data.replace(
+                    b"</body>",
+                    f'<p><img src="http://127.0.0.1:{port}/i.png" alt="a"/>'
+                    '<img src="http://192.0.2.7/i.png" alt="b"/>'
+                    '<img src="http://example.com/i.png" alt="c"/></p>'
+                    f'<iframe src="http://127.0.0.1:{port}/f" title="f"></iframe>'
+                    "</body>".encode(),
+                )
+            dst.writestr(info, data)
+    trace = tmp_path / "trace"
+    monkeypatch.chdir(tmp_path)
+    run = subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-yy",
+            "-e",
+            "trace=connect",
+            "-o",
+            str(trace),
+            sys.executable,
+            "-m",
+            "pressroom",
+            "check",
+            str(forged),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PRESSROOM_ACE": str(ACE)},
+    )
+    assert "V-FAIL" not in run.stdout and "SKIP" not in run.stdout, run.stdout
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    listener.close()
+    # A stream socket's connect opens a connection; a datagram socket's sends nothing (it is
+    # how Chromium asks the kernel for a route).
+    reached = re.findall(
+        r"connect\(\d+<TCP(?:v6)?:[^>]*>, \{sa_family=AF_INET6?, (.*?)\}", trace.read_text()
+    )
+    assert reached  # Puppeteer's own line to Chromium, and requests sent to the dead proxy
+    assert all('inet_addr("127.0.0.1")' in to for to in reached), reached
+    assert not [to for to in reached if f"htons({port})" in to], reached

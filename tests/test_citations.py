@@ -301,6 +301,9 @@ def test_macros_within_the_limit_are_read_as_before(tmp_path):
     assert _value_length(text, 4, macros) == len("A ") + 9 + len("B {c}") + len("January") + 4
 
 
+LAUGHS = '<!ENTITY a0 "lol">' + "".join(
+    f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)
+)
 LOOP_CSL = """<?xml version="1.0" encoding="utf-8"?>
 <style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
   <info><title>Loop</title><id>loop</id><updated>2020-01-01T00:00:00+00:00</updated></info>
@@ -324,6 +327,29 @@ LOOP_CSL = """<?xml version="1.0" encoding="utf-8"?>
             {"deep.json": "[" * 100_000 + "]" * 100_000},
             "bibliography: deep.json\n",
             "deep.json: the bibliography is nested too deeply",
+        ),
+        (  # read whole into a tree: bounded before it is read
+            {"big.csl": LOOP_CSL.replace("<info>", "<!--" + "x" * 2_000_000 + "--><info>")},
+            "bibliography: refs.bib\ncsl: big.csl\n",
+            "t.md:5: CSL style big.csl is over 2,000,000 bytes; that is the limit",
+        ),
+        (  # entities that double: libxml2 stops them
+            {
+                "laughs.csl": LOOP_CSL.replace(
+                    "<style", "<!DOCTYPE style [" + LAUGHS + "]>\n<style"
+                ).replace("<title>Loop", "<title>&a9;")
+            },
+            "bibliography: refs.bib\ncsl: laughs.csl\n",
+            "CSL style laughs.csl cannot be read: Maximum entity amplification",
+        ),
+        (  # an entity naming a file outside is never read
+            {
+                "outside.csl": LOOP_CSL.replace(
+                    "<style", '<!DOCTYPE style [<!ENTITY x SYSTEM "file:///etc/hostname">]>\n<style'
+                ).replace("<title>Loop", "<title>&x;")
+            },
+            "bibliography: refs.bib\ncsl: outside.csl\n",
+            "CSL style outside.csl cannot be read: Entity 'x' not defined",
         ),
     ],
 )

@@ -303,6 +303,14 @@ def test_a_validator_that_fails_to_run_is_an_error(built_book, tmp_path):
             HEAD + "Short.\n\n- item\n\n" + "word " * 25_000 + "\n",
             "t.md:11: a paragraph of 125,000 characters; the limit is 100,000",
         ),
+        (  # every formula is laid out on its own: counted before any is
+            HEAD
+            + "\n\n".join(
+                " ".join(f"$x_{{{n}}}$" for n in range(k, k + 100)) for k in range(0, 10_100, 100)
+            )
+            + "\n",
+            "t.md: more than 10,000 formulas; that is the limit",
+        ),
         (  # a tab is a level; spaces that do not make four columns are none
             HEAD + "\n" + " " * 300 + "\n" + "> " * 60 + "\t" * 41 + "x\n",
             "t.md:9: lists or quotes nested 101 levels deep",

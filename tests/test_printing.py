@@ -3,6 +3,7 @@ process, and its failures reported here as one line (or as the bug they are)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -126,30 +127,54 @@ def test_one_book_from_the_command_line_is_the_same_with_its_print_process(book)
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_ctrl_c_stops_both_processes_with_one_line(tmp_path):
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        task = Path(f"/proc/{todo.pop()}/task")
+        for thread in task.iterdir() if task.exists() else []:
+            with contextlib.suppress(OSError):
+                children = [int(c) for c in (thread / "children").read_text().split()]
+                found += children
+                todo += children
+    return found
+
+
+@pytest.mark.parametrize(
+    ("chapters", "processes"),
+    [
+        (0, 1),  # laid out whole: the print process
+        (40, 3),  # laid out in parts: the print process and its two workers
+    ],
+)
+def test_ctrl_c_stops_every_process_with_one_line(tmp_path, chapters, processes):
     import signal
     import subprocess
     import sys
     import time
 
-    text = "".join(
-        f"Paragraph {n} of a long book, set at length. " * 8 + "\n\n" for n in range(3000)
-    )
+    paragraph = "Paragraph {n} of a long book, set at length. " * 8 + "\n\n"
+    if chapters:  # past writers.cut.MIN_CHARACTERS
+        text = "".join(
+            f"# Chapter {c}\n\n" + "".join(paragraph.format(n=n) for n in range(40))
+            for c in range(chapters)
+        )
+    else:
+        text = "".join(paragraph.format(n=n) for n in range(3000))
     (tmp_path / "long.md").write_text(f"---\ntitle: Long\n---\n\n{text}", "utf-8")
     # Ctrl-C as a terminal sends it: to the whole process group, SIGINT not ignored.
     run = subprocess.Popen(
-        [sys.executable, "-m", "pressroom", "build", "long.md", "-j", "2"],
+        [sys.executable, "-m", "pressroom", "build", "long.md", "--format", "pdf", "-j", "2"],
         cwd=tmp_path,
         start_new_session=True,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not children.read_text().split():
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(_descendants(run.pid)) < processes:
         time.sleep(0.05)
-    time.sleep(1.0)  # the print process at work
+    assert len(_descendants(run.pid)) >= processes
+    time.sleep(1.0)  # at work
     os.killpg(run.pid, signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err

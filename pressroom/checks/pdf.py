@@ -56,6 +56,20 @@ def check_pdf(path: Path, *, validators: bool = True) -> list[Diagnostic]:
         _ = len(reader.pages)
     except Exception as err:  # pypdf raises many types on a damaged file
         return [Diagnostic(name, "P-READ", "error", f"not a readable PDF ({err})")]
+    try:
+        drawn = content_size(reader, MOST_CONTENT_BYTES)
+    except Exception as err:
+        return [Diagnostic(name, "P-READ", "error", f"a damaged PDF ({type(err).__name__}: {err})")]
+    if drawn > MOST_CONTENT_BYTES:  # qpdf reads every operator of it: minutes, gigabytes
+        return [
+            Diagnostic(
+                name,
+                "P-READ",
+                "error",
+                f"the pages' drawing expands to over {MOST_CONTENT_BYTES // 1_000_000} MB: "
+                "not checked further",
+            )
+        ]
     writer = writer_for(path)
     try:
         pdf = Pdf(reader, catalog, _xmp(catalog), writer is not None and writer.name == "archival")
@@ -65,6 +79,48 @@ def check_pdf(path: Path, *, validators: bool = True) -> list[Diagnostic]:
     if validators:
         findings += qpdf_findings(path)
     return findings
+
+
+# What the pages draw (content streams, and the forms they use), decompressed: a 599-page
+# book of code draws 17 MB; a 400 KB file can expand to gigabytes.
+MOST_CONTENT_BYTES = 64_000_000
+
+
+def content_size(reader: Any, most: int) -> int:
+    """Bytes the pages' content streams and forms decompress to, counted without holding
+    them; the count stops once past `most`."""
+    import zlib
+
+    total = 0
+    seen: set[object] = set()
+    todo: list[Any] = []
+    for page in reader.pages:
+        contents = _get(page, "/Contents")
+        todo += contents if isinstance(contents, list) else [contents]
+        todo.append(_get(page, "/Resources"))
+    while todo and total <= most:
+        item = todo.pop()
+        ref = getattr(item, "idnum", None)
+        if item is None or (ref is not None and ref in seen):
+            continue
+        seen.add(ref)
+        item = item.get_object()
+        if not hasattr(item, "get_data"):  # a resource dictionary: its forms
+            for x in (_get(item, "/XObject") or {}).values():
+                todo.append(x)
+            continue
+        if _get(item, "/Subtype") not in (None, "/Form"):
+            continue  # an image: not drawing
+        todo.append(_get(item, "/Resources"))
+        if _get(item, "/Filter") == "/FlateDecode" and _get(item, "/DecodeParms") is None:
+            inflate = zlib.decompressobj()
+            data = item._data  # the stream as stored
+            while data and total <= most:
+                total += len(inflate.decompress(data, 1 << 20))
+                data = inflate.unconsumed_tail
+        else:  # other filters: pypdf's own output limits bound them
+            total += len(item.get_data())
+    return total
 
 
 def lint_pdf(name: str, pdf: Pdf) -> list[Diagnostic]:
@@ -172,15 +228,19 @@ def rule_glyphs(pdf: Pdf) -> Findings:
 
 
 def _page_fonts(reader: Any) -> Iterator[Any]:
-    """Each font the pages (and the forms they draw) use, once."""
+    """Each font the pages (and the forms they draw, however deep) use, once."""
     seen: set[int | None] = set()
-
-    def walk(res: Any) -> Iterator[Any]:
+    todo = [_get(page, "/Resources") for page in reversed(reader.pages)]
+    while todo:
+        res = todo.pop()
+        if res is None:
+            continue
         for f in (_get(res, "/Font") or {}).values():
             ref = getattr(f, "idnum", None)
             if ref not in seen or ref is None:
                 seen.add(ref)
                 yield f.get_object()
+        forms = []
         for x in (_get(res, "/XObject") or {}).values():
             ref = getattr(x, "idnum", None)
             if ref in seen:
@@ -188,11 +248,8 @@ def _page_fonts(reader: Any) -> Iterator[Any]:
             seen.add(ref)
             x = x.get_object()
             if _get(x, "/Subtype") == "/Form" and _get(x, "/Resources") is not None:
-                yield from walk(_get(x, "/Resources"))
-
-    for page in reader.pages:
-        if _get(page, "/Resources") is not None:
-            yield from walk(_get(page, "/Resources"))
+                forms.append(_get(x, "/Resources"))
+        todo += reversed(forms)
 
 
 def rule_tags(pdf: Pdf) -> Findings:
@@ -292,19 +349,22 @@ def _unembedded_fonts(reader: Any) -> list[str]:
                 if label not in missing:
                     missing.append(label)
 
-    def resources(res: Any) -> None:
-        if res is None:
-            return
-        res = res.get_object()
-        if key(res) in seen:
-            return
-        seen.add(key(res))
-        for f in (_get(res, "/Font") or {}).values():
-            font(f)
-        for x in (_get(res, "/XObject") or {}).values():
-            x = x.get_object()
-            if _get(x, "/Subtype") == "/Form":
-                resources(_get(x, "/Resources"))
+    def resources(first: Any) -> None:
+        todo = [first]  # forms within forms: as deep as the file makes them
+        while todo:
+            res = todo.pop()
+            if res is None:
+                continue
+            res = res.get_object()
+            if key(res) in seen:
+                continue
+            seen.add(key(res))
+            for f in (_get(res, "/Font") or {}).values():
+                font(f)
+            for x in (_get(res, "/XObject") or {}).values():
+                x = x.get_object()
+                if _get(x, "/Subtype") == "/Form":
+                    todo.append(_get(x, "/Resources"))
 
     for page in reader.pages:
         resources(_get(page, "/Resources"))

@@ -140,9 +140,11 @@ def ace() -> str | None:
 
 OFFLINE_FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    # An address written as numbers needs no name: every request but the local server's
-    # goes to a proxy that is not there (loopback is never proxied).
+    # An address written as numbers needs no name: every request goes to a proxy that is
+    # not there, loopback too (Chromium sends loopback past a proxy unless told; Ace reads
+    # the book from files, so nothing of its own needs the network).
     "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -129,7 +129,14 @@ def _style(layer: Layer, root: Path) -> Path:
         )
     name = name.strip()
     if name.endswith(".csl"):
-        return _local(layer, "csl", name, root)
+        path = _local(layer, "csl", name, root)
+        if path.stat().st_size > MOST_CSL_BYTES:
+            raise PressroomError(
+                layer.path,
+                f"CSL style {name} is over {MOST_CSL_BYTES:,} bytes; that is the limit",
+                layer.line("csl"),
+            )
+        return path
     try:
         return Path(get_style_filepath(RENAMED.get(name, name)))
     except StyleNotFoundError:
@@ -210,6 +217,8 @@ def _bibtex() -> type:
 # What one bibliography file may ask for (BibTeX or CSL-JSON): its @string macros are expanded where they are used, and
 # each may join the last twice over (`@string{b = a # a}`): 1 KB asked for 21 GB.
 MOST_BIBTEX_BYTES = 20_000_000
+# The largest of the CSL project's styles is 0.25 MB; a style is read whole into a tree.
+MOST_CSL_BYTES = 2_000_000
 MOST_ENTRIES = 50_000
 MOST_EXPANDED = 50_000_000  # characters of every field with its macros expanded
 BIBTEX_ENTRY = re.compile(r"@\s*(\w+)\s*[{(]", re.I)
