@@ -150,6 +150,12 @@ def parser() -> argparse.ArgumentParser:
         help="only Pressroom's own rules: skip EPUBCheck, Ace and qpdf",
     )
     check.add_argument(
+        "--all",
+        dest="every",
+        action="store_true",
+        help="every place a validator names, not its first with a count of the others",
+    )
+    check.add_argument(
         "--select",
         action="append",
         default=[],
@@ -172,7 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "clean":
             return run_clean(args)
         if args.command == "check":
-            return run_check(args.files, args.validators, codes(args.select), codes(args.ignore))
+            return run_check(
+                args.files,
+                args.validators,
+                codes(args.select),
+                codes(args.ignore),
+                every=args.every,
+            )
         return run_build(args)
     except PressroomError as err:
         print(f"pressroom: {err}", file=sys.stderr)
@@ -355,6 +367,7 @@ def run_check(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     validated: dict[Path, list[Diagnostic]] | None = None,
+    every: bool = False,
 ) -> int:
     from .checks import check, report, tools
 
@@ -367,6 +380,7 @@ def run_check(
         select=select or (),
         ignore=ignore or (),
         validated=validated or {},
+        every=every,
     )
     for line in report(findings, files):
         print(line)

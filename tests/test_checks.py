@@ -175,6 +175,41 @@ BREAKAGES = {
     ),
     "no-language": (".opf", b"<dc:language>en</dc:language>", b"", "E-META", "no dc:language"),
     "local-modified": (".opf", b"Z</meta>", b"+01:00</meta>", "E-META", "dcterms:modified"),
+    "block-in-paragraph": (  # each a shape EPUBCheck rejects (RSC-005, RSC-020)
+        "chapter-1.xhtml",
+        b"</h1>",
+        b"</h1><p>a<div>b</div></p>",
+        "E-MODEL",
+        "<div> inside <p>, which holds only phrasing content",
+    ),
+    "link-in-link": (
+        "chapter-1.xhtml",
+        b"</h1>",
+        b'</h1><p><a href="#book-title">a <a href="#book-title">b</a></a></p>',
+        "E-MODEL",
+        "<a> inside <a>",
+    ),
+    "caption-in-the-middle": (
+        "chapter-1.xhtml",
+        b"</h1>",
+        b"</h1><figure><p>a</p><figcaption>c</figcaption><p>b</p></figure>",
+        "E-MODEL",
+        "<figcaption> neither first nor last in its <figure>",
+    ),
+    "empty-link": (
+        "chapter-1.xhtml",
+        b"</h1>",
+        b'</h1><p><a href="https://example.org/"></a></p>',
+        "E-MODEL",
+        "a link with no text (https://example.org/)",
+    ),
+    "no-url": (
+        "chapter-1.xhtml",
+        b"</h1>",
+        b'</h1><p><a href="https://a.org/b c">x</a></p>',
+        "E-MODEL",
+        "a link that is no URL: characters a URL cannot hold in https://a.org/b c",
+    ),
     "no-summary": (
         ".opf",
         b'property="schema:accessibilitySummary"',
@@ -793,3 +828,23 @@ def test_ace_connects_to_nothing_a_checked_epub_names(built_book, tmp_path, monk
     assert reached  # Puppeteer's own line to Chromium, and requests sent to the dead proxy
     assert all('inet_addr("127.0.0.1")' in to for to in reached), reached
     assert not [to for to in reached if f"htons({port})" in to], reached
+
+
+def test_check_lists_every_place_of_a_validator_message_when_asked(outputs, tmp_path):
+    """EPUBCheck names one message with many places once (the first, and a count), or
+    once a place with `check --all`."""
+    from pressroom.checks.validators import epubcheck_findings
+    from support import pressroom
+
+    broken = rewrite(
+        outputs["book.epub"],
+        tmp_path / "twice.epub",
+        {"chapter-1.xhtml": (b"</h1>", b"</h1><p><div>a</div></p>\n<p><div>b</div></p>")},
+    )
+    grouped = [f.message for f in epubcheck_findings(broken) if f.code == "RSC-005"]
+    assert len(grouped) == 1 and grouped[0].endswith("(+1 more)"), grouped
+    every = [f.message for f in epubcheck_findings(broken, every=True) if f.code == "RSC-005"]
+    assert len(every) == 2 and not any("more)" in m for m in every), every
+    assert len({m.split(": ")[0] for m in every}) == 2  # two places
+    run = pressroom("check", str(broken), "--all", "--no-validators", cwd=tmp_path)
+    assert "E-MODEL" in run.stdout and run.returncode == 1

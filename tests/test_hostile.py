@@ -3,6 +3,7 @@ one line naming the file, and what was there before stays as it was."""
 
 from __future__ import annotations
 
+import gzip
 import struct
 import zipfile
 import zlib
@@ -193,11 +194,21 @@ def png(width: int, height: int) -> bytes:
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
             "is an SVG file with a name for a PNG one",
         ),
-        ("pic.png", b"just some text, not an image\n", "is not a PNG, JPEG, GIF or SVG image"),
+        (
+            "pic.png",
+            b"just some text, not an image\n",
+            "is not a PNG, JPEG, GIF, WebP or SVG image",
+        ),
         ("pic.jpg", png(10, 10), "is a PNG file with a name for a JPEG one"),
         ("pic.png", png(50_000, 50_000), "is too large to decode safely"),
         ("pic.png", png(10, 10), "cannot be read as a PNG image"),
         ("pic.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><g>", "is not well-formed SVG"),
+        ("pic.webp", png(10, 10), "is a PNG file with a name for a WebP one"),
+        (  # a compressed SVG that expands past the image limit: not expanded further
+            "pic.svgz",
+            gzip.compress(b"<svg xmlns='http://www.w3.org/2000/svg'>" + b" " * 60_000_000),
+            "expands to over 50,000,000 bytes",
+        ),
     ],
 )
 def test_images_are_checked_by_content(tmp_path, name, data, message):
@@ -386,3 +397,33 @@ def test_inputs_that_were_internal_errors_end_as_the_promise_says(tmp_path, file
     assert (tmp_path / "dist" / "t.pdf").is_file() and (tmp_path / "dist" / "t.epub").is_file()
     if wanted:
         assert wanted in run.stderr
+
+
+def test_webp_and_svgz_pictures_are_taken_by_their_content(tmp_path):
+    """A WebP (an EPUB 3.3 core media type), and an `.svgz` compressed or plain: both
+    outputs build, and the EPUB holds each SVG as the plain SVG it was checked as."""
+    import io
+
+    from PIL import Image
+
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg' width='20' height='10'><rect width='9' height='9'/></svg>"
+    webp = io.BytesIO()
+    Image.new("RGB", (30, 20), "teal").save(webp, "WEBP")
+    write(
+        tmp_path,
+        {
+            "t.md": HEAD
+            + "![A square](a.webp)\n\n![A plain one](b.svgz)\n\n![A packed one](c.svgz)\n"
+        },
+    )
+    (tmp_path / "a.webp").write_bytes(webp.getvalue())
+    (tmp_path / "b.svgz").write_bytes(svg)
+    (tmp_path / "c.svgz").write_bytes(gzip.compress(svg))
+    run = pressroom("build", "t.md", cwd=tmp_path)
+    assert run.returncode == 0 and "error" not in run.stderr, run.stderr
+    with zipfile.ZipFile(tmp_path / "dist" / "t.epub") as z:
+        names = set(z.namelist())
+        opf = z.read("EPUB/content.opf").decode()
+        assert b"<svg" in z.read("EPUB/c.svg")[:100]  # stored plain
+    assert {"EPUB/a.webp", "EPUB/b.svg", "EPUB/c.svg"} <= names
+    assert 'media-type="image/webp"' in opf

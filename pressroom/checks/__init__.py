@@ -50,10 +50,12 @@ def check(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     validated: Mapping[Path, list[Diagnostic]] | None = None,
+    every: bool = False,
 ) -> list[Diagnostic]:
     """Check every file (concurrently); findings in the order of `paths`, only the codes
     chosen by `select` (all when empty) and not in `ignore`. The validators' findings for
-    files in `validated` (run by the build, before writing) are taken, not run again."""
+    files in `validated` (run by the build, before writing) are taken, not run again.
+    `every`: a validator's message once for each place it names, not the first alone."""
     validated = validated or {}
     paths = [Path(p) for p in paths]
     if not paths:
@@ -64,7 +66,7 @@ def check(
             lambda p: (
                 check_file(p, validators=False) + validated[p]
                 if validators and p in validated
-                else check_file(p, validators=validators)
+                else check_file(p, validators=validators, every=every)
             ),
             paths,
         )
@@ -72,7 +74,7 @@ def check(
     return select_codes(findings, select, ignore)
 
 
-def check_file(path: Path, *, validators: bool = True) -> list[Diagnostic]:
+def check_file(path: Path, *, validators: bool = True, every: bool = False) -> list[Diagnostic]:
     """All findings for one file, by what the registry says it is; never raises."""
     path = Path(path)
     name = str(path)
@@ -84,8 +86,8 @@ def check_file(path: Path, *, validators: bool = True) -> list[Diagnostic]:
         return [Diagnostic(name, "F-READ", "error", what)]
     try:
         if writer.check == "epub":
-            return check_epub(path, validators=validators)
-        return check_pdf(path, validators=validators)
+            return check_epub(path, validators=validators, every=every)
+        return check_pdf(path, validators=validators, every=every)
     except Exception as err:  # a rule tripped on something unforeseen: report, don't crash
         return [
             Diagnostic(

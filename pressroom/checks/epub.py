@@ -20,7 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from ..categories import BLOCKS, LIST_ITEMS, LISTS, PHRASING_ONLY, TRANSPARENT
 from ..diagnostics import Diagnostic, Severity
+from ..util import urls
 from .validators import ace_findings, epubcheck_findings
 
 Findings = Iterator[tuple[str, Severity, str]]  # what a rule yields: (code, severity, message)
@@ -41,9 +43,9 @@ A11Y_REQUIRED = (
     "schema:accessibilityFeature",
     "schema:accessibilityHazard",
     "schema:accessibilitySummary",
-    "dcterms:conformsTo",
 )
-A11Y_RECOMMENDED = ("schema:accessModeSufficient",)
+# A book may make no conformance claim (Pressroom withholds one its checks do not back).
+A11Y_RECOMMENDED = ("schema:accessModeSufficient", "dcterms:conformsTo")
 
 # No DTDs, no entities, no network: a checked file is untrusted input.
 XML_PARSER = etree.XMLParser(
@@ -68,6 +70,7 @@ class Facts:
     xml_lang: str | None
     lang: str | None
     no_alt: list[tuple[str, str]]  # an image's src and what it lacks
+    misfits: list[tuple[int, str]]  # where an element stands where HTML does not allow it
 
     @classmethod
     def read(cls, data: bytes) -> Facts:
@@ -106,6 +109,7 @@ class Facts:
             xml_lang=root.get(XML_LANG),
             lang=root.get("lang"),
             no_alt=no_alt,
+            misfits=misfits(root),
         )
 
     def dump(self) -> bytes:
@@ -125,10 +129,66 @@ class Facts:
             xml_lang=raw["xml_lang"],
             lang=raw["lang"],
             no_alt=[(str(src), str(what)) for src, what in raw["no_alt"]],
+            misfits=[(int(line), str(what)) for line, what in raw["misfits"]],
         )
         if not all(isinstance(v, str | None) for v in (facts.xml_lang, facts.lang)):
             raise TypeError("a language that is not text")
         return facts
+
+
+def misfits(root: etree._Element) -> list[tuple[int, str]]:
+    """(line, what) for each XHTML element where HTML's content model does not allow it
+    (`categories.py`): a block in phrasing content, a link in a link, a caption away from
+    its figure's ends, a list holding other than items, a link that names nothing. Foreign
+    content (MathML, SVG) has models of its own and is not looked into."""
+    found: list[tuple[int, str]] = []
+
+    def local(el: etree._Element) -> str | None:
+        return etree.QName(el).localname if el.tag.startswith(XHTML_NS) else None
+
+    def walk(el: etree._Element, flow: bool, in_link: bool, in_nav: bool) -> None:
+        name = local(el)
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            tag = local(child)
+            if tag is None:
+                continue  # MathML, SVG
+            line: int = getattr(child, "sourceline", None) or 0
+            if tag in BLOCKS and not flow:
+                found.append((line, f"<{tag}> inside <{name}>, which holds only phrasing content"))
+            if tag == "a" and in_link:
+                found.append((line, "<a> inside <a>"))
+            if tag == "figcaption":
+                siblings = [c for c in el if isinstance(c.tag, str)]
+                if name != "figure":
+                    found.append((line, f"<figcaption> inside <{name}>, not <figure>"))
+                elif child is not siblings[0] and child is not siblings[-1]:
+                    found.append((line, "<figcaption> neither first nor last in its <figure>"))
+            if name in LISTS and tag not in LIST_ITEMS:
+                found.append((line, f"<{tag}> inside <{name}>, which holds only <li>"))
+            href = child.get("href") if tag == "a" else None
+            if href is not None and not _named(child):
+                where = "in the navigation " if in_nav else ""
+                found.append((line, f"a link {where}with no text ({href})"))
+            if href is not None and urls.broken(href):
+                found.append((line, f"a link that is no URL: {urls.broken(href)}"))
+            holds = tag not in PHRASING_ONLY and (tag not in TRANSPARENT or flow)
+            walk(child, holds, in_link or tag == "a", in_nav or tag == "nav")
+
+    body = root.find(f"{XHTML_NS}body")
+    if body is not None:
+        walk(body, True, False, False)
+    return found
+
+
+def _named(a: etree._Element) -> bool:
+    """Whether a link has text a screen reader can name it by."""
+    if (a.get("aria-label") or "").strip() or (a.get("title") or "").strip():
+        return True
+    if "".join(str(t) for t in a.itertext()).strip():
+        return True
+    return any((img.get("alt") or "").strip() for img in a.iter(f"{XHTML_NS}img"))
 
 
 ReadFacts = Callable[[bytes], Facts]  # Facts.read, or the same answered from a cache
@@ -198,7 +258,7 @@ def lint_archive(data: bytes, name: str, read: ReadFacts = Facts.read) -> list[D
         return _lint(zf, name, read)[0]
 
 
-def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
+def check_epub(path: Path, *, validators: bool = True, every: bool = False) -> list[Diagnostic]:
     name = str(path)
     try:
         with zipfile.ZipFile(path) as zf:
@@ -217,10 +277,10 @@ def check_epub(path: Path, *, validators: bool = True) -> list[Diagnostic]:
     if not validators:
         return findings
     if not readable:  # EPUBCheck says precisely what is wrong; Ace needs a readable package.
-        return findings + epubcheck_findings(path)
+        return findings + epubcheck_findings(path, every)
     with ThreadPoolExecutor(max_workers=2) as pool:
         ace = pool.submit(ace_findings, path)
-        return findings + epubcheck_findings(path) + ace.result()
+        return findings + epubcheck_findings(path, every) + ace.result()
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -425,6 +485,12 @@ def rule_alt(package: Package) -> Findings:
             yield "E-ALT", "error", f'{file}: <img src="{src}"> has {what}'
 
 
+def rule_model(package: Package) -> Findings:
+    for file, facts in package.facts.items():
+        for line, what in facts.misfits:
+            yield "E-MODEL", "error", f"{file}:{line}: {what}"
+
+
 Rule = Callable[[Package], Findings]
 
 # In the order their findings are reported.
@@ -436,4 +502,5 @@ RULES: list[Rule] = [
     rule_ids,
     rule_lang,
     rule_alt,
+    rule_model,
 ]

@@ -38,7 +38,7 @@ class Pdf:
         return str(_get(self.reader.metadata, "/Title") or "").strip()
 
 
-def check_pdf(path: Path, *, validators: bool = True) -> list[Diagnostic]:
+def check_pdf(path: Path, *, validators: bool = True, every: bool = False) -> list[Diagnostic]:
     from pypdf import PdfReader  # only when a PDF is checked: it is slow to import
 
     name = str(path)
@@ -77,7 +77,7 @@ def check_pdf(path: Path, *, validators: bool = True) -> list[Diagnostic]:
     except Exception as err:  # objects broken past pypdf's repairs surface while reading them
         return [Diagnostic(name, "P-READ", "error", f"a damaged PDF ({type(err).__name__}: {err})")]
     if validators:
-        findings += qpdf_findings(path)
+        findings += qpdf_findings(path, every)
     return findings
 
 

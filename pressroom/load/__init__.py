@@ -15,9 +15,11 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 from ..diagnostics import Diagnostics
@@ -28,7 +30,7 @@ from ..themes import Theme
 from ..util import language
 from ..util.files import read_text
 from ..util.tree import remove, text_of
-from . import segments
+from . import content, segments
 from .citations import Bibliography, bibliography_of, cite
 from .crossref import caption_tables
 from .crossref import number as number_items
@@ -64,7 +66,9 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".svg": "image/svg+xml",
+    ".svgz": "image/svg+xml",  # compressed, or not: its content says
     ".gif": "image/gif",
+    ".webp": "image/webp",
 }
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Ids the writers give what they add (notes, chapters, pages of the EPUB).
@@ -315,8 +319,9 @@ class _Assembly:
         build is not converted again: see segments.py and cache.Pieces."""
         pieces = segments.split(file.body, visible)
         converted = [self.kept.piece(piece, self.limits.nesting) for piece in pieces]
+        seen: Counter[str] = Counter()
         for warning in (w for c in converted for w in c.dropped):
-            self.diagnostics.warn("B-HTML", file.path, warning)
+            self.diagnostics.warn("B-HTML", file.path, warning, _html_line(file, warning, seen))
         tree = segments.joined([c.html for c in converted])
         self.shared.update(f"\0file {len(pieces)}".encode())
         self.keyed = self.keyed and all(c.key for c in converted)
@@ -361,9 +366,16 @@ def _book_passes(
     meta: Metadata,
     diagnostics: Diagnostics,
 ) -> None:
-    """What reads the whole book: ids made unique, headings numbered and levelled, cross-
+    """What reads the whole book: the content model fitted, ids made unique, headings numbered and levelled, cross-
     references numbered, links resolved, empty paragraphs dropped."""
     trees = [body, *(n.body for n in notes.values())]
+
+    def warn_html(message: str, written: tuple[str, ...]) -> None:
+        path, line = _find_line(files, written)
+        diagnostics.warn("B-HTML", path, message, line)
+
+    for tree in trees:  # before ids and links are read: it may unwrap a link
+        content.fit(tree, warn_html)
     _unique_ids(trees, diagnostics, files)
     _number_headings(body)  # after: every heading keeps an id, so every heading has a target
     _level_headings(body, diagnostics, files)
@@ -487,7 +499,7 @@ def _local_image(
         raise PressroomError(source, f"{what} {name} not found", line)
     media_type = IMAGE_TYPES.get(target.suffix.lower())
     if media_type is None:
-        raise PressroomError(source, f"{what} {name}: use PNG, JPEG, GIF or SVG", line)
+        raise PressroomError(source, f"{what} {name}: use PNG, JPEG, GIF, WebP or SVG", line)
     return target, media_type
 
 
@@ -584,6 +596,22 @@ def _find_line(
     return files[0].path, None
 
 
+def _html_line(file: _File, warning: str, seen: Counter[str]) -> int | None:
+    """The line of what a sanitizer warning is about: the value it quotes (a link, an
+    image, a class) or the tag it names, its next occurrence after those already told."""
+    quoted = re.search(r"'([^']+)'|\"([^\"]+)\"", warning)
+    tag = re.match(r"<(\w+)>", warning)
+    needle = (quoted[1] or quoted[2]) if quoted else f"<{tag[1]}" if tag else None
+    if needle is None:
+        return None
+    found = _occurrences(file.body, needle)
+    nth = seen[needle]
+    seen[needle] += 1
+    if nth >= len(found):
+        return None
+    return file.body_line + file.body[: found[nth]].count("\n")
+
+
 def _occurrences(text: str, needle: str) -> list[int]:
     found, start = [], text.find(needle)
     while start >= 0:
@@ -608,7 +636,7 @@ def _unique_ids(trees: list[ET.Element], diagnostics: Diagnostics, files: list[_
         times[ident] = times.get(ident, 0) + 1
         own = el.tag == "a" and el.get("class") == "noteref"
         reserved = not own and (ident in calls or RESERVED_ID.fullmatch(ident) is not None)
-        if reserved or ident in seen or not re.fullmatch(r"[A-Za-z_][\w.:-]*", ident):
+        if reserved or ident in seen or not XML_ID.fullmatch(ident):
             el.attrib.pop("id")
             needles = (f'id="{ident}"', f"id='{ident}'", f"{{#{ident}")
             path, line = _find_line(files, needles, times[ident] - 1)
@@ -664,14 +692,37 @@ def _level_headings(root: ET.Element, diagnostics: Diagnostics, files: list[_Fil
         previous = level
 
 
+# XML 1.0's name characters (5th edition): what an id may be made of.
+_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+_NAME = _START + ":\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040"
+XML_ID = re.compile(f"[{_START}][{_NAME}]*")
+_NAME_CHAR = re.compile(f"[{_NAME}]")
+
+
 def heading_id(text: str) -> str:
-    """Pandoc's identifier for a heading's text: letters, digits, `_-.`, spaces as hyphens,
-    lower case, from the first letter on; `section` when nothing is left."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    kept = re.sub(r"[^\w\s.-]", "", ascii_text).lower()
+    """Pandoc's identifier for a heading's text (`auto_identifiers`), which GitHub's
+    agrees with on ordinary headings: letters (of any script, with their marks), digits,
+    `_-.`, spaces as hyphens, lower case, from the first letter on; `section` when nothing
+    is left. `# 前言` → `前言`, `# Описание` → `описание`: links written for GitHub or Pandoc
+    land."""
+    kept = "".join(
+        c
+        for c in unicodedata.normalize("NFC", text).lower()
+        if c.isspace()
+        or c in "_-."
+        or (
+            (unicodedata.category(c)[0] in "LM" or unicodedata.category(c) in ("Nd", "Nl"))
+            and _NAME_CHAR.fullmatch(c)
+        )
+    )
     kept = re.sub(r"\s+", "-", kept.strip())
-    kept = re.sub(r"^[^a-z]+", "", kept)
-    return kept or "section"
+    first = next((i for i, c in enumerate(kept) if unicodedata.category(c)[0] == "L"), None)
+    kept = kept[first:] if first is not None else ""
+    return kept if XML_ID.fullmatch(kept) else "section"
 
 
 def _resolve_links(
@@ -682,6 +733,9 @@ def _resolve_links(
     targets = notes | {e.get("id") for tree in trees for e in tree.iter() if e.get("id")}
     for a in [e for tree in trees for e in tree.iter("a")]:
         href = a.get("href", "")
+        if href.startswith("#") and href[1:] not in targets and unquote(href[1:]) in targets:
+            href = "#" + unquote(href[1:])  # `#%D0%BE…`, as a browser's address bar copies it
+            a.set("href", href)
         if href.startswith("#") and href[1:] not in targets:
             a.attrib.pop("href")
             # Markdown writes (#id), raw HTML href="#id".
@@ -695,6 +749,13 @@ def _drop_empty_paragraphs(root: ET.Element) -> None:
         for child in list(parent):
             if child.tag == "p" and not len(child) and not (child.text or "").strip():
                 remove(parent, child)
+
+
+def _words_of(heading: ET.Element) -> str:
+    """A heading's words, or those of its pictures' text alternatives (`# ![Logo](l.png)`)."""
+    return text_of(heading) or " ".join(
+        " ".join(img.get("alt", "").split()) for img in heading.iter("img") if img.get("alt")
+    )
 
 
 def _split_chapters(
@@ -714,9 +775,9 @@ def _split_chapters(
         body = ET.Element("div")
         body[:] = blocks
         first = blocks[0]
-        title = text_of(first) if first.tag == "h1" else None
+        title = _words_of(first) if first.tag == "h1" else None
         headings = [
-            Heading(id=h.get("id", ""), level=int(h.tag[1]), text=text_of(h))
+            Heading(id=h.get("id", ""), level=int(h.tag[1]), text=_words_of(h))
             for h in body.iter()
             if h.tag in HEADINGS
         ]

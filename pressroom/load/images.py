@@ -28,13 +28,20 @@ MAGIC = {
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
 }
-PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF"}
+PILLOW_FORMATS = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+}
 NAMES = {
     "image/png": "a PNG",
     "image/jpeg": "a JPEG",
     "image/gif": "a GIF",
+    "image/webp": "a WebP",  # an EPUB 3.3 core media type
     "image/svg+xml": "an SVG",
 }
+GZIP = b"\x1f\x8b"
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -114,6 +121,8 @@ def sniff(data: bytes) -> str | None:
     for magic, media_type in MAGIC.items():
         if data.startswith(magic):
             return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in data[:4096]:
         return "image/svg+xml"
@@ -134,14 +143,29 @@ def check_image(
     if size > limits.image_bytes:
         raise ImageError(f"is {size:,} bytes; the limit is {limits.image_bytes:,}")
     data = path.read_bytes()
+    if declared == "image/svg+xml" and data.startswith(GZIP):  # .svgz: a compressed SVG
+        data = _gunzipped(data, limits.image_bytes)
     found = sniff(data)
     if found is None:
-        raise ImageError("is not a PNG, JPEG, GIF or SVG image (its content says otherwise)")
+        raise ImageError("is not a PNG, JPEG, GIF, WebP or SVG image (its content says otherwise)")
     if found != declared:
         raise ImageError(f"is {NAMES[found]} file with a name for {NAMES[declared]} one")
     if found == "image/svg+xml":
         return (svg or sanitize_svg)(data, limits)
     return Checked(found, (decode or decode_raster)(data, found, limits))
+
+
+def _gunzipped(data: bytes, most: int) -> bytes:
+    import zlib
+
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        out = inflate.decompress(data, most + 1)
+    except zlib.error as err:
+        raise ImageError(f"is not a readable compressed SVG ({err})") from None
+    if len(out) > most:
+        raise ImageError(f"expands to over {most:,} bytes; the limit is {most:,}")
+    return out
 
 
 Decode = Callable[[bytes, str, Limits], bytes]

@@ -13,7 +13,7 @@ import markdown
 from markdown.blockprocessors import HRProcessor
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import FootnoteInlineProcessor
-from markdown.inlinepatterns import SimpleTagInlineProcessor
+from markdown.inlinepatterns import AUTOLINK_RE, AutolinkInlineProcessor, SimpleTagInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -109,12 +109,15 @@ EXTENSIONS: list[str | Extension] = [
     *code.EXTENSIONS,
     "sane_lists",
     "def_list",
+    "pymdownx.magiclink",  # bare URLs and addresses are links, as on GitHub
     SpanExtension(),
 ]
 CONFIG: dict[str, dict[str, Any]] = {
     "footnotes": {"BACKLINK_TEXT": "", "SUPERSCRIPT_TEXT": "{}"},
     **SMARTY,
     **code.CONFIG,
+    # Links shown as written: no shortening to `user/repo#1`, the scheme kept.
+    "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
 }
 
 
@@ -360,6 +363,9 @@ class PressroomExtension(Extension):
             note_call = NoteCallProcessor(call.pattern, call.footnotes)
             md.inlinePatterns.register(note_call, "footnote", 175)
         md.treeprocessors.register(BacklinkProcessor(md), "pressroom-backlinks", 45)
+        # `<scheme:…>` as CommonMark reads it, any scheme: magiclink's own takes only the
+        # web's, and leaves `<irc://host>` to be read as a tag and lost with its text.
+        md.inlinePatterns.register(AutolinkInlineProcessor(AUTOLINK_RE, md), "autolink", 120)
         # After inline patterns (20), so images exist as elements.
         md.treeprocessors.register(FigureProcessor(md), "pressroom-figures", 5)
 

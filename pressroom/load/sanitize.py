@@ -201,14 +201,19 @@ TAG_ATTRS = {
 # Inline style is kept only for what Markdown itself writes: a table column's alignment and
 # an image's size (`{width=50%}`). Anything else in a style attribute goes.
 STYLES = {
-    "img": {"width", "height"},
+    "img": {"width", "height", "max-width"},
+    "p": {"text-align"},
+    "div": {"text-align"},
     "td": {"text-align"},
     "th": {"text-align"},
 }
+ALIGNED = {"p", "div", "td", "th"}
 LENGTH = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:px|cm|mm|in|pt|pc|em|rem|ex|ch|%)")
+SIZE = re.compile(LENGTH.pattern + "|auto")
 STYLE_VALUES = {
-    "width": LENGTH,
-    "height": LENGTH,
+    "width": SIZE,
+    "height": SIZE,
+    "max-width": LENGTH,
     "text-align": re.compile(r"left|right|center|justify|start|end"),
 }
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
@@ -243,10 +248,18 @@ class _Sanitizer(HTMLParser):
             if name == "style":
                 styles |= self._style(tag, value)
                 continue
-            if name in ("width", "height") and tag == "img" and not value.strip().isdigit():
+            if name in ("width", "height") and tag == "img":
                 # HTML's width and height are pixels, digits only (EPUBCheck: RSC-005);
-                # `{width=50%}` or `width="3cm"` is a CSS size.
-                styles |= self._style(tag, f"{name}: {value}")
+                # `{width=50%}` or `width="3cm"` is a CSS size. Either is the author's
+                # size, kept as CSS too: an image sized so is a picture, not an icon.
+                size = value.strip()
+                styles |= self._style(
+                    tag, f"{name}: {size}px" if size.isdigit() else f"{name}: {size}"
+                )
+                if not size.isdigit():
+                    continue
+            if name == "align" and tag in ALIGNED:  # how READMEs centre a picture
+                styles |= self._style(tag, f"text-align: {value}")
                 continue
             if name not in keep:
                 continue
@@ -267,7 +280,9 @@ class _Sanitizer(HTMLParser):
                 if not value:
                     continue
             if name == "src" and (HAS_SCHEME.match(value.strip()) or not value.strip()):
-                self.warnings.append(f"image {value[:60]!r} not included: only local files are")
+                self.warnings.append(
+                    f"image {value!r} not included: a book holds only its own image files"
+                )
                 return None
             result.append((name, value))
         if styles:

@@ -174,7 +174,8 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
         problems = failed(ctx.validated["epub"])
     if not problems:
         return data
-    # The claim follows the checks: a book they fault says what was not verified instead.
+    # The claim follows the checks: a book they fault, or one a validator asked for could
+    # not look at, says what was not verified instead.
     ctx.diagnostics.warn(
         "B-CLAIM",
         doc.source,
@@ -187,9 +188,10 @@ def write_epub(doc: Document, ctx: BuildContext) -> bytes:
 
 
 # The own rules whose errors make a book fail WCAG or EPUB Accessibility (text alternatives,
-# language, notes and their links, ids, well-formed files); catalogue metadata (E-META)
+# language, notes and their links, ids, well-formed files and HTML's content model, which
+# EPUBCheck enforces); catalogue metadata (E-META)
 # and the claim's own metadata (E-A11Y) are not about that.
-CLAIM_RULES = frozenset({"E-ALT", "E-LANG", "E-NOTE", "E-BACK", "E-ID", "E-PKG"})
+CLAIM_RULES = frozenset({"E-ALT", "E-LANG", "E-NOTE", "E-BACK", "E-ID", "E-PKG", "E-MODEL"})
 
 
 def own_check(data: bytes, derived: Derived | None = None) -> list[str]:
@@ -223,13 +225,17 @@ def validate(data: bytes) -> list[Diagnostic]:
 
 
 def failed(findings: list[Diagnostic]) -> list[str]:
-    """The validators that found errors, as the claim's summary names them."""
+    """The validators that found errors, or did not run, as the claim's summary names
+    them: a check that did not happen verifies nothing."""
     counts: dict[str, int] = {}
+    skipped = []
     for finding in findings:
         if finding.severity == "error":
             tool = VALIDATORS.get(finding.code, "EPUBCheck")  # EPUBCheck keeps its own ids
             counts[tool] = counts.get(tool, 0) + 1
-    return [f"{tool}: {layout.plural(n, 'error')}" for tool, n in counts.items()]
+        elif finding.code == "SKIP" and finding.message.startswith("EPUBCheck"):
+            skipped.append(finding.message.replace("EPUBCheck skipped: ", "EPUBCheck not run: "))
+    return [f"{tool}: {layout.plural(n, 'error')}" for tool, n in counts.items()] + skipped
 
 
 VALIDATORS = {"ACE": "DAISY Ace", "V-FAIL": "a validator that did not run"}
@@ -309,6 +315,8 @@ def image_hrefs(images: list[Image]) -> dict[str, Image]:
         href = posixpath.normpath(image.src)
         if not SAFE_HREF.match(href) or href.split("/")[0] == ".." or href.endswith(".xhtml"):
             href = f"images/image-{n}{image.path.suffix.lower()}"
+        if href.lower().endswith(".svgz"):  # held as the plain SVG it was checked as
+            href = href[:-1]
         result.setdefault(href, image)
     return result
 
@@ -514,8 +522,8 @@ def toc_entries(doc: Document, texts: list[Text], about: Page | None) -> list[To
         chapter = TocEntry(label=text.chapter.title or doc.meta.title, href=text.href)
         open_levels: list[tuple[int, TocEntry]] = [(1, chapter)]
         for h in text.chapter.headings:
-            if h.level == 1 or h.level > doc.meta.toc_depth:
-                continue
+            if h.level == 1 or h.level > doc.meta.toc_depth or not h.text.strip():
+                continue  # a heading of no words names no place (an entry must have text)
             while open_levels[-1][0] >= h.level:
                 open_levels.pop()
             entry = TocEntry(label=h.text, href=f"{text.href}#{h.id}")
