@@ -398,3 +398,50 @@ def test_a_note_defined_twice_is_an_error_naming_both_lines(tmp_path):
         11,
         "footnote [^a] is defined twice, at lines 8 and 11: give one of them another name",
     )
+
+
+def test_markdown_in_a_block_element_after_a_blank_line_is_read(tmp_path):
+    """`<div dir="rtl">`, a blank line, then Markdown: a heading and a list inside the div,
+    as GitHub and Pandoc read it (the Persian edition of a README is written so); an
+    element with text on its next line stays raw, as in CommonMark."""
+    doc = load(
+        write(
+            tmp_path,
+            '---\ntitle: T\n---\n\n<div dir="rtl">\n\n## سلام\n\n- یک\n- دو\n</div>\n\n'
+            '<div class="raw">\n*kept* as written\n</div>\n\n```\n<div>\n\n## code\n```\n',
+        )
+    )
+    body = doc.chapters[0].body
+    div = body.find("div[@dir='rtl']")
+    assert div is not None and div.find("h2").text == "سلام"
+    assert [li.text for li in div.iter("li")] == ["یک", "دو"]
+    raw = body.find("div[@class='raw']")
+    assert raw is not None and "*kept* as written" in raw.text
+    assert "## code" in "".join(body.itertext())  # a fence is left alone
+
+
+def test_links_written_for_github_land_on_their_headings(tmp_path):
+    """GitHub keeps a heading's leading digits and finds a link whatever its case; a
+    link written for it lands on the heading's own (Pandoc) id."""
+    found = Diagnostics()
+    doc = load(
+        write(
+            tmp_path,
+            "---\ntitle: T\n---\n\n[one](#1-basic-matchers), [two](#21-Τελεία), "
+            "[three](#25--特征标群)\n\n## 1. Basic Matchers\n\nA.\n\n## 2.1 Τελεία\n\nB.\n\n"
+            "## 2.5 (...) 特征标群\n\nC.\n",
+        ),
+        found,
+    )
+    hrefs = [a.get("href") for a in doc.chapters[0].body.iter("a")]
+    ids = [h.id for h in doc.chapters[0].headings]
+    assert ids == ["basic-matchers", "τελεία", "特征标群"]
+    assert hrefs == ["#basic-matchers", "#τελεία", "#特征标群"]
+    assert "B-LINK" not in {d.code for d in found}
+
+
+def test_a_regex_in_raw_preformatted_text_is_no_note_call(tmp_path):
+    doc = load(
+        write(tmp_path, '---\ntitle: T\n---\n\n<pre>\n"[^c]ar" => The car\n</pre>\n\nText.\n')
+    )
+    assert '"[^c]ar"' in "".join(doc.chapters[0].body.itertext())

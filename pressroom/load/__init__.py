@@ -731,16 +731,42 @@ def _resolve_links(
     """In-text links must land somewhere (EPUBCheck rejects dangling fragments); notes are
     targets too, though their ids are set by the writers."""
     targets = notes | {e.get("id") for tree in trees for e in tree.iter() if e.get("id")}
+    github = _github_ids(trees)
     for a in [e for tree in trees for e in tree.iter("a")]:
         href = a.get("href", "")
-        if href.startswith("#") and href[1:] not in targets and unquote(href[1:]) in targets:
-            href = "#" + unquote(href[1:])  # `#%D0%BE…`, as a browser's address bar copies it
-            a.set("href", href)
+        if href.startswith("#") and href[1:] not in targets:
+            # `#%D0%BE…`, as a browser's address bar copies it; `#1-basic-matchers`, as
+            # GitHub names `## 1. Basic Matchers` (Pandoc: `basic-matchers`)
+            wanted = unquote(href[1:])
+            found = wanted if wanted in targets else github.get(wanted.lower())
+            if found is not None:
+                href = f"#{found}"
+                a.set("href", href)
         if href.startswith("#") and href[1:] not in targets:
             a.attrib.pop("href")
             # Markdown writes (#id), raw HTML href="#id".
             path, line = _find_line(files, (f"({href}", f'"{href}"', f"'{href}'"))
             diagnostics.warn("B-LINK", path, f"link {href} points nowhere; kept as text", line)
+
+
+def github_id(text: str) -> str:
+    """The id GitHub gives a heading of `text`: lower case, letters, marks, digits, `-`
+    and `_` kept, each space a hyphen (leading digits too, unlike Pandoc)."""
+    kept = "".join(c for c in text.lower() if c in "-_ " or unicodedata.category(c)[0] in "LMN")
+    return kept.replace(" ", "-")
+
+
+def _github_ids(trees: list[ET.Element]) -> dict[str, str]:
+    """GitHub's id of each heading (`-1`, `-2` after the first of a name) → its own id.
+    A browser on GitHub finds them whatever the case of the link, so these are lower case."""
+    found: dict[str, str] = {}
+    times: Counter[str] = Counter()
+    for el in (e for tree in trees for e in tree.iter() if e.tag in HEADINGS and e.get("id")):
+        name = github_id(text_of(el))
+        n = times[name]
+        times[name] += 1
+        found.setdefault(f"{name}-{n}" if n else name, el.get("id", ""))
+    return found
 
 
 def _drop_empty_paragraphs(root: ET.Element) -> None:

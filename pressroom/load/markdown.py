@@ -95,10 +95,15 @@ def _longest_in(lines: str, limit: int) -> tuple[int, int] | None:
 
 
 def mask_code(text: str) -> str:
-    """`text` with fenced code and code spans blanked out (same length, same lines): what
-    is left is what Markdown reads as text and markup."""
+    """`text` with fenced code, code spans and raw `<pre>` blocks blanked out (same
+    length, same lines): what is left is what Markdown reads as text and markup."""
     text = FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    text = RAW_PRE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     return CODE_SPAN.sub(lambda m: " " * len(m.group()), text)
+
+
+# Preformatted raw HTML (`<pre>…</pre>`, as READMEs show a regex's matches): not Markdown.
+RAW_PRE = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S | re.I)
 
 
 EXTENSIONS: list[str | Extension] = [
@@ -109,6 +114,7 @@ EXTENSIONS: list[str | Extension] = [
     *code.EXTENSIONS,
     "sane_lists",
     "def_list",
+    "md_in_html",  # Markdown inside a block element (see HtmlBlockProcessor)
     "pymdownx.magiclink",  # bare URLs and addresses are links, as on GitHub
     SpanExtension(),
 ]
@@ -196,6 +202,34 @@ def unclosed_dropped(block: str) -> list[tuple[str, int]]:
             while waiting.pop()[0] != tag:
                 pass
     return waiting
+
+
+# Block elements an author wraps Markdown in (a direction, a class for the theme).
+MARKDOWN_HOLDERS = {"div", "section", "article", "aside", "blockquote", "center", "main"}
+
+
+class HtmlBlockProcessor(Preprocessor):
+    """A block element's opening tag alone on its line, then a blank line, holds Markdown,
+    as on GitHub and in Pandoc (CommonMark ends the HTML block at the blank line):
+    `<div dir="rtl">`, a blank line, `## Heading` makes a heading inside the div.
+    Python-Markdown would keep it all as raw text; `markdown="1"` asks `md_in_html` to
+    read it."""
+
+    OPENING = re.compile(
+        r"^( {0,3}<(?:" + "|".join(sorted(MARKDOWN_HOLDERS)) + r")\b(?![^>]*\bmarkdown=)"
+        r"[^>]*?)(/?)>\s*$",
+        re.I,
+    )
+
+    def run(self, lines: list[str]) -> list[str]:
+        masked = mask_code("\n".join(lines)).split("\n")
+        out = list(lines)
+        for n, line in enumerate(masked):
+            opening = self.OPENING.match(line)
+            after = masked[n + 1] if n + 1 < len(masked) else ""
+            if opening and not opening[2] and not after.strip():
+                out[n] = f'{opening[1]} markdown="1">'
+        return out
 
 
 class UnclosedTagProcessor(Preprocessor):
@@ -345,6 +379,7 @@ class PressroomExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Before raw HTML blocks are set aside (20).
         md.preprocessors.register(UnclosedTagProcessor(md), "pressroom-unclosed", 25)
+        md.preprocessors.register(HtmlBlockProcessor(md), "pressroom-html-blocks", 24)
         # Before the footnotes extension reads the definitions (a block processor).
         md.preprocessors.register(BracketProcessor(md), "pressroom-brackets", 27)
         # Before lists (30, 40) read `* * *` as an item.
