@@ -144,7 +144,8 @@ def misfits(root: etree._Element) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
 
     def local(el: etree._Element) -> str | None:
-        return etree.QName(el).localname if el.tag.startswith(XHTML_NS) else None
+        tag = el.tag
+        return tag[len(XHTML_NS) :] if tag.startswith(XHTML_NS) else None
 
     def walk(el: etree._Element, flow: bool, in_link: bool, in_nav: bool) -> None:
         name = local(el)
