@@ -210,6 +210,13 @@ BREAKAGES = {
         "E-MODEL",
         "a link that is no URL: characters a URL cannot hold in https://a.org/b c",
     ),
+    "empty-heading": (
+        "chapter-1.xhtml",
+        b"</h1>",
+        b"</h1><h2></h2>",
+        "E-MODEL",
+        "an empty <h2>",
+    ),
     "no-summary": (
         ".opf",
         b'property="schema:accessibilitySummary"',

@@ -96,6 +96,13 @@ def test_the_body_is_fitted_without_losing_a_word(html, wanted):
     assert misfits_of(body) == []
 
 
+def test_a_heading_of_no_words_is_removed_with_a_warning():
+    # `#` alone, or a heading whose only content the sanitizer removed: Ace's empty-heading
+    body, told = fitted("<h1></h1><p>x</p><h2> </h2>after<h2><img src='a.png' alt='Logo'/></h2>")
+    assert shown(body) == '<p>x</p> after<h2><img src="a.png" alt="Logo" /></h2>'
+    assert told == ["an empty heading removed"] * 2
+
+
 def test_a_link_that_names_nothing_is_unwrapped_with_a_warning():
     # A badge whose remote image the sanitizer removed leaves an empty link.
     body, told = fitted('<p>Build <a href="https://ci.example.org/"></a> status</p>')

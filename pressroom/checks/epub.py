@@ -168,6 +168,8 @@ def misfits(root: etree._Element) -> list[tuple[int, str]]:
                     found.append((line, "<figcaption> neither first nor last in its <figure>"))
             if name in LISTS and tag not in LIST_ITEMS:
                 found.append((line, f"<{tag}> inside <{name}>, which holds only <li>"))
+            if tag in HEADINGS and not _named(child):
+                found.append((line, f"an empty <{tag}>"))
             href = child.get("href") if tag == "a" else None
             if href is not None and not _named(child):
                 where = "in the navigation " if in_nav else ""
@@ -183,8 +185,11 @@ def misfits(root: etree._Element) -> list[tuple[int, str]]:
     return found
 
 
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 def _named(a: etree._Element) -> bool:
-    """Whether a link has text a screen reader can name it by."""
+    """Whether a link (or heading) has text a screen reader can name it by."""
     if (a.get("aria-label") or "").strip() or (a.get("title") or "").strip():
         return True
     if "".join(str(t) for t in a.itertext()).strip():

@@ -10,8 +10,8 @@ categories (`pressroom/categories.py`), enforced by moving or unwrapping element
 - A `figure` holds its `figcaption` first or last, and no `br` of its own; a `figcaption`
   outside a figure makes the `div` it is in a figure, or else becomes a paragraph.
 - A list holds only items: anything else in it goes into an item.
-- A link with no text and no text alternative names nothing for a screen reader: it is
-  unwrapped, with a warning (what it held stays).
+- A link or a heading with no text and no text alternative names nothing for a screen
+  reader: it is unwrapped, with a warning (what it held stays).
 - A link to a URL that cannot be one (a host of empty labels) is kept as text, with a
   warning; characters a URL cannot hold (a space) are percent-encoded.
 """
@@ -27,6 +27,7 @@ from ..util.tree import add_class, text_of
 
 # Subtrees with content models of their own (MathML), left as they are.
 FOREIGN = {"math", "svg"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 Warn = Callable[[str, tuple[str, ...]], None]  # message, what to look for to find its line
 
@@ -53,6 +54,11 @@ def _settle(el: ET.Element, flow: bool, in_link: bool, warn: Warn, top: bool = F
             _figure(child)
         elif child.tag in LISTS:
             _items(child)
+        elif child.tag in HEADINGS and _nameless(child):
+            # `#` alone: a heading of no words names no section (screen readers list it)
+            warn("an empty heading removed", (f"\n{'#' * int(child.tag[1])}\n",))
+            index = _unwrap(el, child)
+            continue
         elif child.tag == "a":
             if _nameless(child):
                 href = child.get("href", "")
@@ -176,8 +182,8 @@ def _items(lst: ET.Element) -> None:
 
 
 def _nameless(a: ET.Element) -> bool:
-    """A link a screen reader can name nothing by: no text, no image with a text
-    alternative, no label of its own."""
+    """A link (or heading) a screen reader can name nothing by: no text, no image with a
+    text alternative, no label of its own."""
     if a.get("aria-label", "").strip() or a.get("title", "").strip() or text_of(a):
         return False
     return not any(img.get("alt", "").strip() for img in a.iter("img"))
