@@ -800,29 +800,22 @@ def test_ace_connects_to_nothing_a_checked_epub_names(built_book, tmp_path, monk
                     "</body>".encode(),
                 )
             dst.writestr(info, data)
-    trace = tmp_path / "trace"
+    traces = []
     monkeypatch.chdir(tmp_path)
-    run = subprocess.run(
-        [
-            "strace",
-            "-f",
-            "-qq",
-            "-yy",
-            "-e",
-            "trace=connect",
-            "-o",
-            str(trace),
-            sys.executable,
-            "-m",
-            "pressroom",
-            "check",
-            str(forged),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PRESSROOM_ACE": str(ACE)},
-    )
+    # Ace's Chromium may fail to start in Puppeteer's time on a loaded machine: the check
+    # is run again (at most three times), each run traced, until Ace reports.
+    for attempt in range(3):
+        traces.append(tmp_path / f"trace-{attempt}")
+        run = subprocess.run(
+            ["strace", "-f", "--seccomp-bpf", "-qq", "-yy", "-e", "trace=connect",
+             "-o", str(traces[-1]), sys.executable, "-m", "pressroom", "check", str(forged)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "PRESSROOM_ACE": str(ACE)},
+        )  # fmt: skip
+        if "V-FAIL" not in run.stdout:
+            break
     assert "V-FAIL" not in run.stdout and "SKIP" not in run.stdout, run.stdout
     with pytest.raises(BlockingIOError):
         listener.accept()
@@ -830,7 +823,8 @@ def test_ace_connects_to_nothing_a_checked_epub_names(built_book, tmp_path, monk
     # A stream socket's connect opens a connection; a datagram socket's sends nothing (it is
     # how Chromium asks the kernel for a route).
     reached = re.findall(
-        r"connect\(\d+<TCP(?:v6)?:[^>]*>, \{sa_family=AF_INET6?, (.*?)\}", trace.read_text()
+        r"connect\(\d+<TCP(?:v6)?:[^>]*>, \{sa_family=AF_INET6?, (.*?)\}",
+        "".join(trace.read_text() for trace in traces),
     )
     assert reached  # Puppeteer's own line to Chromium, and requests sent to the dead proxy
     assert all('inet_addr("127.0.0.1")' in to for to in reached), reached
