@@ -20,3 +20,4 @@ BLOCKS = frozenset({
 })  # fmt: skip
 LISTS = frozenset({"ul", "ol", "menu"})
 LIST_ITEMS = frozenset({"li", "script", "template"})
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from ..categories import BLOCKS, LIST_ITEMS, LISTS, PHRASING_ONLY, TRANSPARENT
+from ..categories import BLOCKS, HEADINGS, LIST_ITEMS, LISTS, PHRASING_ONLY, TRANSPARENT
 from ..diagnostics import Diagnostic, Severity
 from ..util import urls
 from .validators import ace_findings, epubcheck_findings
@@ -174,8 +174,9 @@ def misfits(root: etree._Element) -> list[tuple[int, str]]:
             if href is not None and not _named(child):
                 where = "in the navigation " if in_nav else ""
                 found.append((line, f"a link {where}with no text ({href})"))
-            if href is not None and urls.broken(href):
-                found.append((line, f"a link that is no URL: {urls.broken(href)}"))
+            why = urls.broken(href) if href is not None else None
+            if why:
+                found.append((line, f"a link that is no URL: {why}"))
             holds = tag not in PHRASING_ONLY and (tag not in TRANSPARENT or flow)
             walk(child, holds, in_link or tag == "a", in_nav or tag == "nav")
 
@@ -183,9 +184,6 @@ def misfits(root: etree._Element) -> list[tuple[int, str]]:
     if body is not None:
         walk(body, True, False, False)
     return found
-
-
-HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _named(a: etree._Element) -> bool:

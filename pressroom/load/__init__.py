@@ -22,6 +22,7 @@ from typing import Protocol
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
+from ..categories import HEADINGS
 from ..diagnostics import Diagnostics
 from ..errors import PressroomError
 from ..limits import DEFAULT, Limits
@@ -70,7 +71,6 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Ids the writers give what they add (notes, chapters, pages of the EPUB).
 RESERVED_ID = re.compile(
     r"(note|noteref|chapter|author)-\d[\w-]*|about(-title)?|toc(-title)?|landmarks(-title)?"
@@ -731,14 +731,16 @@ def _resolve_links(
     """In-text links must land somewhere (EPUBCheck rejects dangling fragments); notes are
     targets too, though their ids are set by the writers."""
     targets = notes | {e.get("id") for tree in trees for e in tree.iter() if e.get("id")}
-    github = _github_ids(trees)
+    github: dict[str, str] | None = None  # made when a link first needs it
     for a in [e for tree in trees for e in tree.iter("a")]:
         href = a.get("href", "")
         if href.startswith("#") and href[1:] not in targets:
             # `#%D0%BE…`, as a browser's address bar copies it; `#1-basic-matchers`, as
             # GitHub names `## 1. Basic Matchers` (Pandoc: `basic-matchers`)
             wanted = unquote(href[1:])
-            found = wanted if wanted in targets else github.get(wanted.lower())
+            if wanted not in targets and github is None:
+                github = _github_ids(trees)
+            found = wanted if wanted in targets else github.get(wanted.lower()) if github else None
             if found is not None:
                 href = f"#{found}"
                 a.set("href", href)

@@ -21,13 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
-from ..categories import BLOCKS, LISTS, PHRASING_ONLY, TRANSPARENT
+from ..categories import BLOCKS, HEADINGS, LISTS, PHRASING_ONLY, TRANSPARENT
 from ..util import urls
-from ..util.tree import add_class, text_of
+from ..util.tree import add_class, append_text, remove, text_of
 
 # Subtrees with content models of their own (MathML), left as they are.
 FOREIGN = {"math", "svg"}
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 Warn = Callable[[str, tuple[str, ...]], None]  # message, what to look for to find its line
 
@@ -106,7 +105,7 @@ def _split(parent: ET.Element, el: ET.Element) -> int:
     for offset, piece in enumerate(kept):
         parent.insert(at + offset, piece)
     if el.tail:
-        _text_before(parent, at + len(kept), el.tail)
+        append_text(parent, at + len(kept), el.tail)
     return at + len(kept)
 
 
@@ -121,24 +120,17 @@ def _has_content(el: ET.Element) -> bool:
     return bool(len(el)) or bool((el.text or "").strip())
 
 
-def _text_before(parent: ET.Element, index: int, text: str) -> None:
-    if index > 0:
-        parent[index - 1].tail = (parent[index - 1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-
-
 def _unwrap(parent: ET.Element, el: ET.Element) -> int:
     """Put `el`'s content where it stands; the index of its first moved child (so that
     it is fitted too)."""
     at = list(parent).index(el)
-    _text_before(parent, at, el.text or "")
+    append_text(parent, at, el.text or "")
     children = list(el)
     parent.remove(el)
     for offset, child in enumerate(children):
         parent.insert(at + offset, child)
     if el.tail:
-        _text_before(parent, at + len(children), el.tail)
+        append_text(parent, at + len(children), el.tail)
     return at
 
 
@@ -152,17 +144,9 @@ def _figure(figure: ET.Element) -> None:
         extra.tag = "div" if any(_is_block(c) for c in extra) else "p"
     if captions and captions[0] is not figure[0] and captions[0] is not figure[-1]:
         caption = captions[0]
-        _unwrap_keep(figure, caption)
+        remove(figure, caption)  # its tail stays where it was
+        caption.tail = None
         figure.append(caption)
-
-
-def _unwrap_keep(parent: ET.Element, el: ET.Element) -> None:
-    """Take `el` out of `parent`, its tail left where it was."""
-    at = list(parent).index(el)
-    if el.tail:
-        _text_before(parent, at, el.tail)
-        el.tail = None
-    parent.remove(el)
 
 
 def _items(lst: ET.Element) -> None:

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
+from ..categories import HEADINGS
 from ..util.tree import add_class, has_class
 
 KINDS = {"fig": "figure", "tbl": "table", "lst": "listing", "sec": "section"}
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # `@fig:map`, optionally in brackets with words before it: `[see @fig:map]`. The id is
 # Pandoc's: it ends at a letter or digit, so a sentence's full stop stays text.
 REFERENCE = re.compile(

@@ -16,7 +16,7 @@ def parents(root: ET.Element) -> dict[ET.Element, ET.Element]:
     return {child: parent for parent in root.iter() for child in parent}
 
 
-def _append_text(parent: ET.Element, index: int, text: str | None) -> None:
+def append_text(parent: ET.Element, index: int, text: str | None) -> None:
     """Add `text` where the child at `index` starts (after the previous sibling, or the
     parent's opening text)."""
     if not text:
@@ -31,7 +31,7 @@ def _append_text(parent: ET.Element, index: int, text: str | None) -> None:
 def remove(parent: ET.Element, child: ET.Element) -> None:
     """Remove `child`, keeping the text that followed it in place."""
     index = list(parent).index(child)
-    _append_text(parent, index, child.tail)
+    append_text(parent, index, child.tail)
     parent.remove(child)
 
 
